@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "AdaptiveQuiz",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "QuizStore", targets: ["QuizStore", "QuizStoreSQLite"]),
+        .executable(name: "quiz-store-bench", targets: ["StoreBenchmark"]),
+    ],
+    targets: [
+        // MARK: - C libraries
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // MARK: - Table layer
+        .target(name: "QuizStore", swiftSettings: swiftSettings),
+        .target(name: "QuizStoreSQLite", dependencies: ["QuizStore", "CSQLite"], swiftSettings: swiftSettings),
+
+        // MARK: - Tools
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["QuizStore", "QuizStoreSQLite", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+        .executableTarget(
+            name: "StoreWorker",
+            dependencies: ["QuizStore", "QuizStoreSQLite"],
+            path: "Tests/StoreWorker",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QuizStoreTests",
+            dependencies: ["QuizStore", "QuizStoreSQLite", "StoreWorker"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,334 @@
+import CSQLite
+import QuizStore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The embedded table backend: every table in one SQLite file that any number of processes
+/// share. Items are stored whole in the compact `ItemCodec` form; conditions and updates are
+/// evaluated in a `BEGIN IMMEDIATE` transaction, so a read-check-write is atomic across processes.
+public final class SQLiteTableStore: TableStore {
+    /// Settings of the SQLite backend.
+    public struct Configuration: Sendable {
+        /// How long a write waits for another process's write lock before failing with `busy`.
+        public var busyTimeout: Duration = .seconds(10)
+        /// The page size of a query without a limit.
+        public var defaultPageSize: Int = 1000
+        /// The current time in epoch seconds, for TTL.
+        public var currentTime: @Sendable () -> Int64 = SQLiteTableStore.systemTime
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The database file.
+    public let path: String
+    private let configuration: Configuration
+    private let connection: Mutex<SQLiteConnection>
+
+    /// Opens the database file at `path`, creating it and its directories when needed.
+    public init(path: String, configuration: Configuration = Configuration()) throws(TableError) {
+        try Self.createParentDirectories(of: path)
+        let connection = try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout)
+        try connection.writeTransaction { () throws(TableError) in
+            try connection.execute(Schema.createItems)
+            try connection.execute(Schema.createExpiryIndex)
+        }
+        self.path = path
+        self.configuration = configuration
+        self.connection = Mutex(connection)
+    }
+
+    /// Opens the store a `sqlite:PATH` URL names (`sqlite:.quiz/quiz.db`, `sqlite:///var/quiz.db`).
+    public convenience init(url: String, configuration: Configuration = Configuration()) throws(TableError) {
+        guard url.hasPrefix("sqlite:") else { throw .validation("not a sqlite: store URL") }
+        var path = String(url.dropFirst("sqlite:".count))
+        if path.hasPrefix("//") { path.removeFirst(2) }
+        guard !path.isEmpty else { throw .validation("the sqlite: store URL names no file") }
+        try self.init(path: path, configuration: configuration)
+    }
+
+    // MARK: - Single items
+
+    public func get(_ key: Key, from table: TableSchema) async throws(TableError) -> Item? {
+        try table.validate(key)
+        let now = configuration.currentTime()
+        return try connection.withLock { connection throws(TableError) in
+            let statement = try connection.statement(Schema.selectLive)
+            // A statement left mid-result holds its read snapshot open, and a later BEGIN
+            // IMMEDIATE on a stale snapshot fails with BUSY at once: always reset after reading.
+            defer { statement.reset() }
+            bind(key, of: table, to: statement)
+            statement.bind(4, now)
+            return try statement.step() ? try decodeBody(statement, column: 0) : nil
+        }
+    }
+
+    public func put(_ item: Item, into table: TableSchema, if condition: Condition?) async throws(TableError) {
+        let key = try WriteValidation.check(item, for: table)
+        try connection.withLock { connection throws(TableError) in
+            guard let condition else {
+                return try write(item, key: key, table: table, on: connection)
+            }
+            try connection.writeTransaction { () throws(TableError) in
+                let current = try read(key, of: table, on: connection)
+                guard condition.isSatisfied(by: current) else { throw .conditionFailed(current) }
+                try write(item, key: key, table: table, on: connection)
+            }
+        }
+    }
+
+    @discardableResult
+    public func update(
+        _ key: Key, in table: TableSchema, _ actions: [UpdateAction], if condition: Condition?
+    ) async throws(TableError) -> Item {
+        try table.validate(key)
+        return try connection.withLock { connection throws(TableError) in
+            try connection.writeTransaction { () throws(TableError) in
+                let current = try read(key, of: table, on: connection)
+                if let condition, !condition.isSatisfied(by: current) { throw .conditionFailed(current) }
+                let updated = try UpdateAction.apply(actions, to: current, key: key, schema: table)
+                try WriteValidation.check(updated, for: table)
+                try write(updated, key: key, table: table, on: connection)
+                return updated
+            }
+        }
+    }
+
+    @discardableResult
+    public func delete(_ key: Key, from table: TableSchema, if condition: Condition?) async throws(TableError) -> Item? {
+        try table.validate(key)
+        return try connection.withLock { connection throws(TableError) in
+            try connection.writeTransaction { () throws(TableError) in
+                let current = try read(key, of: table, on: connection)
+                if let condition, !condition.isSatisfied(by: current) { throw .conditionFailed(current) }
+                if current != nil { try remove(key, of: table, on: connection) }
+                return current
+            }
+        }
+    }
+
+    // MARK: - Query
+
+    public func query(_ query: Query) async throws(TableError) -> QueryPage {
+        try query.validate()
+        let start = try query.cursor.map { cursor throws(TableError) in try cursor.key(in: query) }
+        let limit = query.limit ?? configuration.defaultPageSize
+        let now = configuration.currentTime()
+        let plan = QueryPlan(query: query, resumesAfter: start?.sort)
+        return try connection.withLock { connection throws(TableError) in
+            let statement = try connection.statement(plan.sql)
+            statement.bind(1, query.table.name)
+            statement.bind(2, query.partition)
+            statement.bind(3, now)
+            // One row more than the page tells whether another page exists.
+            statement.bind(4, Int64(limit) + 1)
+            for (offset, bound) in plan.bounds.enumerated() {
+                statement.bind(Int32(5 + offset), textBytes: bound)
+            }
+            var items: [Item] = []
+            var lastSort: String?
+            var more = false
+            while try statement.step() {
+                if items.count == limit {
+                    more = true
+                    break
+                }
+                lastSort = statement.text(0)
+                items.append(try decodeBody(statement, column: 1))
+            }
+            statement.reset()
+            let next = more ? Cursor(after: Key(query.partition, query.table.sortKey == nil ? nil : lastSort)) : nil
+            return QueryPage(items: items, nextCursor: next)
+        }
+    }
+
+    // MARK: - Batches
+
+    public func batchGet(_ keys: [Key], from table: TableSchema) async throws(TableError) -> [Item] {
+        for key in keys { try table.validate(key) }
+        let unique = Array(Set(keys))
+        let now = configuration.currentTime()
+        var items: [Item] = []
+        // Chunks of 100 as DynamoDB's BatchGetItem; each chunk reads under one lock hold.
+        for start in stride(from: 0, to: unique.count, by: WriteValidation.batchGetChunk) {
+            let chunk = unique[start..<min(start + WriteValidation.batchGetChunk, unique.count)]
+            items += try connection.withLock { connection throws(TableError) in
+                var found: [Item] = []
+                let statement = try connection.statement(Schema.selectLive)
+                for key in chunk {
+                    statement.reset()
+                    bind(key, of: table, to: statement)
+                    statement.bind(4, now)
+                    if try statement.step() { found.append(try decodeBody(statement, column: 0)) }
+                }
+                statement.reset()
+                return found
+            }
+        }
+        return items
+    }
+
+    public func batchWrite(_ writes: [BatchWrite], in table: TableSchema) async throws(TableError) {
+        var keys = Set<Key>()
+        var prepared: [(key: Key, item: Item?)] = []
+        for write in writes {
+            let key: Key
+            switch write {
+            case .put(let item): key = try WriteValidation.check(item, for: table)
+            case .delete(let deleted):
+                try table.validate(deleted)
+                key = deleted
+            }
+            guard keys.insert(key).inserted else { throw .validation("a batch write cannot touch one item twice") }
+            if case .put(let item) = write { prepared.append((key, item)) } else { prepared.append((key, nil)) }
+        }
+        for start in stride(from: 0, to: prepared.count, by: WriteValidation.batchWriteChunk) {
+            let chunk = prepared[start..<min(start + WriteValidation.batchWriteChunk, prepared.count)]
+            try connection.withLock { connection throws(TableError) in
+                try connection.writeTransaction { () throws(TableError) in
+                    for (key, item) in chunk {
+                        if let item {
+                            try write(item, key: key, table: table, on: connection)
+                        } else {
+                            try remove(key, of: table, on: connection)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Transactions
+
+    public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
+        try WriteValidation.check(writes)
+        for case .put(let item, let table, _) in writes { try WriteValidation.check(item, for: table) }
+        try connection.withLock { connection throws(TableError) in
+            try connection.writeTransaction { () throws(TableError) in
+                // Every condition is checked against the state before the transaction; only
+                // when all hold is anything written (DynamoDB's all-or-nothing contract).
+                var reasons: [CancellationReason] = []
+                var planned: [(key: Key, table: TableSchema, item: Item?)] = []
+                for write in writes {
+                    let key = try write.key()
+                    let current = try read(key, of: write.table, on: connection)
+                    if let condition = write.condition, !condition.isSatisfied(by: current) {
+                        reasons.append(CancellationReason(code: .conditionFailed, item: current))
+                        continue
+                    }
+                    switch write {
+                    case .put(let item, _, _):
+                        planned.append((key, write.table, item))
+                    case .update(_, _, let actions, _):
+                        do throws(TableError) {
+                            let updated = try UpdateAction.apply(actions, to: current, key: key, schema: write.table)
+                            try WriteValidation.check(updated, for: write.table)
+                            planned.append((key, write.table, updated))
+                        } catch {
+                            let code: CancellationReason.Code = error.code == .itemTooLarge ? .itemTooLarge : .validation
+                            reasons.append(CancellationReason(code: code, message: error.message))
+                            continue
+                        }
+                    case .delete:
+                        planned.append((key, write.table, nil))
+                    case .conditionCheck:
+                        break
+                    }
+                    reasons.append(.none)
+                }
+                guard reasons.allSatisfy({ $0.code == .none }) else { throw .transactionCanceled(reasons) }
+                for (key, table, item) in planned {
+                    if let item {
+                        try write(item, key: key, table: table, on: connection)
+                    } else {
+                        try remove(key, of: table, on: connection)
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Maintenance
+
+    public func removeExpired(from table: TableSchema, now: Int64, limit: Int) async throws(TableError) -> Int {
+        guard limit > 0 else { throw .validation("limit must be at least 1") }
+        return try connection.withLock { connection throws(TableError) in
+            try connection.writeTransaction { () throws(TableError) in
+                let statement = try connection.statement(Schema.deleteExpired)
+                statement.bind(1, table.name)
+                statement.bind(2, now)
+                statement.bind(3, Int64(limit))
+                while try statement.step() {}
+                return connection.changes
+            }
+        }
+    }
+
+    public func ping() async throws(TableError) {
+        try connection.withLock { connection throws(TableError) in
+            _ = try connection.scalarText("SELECT 1")
+        }
+    }
+
+    // MARK: - Rows
+
+    private func bind(_ key: Key, of table: TableSchema, to statement: SQLiteStatement) {
+        statement.bind(1, table.name)
+        statement.bind(2, key.partition)
+        statement.bind(3, key.sort ?? "")
+    }
+
+    /// The stored item, expired or not: conditions see what is stored, as DynamoDB's do.
+    private func read(_ key: Key, of table: TableSchema, on connection: SQLiteConnection) throws(TableError) -> Item? {
+        let statement = try connection.statement(Schema.selectAny)
+        bind(key, of: table, to: statement)
+        defer { statement.reset() }
+        return try statement.step() ? try decodeBody(statement, column: 0) : nil
+    }
+
+    private func write(_ item: Item, key: Key, table: TableSchema, on connection: SQLiteConnection) throws(TableError) {
+        let statement = try connection.statement(Schema.upsert)
+        bind(key, of: table, to: statement)
+        statement.bind(4, table.expiry(of: item))
+        statement.bind(5, bytes: ItemCodec.encode(item))
+        while try statement.step() {}
+    }
+
+    private func remove(_ key: Key, of table: TableSchema, on connection: SQLiteConnection) throws(TableError) {
+        let statement = try connection.statement(Schema.delete)
+        bind(key, of: table, to: statement)
+        while try statement.step() {}
+    }
+
+    private func decodeBody(_ statement: SQLiteStatement, column: Int32) throws(TableError) -> Item {
+        try statement.withBytes(column) { bytes throws(TableError) in try ItemCodec.decode(bytes) }
+    }
+
+    // MARK: - Files and time
+
+    /// The wall-clock time in epoch seconds.
+    @Sendable
+    public static func systemTime() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec)
+    }
+
+    private static func createParentDirectories(of path: String) throws(TableError) {
+        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        guard !components.isEmpty else { return }
+        var current = path.hasPrefix("/") ? "" : "."
+        if path.hasPrefix("/") { components = components.dropFirst() }
+        for component in components where !component.isEmpty {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw TableError(.backendFailure, "cannot create directory \(current) (errno \(errno))")
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// The SQL of the SQLite backend: one table for every logical table, keyed by
+/// (table, partition key, sort key), holding each item whole.
+///
+/// Only these fixed texts reach SQLite; every value is bound as a parameter.
+enum Schema {
+    static let createItems = """
+        CREATE TABLE IF NOT EXISTS quiz_items (
+            table_name TEXT NOT NULL,
+            pk TEXT NOT NULL,
+            sk TEXT NOT NULL,
+            expires_at INTEGER,
+            body BLOB NOT NULL,
+            PRIMARY KEY (table_name, pk, sk)
+        ) WITHOUT ROWID
+        """
+
+    /// Lets the TTL sweep find expired items without scanning the table.
+    static let createExpiryIndex = """
+        CREATE INDEX IF NOT EXISTS quiz_items_expiry ON quiz_items (table_name, expires_at) WHERE expires_at IS NOT NULL
+        """
+
+    /// An item unless its TTL has passed (?4 is now, in epoch seconds).
+    static let selectLive = """
+        SELECT body FROM quiz_items WHERE table_name = ?1 AND pk = ?2 AND sk = ?3 AND (expires_at IS NULL OR expires_at >= ?4)
+        """
+
+    static let selectAny = "SELECT body FROM quiz_items WHERE table_name = ?1 AND pk = ?2 AND sk = ?3"
+
+    static let upsert = """
+        INSERT INTO quiz_items (table_name, pk, sk, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT (table_name, pk, sk) DO UPDATE SET expires_at = excluded.expires_at, body = excluded.body
+        """
+
+    static let delete = "DELETE FROM quiz_items WHERE table_name = ?1 AND pk = ?2 AND sk = ?3"
+
+    static let deleteExpired = """
+        DELETE FROM quiz_items WHERE (table_name, pk, sk) IN (
+            SELECT table_name, pk, sk FROM quiz_items WHERE table_name = ?1 AND expires_at < ?2 LIMIT ?3)
+        """
+}

@@ -1,0 +1,86 @@
+import Foundation
+import QuizStore
+import QuizStoreSQLite
+import Synchronization
+import Testing
+
+/// A wall clock the tests set by hand, for TTL.
+final class ManualTime: Sendable {
+    private let seconds = Mutex<Int64>(1_800_000_000)
+
+    var now: Int64 { seconds.withLock { $0 } }
+
+    func set(_ value: Int64) { seconds.withLock { $0 = value } }
+}
+
+/// A folder of its own for one test, removed when the test lets go of it (as GRDB's test cases do).
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() {
+        var template = Array("\(NSTemporaryDirectory())/quiz-test-XXXXXX".utf8CString)
+        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// One backend under test: how to open a fresh, empty store on it, and how to open the same store again.
+struct Backend: Sendable, CustomTestStringConvertible {
+    let name: String
+    let open: @Sendable () async throws -> BackendInstance
+
+    var testDescription: String { name }
+
+    /// Every backend the conformance suite runs against.
+    static let all: [Backend] = [.sqlite]
+
+    static let sqlite = Backend(name: "SQLite") {
+        let directory = TemporaryDirectory()
+        let time = ManualTime()
+        var settings = SQLiteTableStore.Configuration()
+        settings.currentTime = { time.now }
+        // Small pages, so paging is exercised by every query test.
+        settings.defaultPageSize = 7
+        let configuration = settings
+        let path = "\(directory.path)/nested/dir/quiz.db"
+        let reopen: @Sendable () throws -> any TableStore = { try SQLiteTableStore(path: path, configuration: configuration) }
+        return BackendInstance(store: try reopen(), time: time, reopen: reopen, resources: directory)
+    }
+}
+
+/// An open store on one backend, with its clock and what keeps its files alive.
+struct BackendInstance: Sendable {
+    let store: any TableStore
+    let time: ManualTime
+    let reopen: @Sendable () throws -> any TableStore
+    let resources: any Sendable
+}
+
+/// The tables the suite uses.
+enum Tables {
+    static let main = TableSchema(name: "main", ttlAttribute: "expiresAt")
+    static let other = TableSchema(name: "other", ttlAttribute: "expiresAt")
+    static let simple = TableSchema(name: "simple", partitionKey: "id", sortKey: nil)
+}
+
+/// An item of the main table.
+func item(_ partition: String, _ sort: String, _ attributes: [String: AttributeValue] = [:]) -> Item {
+    var item = Item(attributes)
+    item["pk"] = .string(partition)
+    item["sk"] = .string(sort)
+    return item
+}
+
+/// The error a throwing call produced, for exact checks on its code and payload.
+func tableError(_ body: () async throws -> Void) async -> TableError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as TableError {
+        return error
+    } catch {
+        Issue.record("expected a TableError, got \(error)")
+        return nil
+    }
+}
