@@ -29,6 +29,10 @@ let package = Package(
         // MARK: - Table layer
         .target(name: "QuizStore", swiftSettings: swiftSettings),
         .target(name: "QuizStoreSQLite", dependencies: ["QuizStore", "CSQLite"], swiftSettings: swiftSettings),
+        .target(name: "QuizResilience", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
+
+        // MARK: - Functions
+        .target(name: "QuizObservability", swiftSettings: swiftSettings),
 
         // MARK: - Tools
         .executableTarget(
@@ -49,5 +53,7 @@ let package = Package(
             dependencies: ["QuizStore", "QuizStoreSQLite", "StoreWorker"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
     ]
 )
