@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What one invocation did, for its log line and its metrics. It holds no request or response
+/// bodies, tokens or answers: only what is safe to keep in logs.
+public struct InvocationRecord: Sendable, Hashable {
+    /// The Lambda (or API Gateway) request id.
+    public var requestId: String
+    /// The function: `session`, `quiz`, `answer`, `progress`, `maintenance`.
+    public var function: String
+    /// The matched route, e.g. `POST /sessions/{sessionId}/answer`, or `-` when none matched.
+    public var route: String
+    /// The HTTP status returned.
+    public var status: Int
+    /// How long the handler took, in milliseconds.
+    public var durationMilliseconds: Double
+    /// Whether this was the first invocation of the process.
+    public var coldStart: Bool
+    /// The error code of a failed request.
+    public var errorCode: String?
+
+    /// A record.
+    public init(
+        requestId: String, function: String, route: String, status: Int, durationMilliseconds: Double, coldStart: Bool,
+        errorCode: String? = nil
+    ) {
+        self.requestId = requestId
+        self.function = function
+        self.route = route
+        self.status = status
+        self.durationMilliseconds = durationMilliseconds
+        self.coldStart = coldStart
+        self.errorCode = errorCode
+    }
+}
+
+/// Writes one structured line per invocation that is also a CloudWatch Embedded Metric Format
+/// document, so logs and metrics cost one write
+/// ([EMF specification](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html)).
+public struct InvocationLogger: Sendable {
+    /// The settings in force.
+    public let settings: LogSettings
+    private let write: @Sendable (String) -> Void
+    private let now: @Sendable () -> Int64
+
+    /// A logger writing lines to `write` (standard output by default), stamped by `now` (epoch milliseconds).
+    public init(
+        settings: LogSettings, write: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput,
+        now: @escaping @Sendable () -> Int64 = InvocationLogger.epochMilliseconds
+    ) {
+        self.settings = settings
+        self.write = write
+        self.now = now
+    }
+
+    /// Logs an invocation and emits its metrics: `Latency` (ms), `ServerErrors` and `ClientErrors`
+    /// (counts) and `ColdStart` (count), by function and route.
+    public func record(_ record: InvocationRecord) {
+        let timestamp = now()
+        let level: LogLevel = record.status >= 500 ? .error : (record.status >= 400 ? .warn : .info)
+        var line = JSONLine()
+        line.addRaw("_aws", json: metricDirective(timestamp: timestamp))
+        line.add("function", record.function)
+        line.add("route", record.route)
+        line.add("Latency", record.durationMilliseconds)
+        line.add("ServerErrors", record.status >= 500 ? 1 : 0)
+        line.add("ClientErrors", (400..<500).contains(record.status) ? 1 : 0)
+        line.add("ColdStart", record.coldStart ? 1 : 0)
+        switch settings.format {
+        case .json:
+            line.add("timestamp", Self.iso8601(timestamp))
+            line.add("level", level.name)
+            line.add("requestId", record.requestId)
+            line.add("status", record.status)
+            line.add("durationMs", record.durationMilliseconds)
+            line.add("coldStart", record.coldStart)
+            line.add("errorCode", record.errorCode)
+            // The line is the metrics too, so it is written whatever the level: dropping it
+            // would drop the metrics.
+            write(line.string)
+        case .text:
+            if level >= settings.level {
+                var text = "\(Self.iso8601(timestamp)) \(level.name) \(record.requestId) \(record.function) \(record.route) "
+                text += "status=\(record.status) durationMs=\(record.durationMilliseconds) coldStart=\(record.coldStart)"
+                if let code = record.errorCode { text += " errorCode=\(code)" }
+                write(text)
+            }
+            write(line.string)
+        }
+    }
+
+    /// Logs a message outside the per-invocation line (start-up, unexpected failures), when its level is enabled.
+    public func log(_ level: LogLevel, _ message: String, requestId: String? = nil, function: String? = nil) {
+        guard level >= settings.level else { return }
+        let timestamp = now()
+        switch settings.format {
+        case .json:
+            var line = JSONLine()
+            line.add("timestamp", Self.iso8601(timestamp))
+            line.add("level", level.name)
+            line.add("requestId", requestId)
+            line.add("function", function)
+            line.add("message", message)
+            write(line.string)
+        case .text:
+            write("\(Self.iso8601(timestamp)) \(level.name) \(requestId ?? "-") \(message)")
+        }
+    }
+
+    private func metricDirective(timestamp: Int64) -> String {
+        var directive = "{\"Namespace\":" + JSONLine.quoted(settings.metricsNamespace)
+        directive += ",\"Dimensions\":[[\"function\"],[\"function\",\"route\"]],\"Metrics\":["
+        directive += "{\"Name\":\"Latency\",\"Unit\":\"Milliseconds\"},{\"Name\":\"ServerErrors\",\"Unit\":\"Count\"},"
+        directive += "{\"Name\":\"ClientErrors\",\"Unit\":\"Count\"},{\"Name\":\"ColdStart\",\"Unit\":\"Count\"}]}"
+        return "{\"Timestamp\":\(timestamp),\"CloudWatchMetrics\":[\(directive)]}"
+    }
+
+    // MARK: - Defaults
+
+    /// Writes a line to standard output in one `write(2)`, so lines of concurrent processes never interleave.
+    @Sendable
+    public static func standardOutput(_ line: String) {
+        var bytes = Array((line + "\n").utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    /// The wall-clock time in epoch milliseconds.
+    @Sendable
+    public static func epochMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    /// An epoch-milliseconds time as ISO 8601 in UTC, e.g. `2026-11-22T02:10:03.120Z`.
+    public static func iso8601(_ milliseconds: Int64) -> String {
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
+    }
+}
