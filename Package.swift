@@ -31,6 +31,9 @@ let package = Package(
         .target(name: "QuizStoreSQLite", dependencies: ["QuizStore", "CSQLite"], swiftSettings: swiftSettings),
         .target(name: "QuizResilience", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
 
+        // MARK: - Quiz domain
+        .target(name: "QuizEngine", swiftSettings: swiftSettings),
+
         // MARK: - Functions
         .target(name: "QuizObservability", swiftSettings: swiftSettings),
 
@@ -54,6 +57,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizEngineTests", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
     ]
 )
