@@ -1,0 +1,262 @@
+internal import CCurl
+
+/// A blocking HTTP/1.1 client over one reused libcurl easy handle.
+///
+/// Connections stay open between requests (HTTP/1.1 keep-alive) in the handle's connection
+/// cache, so a runtime loop or a DynamoDB client pays for TCP and TLS set-up once, not per
+/// request. Each ``send(_:)`` blocks the calling thread until the response is complete or the
+/// request fails. Redirects are returned, not followed, and proxy environment variables
+/// (`http_proxy`, …) are ignored: the Runtime API and signed AWS requests go straight to the
+/// host named in the URL.
+///
+/// ```swift
+/// let client = try CurlHTTPClient(configuration: .init(requestTimeout: .seconds(5)))
+/// let response = try client.send(HTTPRequest(method: .post, url: endpoint, headers: signed, body: json))
+/// ```
+///
+/// ## Concurrency
+///
+/// Not `Sendable`, on purpose. A libcurl easy handle must never be used by two threads at
+/// once ([thread safety](https://curl.se/libcurl/c/threadsafe.html)), and the compiler enforces
+/// that for a non-`Sendable` class: the client cannot be shared across isolation domains, yet
+/// an owner can still hand it over whole (`sending`) to the one thread or task that uses it.
+/// Guarding it with a lock inside would hide a lock held for a whole network round trip, long
+/// poll included; a caller that truly needs sharing can put it in a `Mutex` itself (its
+/// initialiser takes a `sending` value), or make one client per thread.
+///
+/// Because ``send(_:)`` blocks, call it from a dedicated thread (the Lambda runtime loop) or
+/// accept that it occupies a thread of the caller's executor while it waits.
+public final class CurlHTTPClient {
+    /// The settings every request starts from.
+    public let configuration: Configuration
+    /// The `CURL *` easy handle. Its connection cache, DNS cache and TLS session cache outlive
+    /// each request, which is what keeps connections alive between them.
+    private let handle: UnsafeMutableRawPointer
+    /// Storage for [CURLOPT_ERRORBUFFER](https://curl.se/libcurl/c/CURLOPT_ERRORBUFFER.html):
+    /// `CURL_ERROR_SIZE` bytes, for as long as the handle lives.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    /// A client with its own libcurl handle and no connection yet.
+    ///
+    /// Fails with ``HTTPClientError/Code/invalidRequest`` for a configuration that cannot be
+    /// used, and with ``HTTPClientError/Code/other`` when libcurl cannot start.
+    public init(configuration: Configuration = Configuration()) throws(HTTPClientError) {
+        if let failure = configuration.validationFailure() ?? CurlLibrary.initializationFailure {
+            throw failure
+        }
+        guard let handle = curl_easy_init() else {
+            throw HTTPClientError(.other, "curl_easy_init failed")
+        }
+        self.configuration = configuration
+        self.handle = handle
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+    }
+
+    deinit {
+        // Closes every cached connection (https://curl.se/libcurl/c/curl_easy_cleanup.html).
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    // MARK: - Sending
+
+    /// Sends `request` and returns the server's response, whatever its status.
+    ///
+    /// Reuses a live connection to the same host and port when there is one. Throws
+    /// ``HTTPClientError`` only when no complete response arrived: a timeout, a failed or
+    /// broken connection, a body over the size limit, an invalid request or a TLS failure. The
+    /// client stays usable after any error.
+    public func send(_ request: HTTPRequest) throws(HTTPClientError) -> HTTPResponse {
+        if let failure = request.validationFailure() {
+            throw failure
+        }
+        let timeLimit = try timeLimit(of: request)
+        let headerList = try makeHeaderList(for: request)
+        defer { curl_slist_free_all(headerList) }
+        // Reset after every request (this defer runs before the list is freed), so between
+        // requests the handle points at no freed header list or body. Reset keeps live
+        // connections and the DNS and TLS session caches
+        // (https://curl.se/libcurl/c/curl_easy_reset.html), so keep-alive survives it.
+        defer { curl_easy_reset(handle) }
+
+        let collector = ResponseCollector(bodyLimit: configuration.maximumResponseBodySize)
+        try applyConfiguration(collector: collector)
+        try applyOptions(of: request, headerList: headerList, timeLimit: timeLimit)
+        errorBuffer[0] = 0
+        let result = withExtendedLifetime(collector) {
+            // The body is lent, not copied: CURLOPT_POSTFIELDS reads it in place, and the
+            // pointer is valid until curl_easy_perform returns inside this closure.
+            request.body.withUnsafeBytes { body in
+                perform(uploading: request.sendsBody ? body : nil)
+            }
+        }
+        guard result == CURLE_OK else {
+            throw failure(for: result, collector: collector)
+        }
+        var status = 0
+        try check(quiz_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), "reading the status")
+        return HTTPResponse(status: status, headers: collector.headers, body: collector.body)
+    }
+
+    /// Runs the transfer, first pointing CURLOPT_POSTFIELDS at `body` when there is one.
+    private func perform(uploading body: UnsafeRawBufferPointer?) -> CURLcode {
+        if let body {
+            let code = quiz_curl_setopt_postfields(handle, body.baseAddress, curl_off_t(body.count))
+            guard code == CURLE_OK else { return code }
+        }
+        return curl_easy_perform(handle)
+    }
+
+    /// The time limit `request` asks for, `nil` for none; a limit already passed throws.
+    private func timeLimit(of request: HTTPRequest) throws(HTTPClientError) -> Duration? {
+        let limit: Duration? =
+            switch request.timeout {
+            case .configurationDefault: configuration.requestTimeout
+            case .unlimited: nil
+            case .after(let duration): duration
+            }
+        if let limit, limit <= .zero {
+            throw HTTPClientError(.timeout, "the time limit of the request had passed before it was sent")
+        }
+        return limit
+    }
+
+    // MARK: - Options
+
+    /// Sets what every request shares; `curl_easy_reset` cleared it after the last request.
+    private func applyConfiguration(collector: ResponseCollector) throws(HTTPClientError) {
+        // Timeouts must not raise SIGALRM in a multi-threaded process
+        // (https://curl.se/libcurl/c/CURLOPT_NOSIGNAL.html).
+        try set(CURLOPT_NOSIGNAL, 1)
+        try check(quiz_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
+        // Only http and https: a URL such as file:///etc/passwd must never be fetched
+        // (https://curl.se/libcurl/c/CURLOPT_PROTOCOLS_STR.html).
+        try set(CURLOPT_PROTOCOLS_STR, "http,https")
+        // An empty proxy ignores http_proxy and friends, so loopback Runtime API traffic and
+        // signed AWS requests are never diverted (https://curl.se/libcurl/c/CURLOPT_PROXY.html).
+        try set(CURLOPT_PROXY, "")
+        // HTTP/1.1 even when TLS could negotiate h2, so behaviour does not depend on the peer.
+        try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
+        try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
+        if let userAgent = configuration.userAgent {
+            try set(CURLOPT_USERAGENT, userAgent)
+        }
+        if let interval = configuration.tcpKeepAliveInterval {
+            try set(CURLOPT_TCP_KEEPALIVE, 1)
+            try set(CURLOPT_TCP_KEEPIDLE, interval.curlSeconds)
+            try set(CURLOPT_TCP_KEEPINTVL, interval.curlSeconds)
+        }
+        // VERIFYHOST 2 checks the certificate names the host; 1 is not a valid setting
+        // (https://curl.se/libcurl/c/CURLOPT_SSL_VERIFYHOST.html).
+        try set(CURLOPT_SSL_VERIFYPEER, configuration.verifiesTLSPeer ? 1 : 0)
+        try set(CURLOPT_SSL_VERIFYHOST, configuration.verifiesTLSPeer ? 2 : 0)
+        // Refuses an announced Content-Length over the limit before any body arrives; 0 would
+        // mean "no limit", and the write callback enforces the limit in every case anyway.
+        if configuration.maximumResponseBodySize > 0 {
+            let limit = curl_off_t(configuration.maximumResponseBodySize)
+            try check(quiz_curl_setopt_off_t(handle, CURLOPT_MAXFILESIZE_LARGE, limit), "CURLOPT_MAXFILESIZE_LARGE")
+        }
+        try check(quiz_curl_setopt_header_function(handle, ResponseCollector.headerCallback), "CURLOPT_HEADERFUNCTION")
+        try check(quiz_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, collector.context), "CURLOPT_HEADERDATA")
+        try check(quiz_curl_setopt_write_function(handle, ResponseCollector.bodyCallback), "CURLOPT_WRITEFUNCTION")
+        try check(quiz_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, collector.context), "CURLOPT_WRITEDATA")
+    }
+
+    /// Sets what belongs to this request: URL, time limit, headers and method.
+    private func applyOptions(
+        of request: HTTPRequest, headerList: UnsafeMutablePointer<curl_slist>?, timeLimit: Duration?
+    ) throws(HTTPClientError) {
+        try set(CURLOPT_URL, request.url)
+        // 0 is libcurl's "no limit" (https://curl.se/libcurl/c/CURLOPT_TIMEOUT_MS.html).
+        try set(CURLOPT_TIMEOUT_MS, timeLimit?.curlMilliseconds ?? 0)
+        try check(quiz_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER")
+        if request.method == .head {
+            // NOBODY, not CUSTOMREQUEST "HEAD": only NOBODY stops libcurl waiting for a body
+            // (https://curl.se/libcurl/c/CURLOPT_NOBODY.html).
+            try set(CURLOPT_NOBODY, 1)
+        } else if request.sendsBody ? request.method != .post : request.method != .get {
+            // CURLOPT_POSTFIELDS makes a POST and a reset handle a GET; any other method
+            // replaces the word on the request line and keeps the body handling
+            // (https://curl.se/libcurl/c/CURLOPT_CUSTOMREQUEST.html).
+            try set(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+        }
+    }
+
+    /// The caller's headers as a libcurl list, plus lines that remove headers libcurl would
+    /// add on its own ([CURLOPT_HTTPHEADER](https://curl.se/libcurl/c/CURLOPT_HTTPHEADER.html)).
+    ///
+    /// `Name:` removes a header and `Name;` sends it empty. Removed unless the caller sets
+    /// them: `Expect: 100-continue`, which costs a round trip before large bodies; the form
+    /// `Content-Type` that CURLOPT_POSTFIELDS implies; and `Accept: */*`.
+    private func makeHeaderList(for request: HTTPRequest) throws(HTTPClientError) -> UnsafeMutablePointer<curl_slist>? {
+        var lines = request.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
+        let suppressed = ["Expect", "Accept"] + (request.sendsBody ? ["Content-Type"] : [])
+        for name in suppressed where !request.hasHeader(named: name) {
+            lines.append("\(name):")
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for line in lines {
+            // curl_slist_append copies the line; on failure the list so far is still ours.
+            guard let extended = curl_slist_append(list, line) else {
+                curl_slist_free_all(list)
+                throw HTTPClientError(.other, "curl_slist_append failed: out of memory")
+            }
+            list = extended
+        }
+        return list
+    }
+
+    // MARK: - libcurl calls
+
+    private func set(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {
+        try check(quiz_curl_setopt_long(handle, option, value), "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, _ value: String) throws(HTTPClientError) {
+        // libcurl copies string options, so the temporary C string may go away after the call.
+        try check(quiz_curl_setopt_string(handle, option, value), "option \(option.rawValue)")
+    }
+
+    private func check(_ code: CURLcode, _ what: String) throws(HTTPClientError) {
+        guard code == CURLE_OK else {
+            throw HTTPClientError(curlCode: code, message: "\(what): \(HTTPClientError.genericMessage(for: code))")
+        }
+    }
+
+    /// The error for a failed transfer; the body limit wins over libcurl's generic write error.
+    private func failure(for code: CURLcode, collector: ResponseCollector) -> HTTPClientError {
+        if collector.exceededBodyLimit || code == CURLE_FILESIZE_EXCEEDED {
+            return .bodyOverLimit(configuration.maximumResponseBodySize, curlCode: code)
+        }
+        let detail = String(cString: errorBuffer).trimmingSuffix { $0 == "\n" }
+        return HTTPClientError(curlCode: code, message: detail.isEmpty ? HTTPClientError.genericMessage(for: code) : detail)
+    }
+}
+
+// MARK: - Global initialisation
+
+/// libcurl's process-wide state.
+enum CurlLibrary {
+    /// `nil` once [curl_global_init](https://curl.se/libcurl/c/curl_global_init.html) has
+    /// succeeded. It must run before the first handle and, before libcurl 7.84, never
+    /// concurrently with other libcurl calls; a `static let` initialiser runs exactly once, and
+    /// every other thread waits for it. curl_global_cleanup is never called: it would have to
+    /// wait for every handle of the process, and the process's exit frees everything anyway.
+    static let initializationFailure: HTTPClientError? = {
+        let code = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        guard code == CURLE_OK else {
+            return HTTPClientError(curlCode: code, message: "curl_global_init: \(HTTPClientError.genericMessage(for: code))")
+        }
+        return nil
+    }()
+}
+
+extension String {
+    /// This text without the trailing characters that match `predicate`.
+    fileprivate func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+        var text = self
+        while let last = text.last, predicate(last) { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,70 @@
+/// The response to one ``HTTPRequest``: any status the server sent, including 4xx and 5xx,
+/// which are answers and not ``HTTPClientError``s.
+public struct HTTPResponse: Sendable {
+    /// The status code, e.g. `200`.
+    public var status: Int
+    /// The header fields of the final response, in the order received, duplicates kept.
+    ///
+    /// Names keep the server's spelling and values have surrounding whitespace removed. Headers
+    /// of interim `1xx` responses are not included.
+    public var headers: [(name: String, value: String)]
+    /// The body bytes, exactly as received (no content decoding is asked for or done).
+    public var body: [UInt8]
+
+    /// A response.
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Whether the status is in the `2xx` success class.
+    public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// The value of the first header with this name, compared case-insensitively, or `nil`.
+    ///
+    /// For example `response.header("lambda-runtime-aws-request-id")`.
+    public func header(_ name: String) -> String? {
+        headers.first { HTTPHeaderName.equal($0.name, name) }?.value
+    }
+
+    /// The values of every header with this name, compared case-insensitively, in order.
+    public func headerValues(_ name: String) -> [String] {
+        headers.filter { HTTPHeaderName.equal($0.name, name) }.map(\.value)
+    }
+}
+
+// MARK: - Header names
+
+/// Rules for header field names and other tokens
+/// ([RFC 9110 §5.6.2](https://www.rfc-editor.org/rfc/rfc9110#section-5.6.2)).
+enum HTTPHeaderName {
+    /// Whether `text` is a non-empty token: letters, digits and ``!#$%&'*+-.^_`|~``.
+    static func isToken(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy(isTokenCharacter)
+    }
+
+    /// Whether two names are equal ignoring ASCII case, as header names are.
+    static func equal(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.elementsEqual(rhs.utf8) { lowercased($0) == lowercased($1) }
+    }
+
+    /// Whether `byte` is a C0 control character or DEL.
+    static func isControlCharacter(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7F
+    }
+
+    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte
+    }
+}
