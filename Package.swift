@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "QuizStore", targets: ["QuizStore", "QuizStoreSQLite"]),
         .executable(name: "quiz-store-bench", targets: ["StoreBenchmark"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
     targets: [
         // MARK: - C libraries
         .systemLibrary(
@@ -26,6 +29,9 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // MARK: - HTTP over libcurl
+        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+
         // MARK: - Table layer
         .target(name: "QuizStore", swiftSettings: swiftSettings),
         .target(name: "QuizStoreSQLite", dependencies: ["QuizStore", "CSQLite"], swiftSettings: swiftSettings),
@@ -34,8 +40,19 @@ let package = Package(
         // MARK: - Quiz domain
         .target(name: "QuizEngine", swiftSettings: swiftSettings),
 
+        .target(name: "QuestionImport", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
+
         // MARK: - Functions
+        .target(name: "QuizHTTP", swiftSettings: swiftSettings),
         .target(name: "QuizObservability", swiftSettings: swiftSettings),
+        .target(
+            name: "QuizFunctions",
+            dependencies: [
+                "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Tools
         .executableTarget(
@@ -58,6 +75,15 @@ let package = Package(
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizEngineTests", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QuizFunctionsTests",
+            dependencies: ["QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizEngine", "QuizObservability"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "QuestionImportTests", dependencies: ["QuestionImport", "QuizEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizStoreCodingTests", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
     ]
 )

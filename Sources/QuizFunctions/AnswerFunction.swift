@@ -1,0 +1,201 @@
+import FoundationEssentials
+import QuizEngine
+import QuizHTTP
+import QuizStore
+
+/// The **answer** function: grade an answer, apply the adaptive rules, and serve what comes next.
+///
+/// One answer is one transaction: the session (conditional on the version it was read at), the
+/// user's pool (conditional on its own version), the progress counters and the idempotency record
+/// are written together or not at all (PRODUCT.md §5). Two answers racing for one served question
+/// therefore cannot both apply: the second finds the version moved and gets 409.
+public struct AnswerFunction: Sendable {
+    enum Route: Sendable {
+        case answer, health
+    }
+
+    /// The function's name, in logs and metrics.
+    public static let name = "answer"
+
+    private let edge: FunctionEdge<Route>
+
+    /// The function over an environment built at start.
+    public init(environment: QuizEnvironment) {
+        var router = Router<Route>()
+        router.add(.post, "/sessions/{sessionId}/answer", .answer)
+        router.add(.get, "/health", .health)
+        let handler = Handler(environment: environment)
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+            switch route {
+            case .health:
+                return try await HealthCheck.respond(function: AnswerFunction.name, store: environment.store)
+            case .answer:
+                return try await handler.answer(
+                    try match.parameters.require("sessionId"), request, caller: try request.authenticatedCaller, scope: &scope)
+            }
+        }
+    }
+
+    /// Handles one raw API Gateway event.
+    public func handle(event: Data, context: InvocationContext) async -> Data {
+        await edge.handle(event: event, context: context)
+    }
+
+    /// Handles one decoded request.
+    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
+        await edge.handle(request, context: context)
+    }
+
+    /// `POST /sessions/{sessionId}/answer`.
+    struct AnswerRequest: Decodable {
+        var questionId: String
+        var selectedAnswers: [String]
+        var timeSpentMs: Int?
+        var expectedVersion: Int?
+    }
+
+    struct Handler: Sendable {
+        let environment: QuizEnvironment
+        var data: LearnerData { LearnerData(environment) }
+        var bank: QuestionBank { QuestionBank(store: environment.store, table: environment.tables.questions) }
+
+        /// How often an answer is recomputed when only the user's pool moved under it (another
+        /// session of the same user answered at the same moment).
+        static let poolRaceAttempts = 4
+
+        func answer(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+            let body = try request.decodeJSON(AnswerRequest.self, limit: environment.settings.maximumBodyBytes)
+            var problems: [APIError.Detail] = []
+            Validation.identifier(body.questionId, field: "questionId", into: &problems)
+            if body.selectedAnswers.isEmpty || body.selectedAnswers.count > 12 {
+                problems.append(APIError.Detail(field: "selectedAnswers", message: "must hold 1 to 12 answer ids"))
+            }
+            for (index, id) in body.selectedAnswers.enumerated() where id.isEmpty || id.utf8.count > 32 {
+                problems.append(APIError.Detail(field: "selectedAnswers[\(index)]", message: "must be 1 to 32 characters"))
+            }
+            Validation.range(body.timeSpentMs, 0...86_400_000, field: "timeSpentMs", into: &problems)
+            Validation.range(body.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
+            guard problems.isEmpty else { throw .validationFailed(problems) }
+
+            var random = scope.random
+            defer { scope.random = random }
+            let now = scope.now
+            let requestId = scope.requestId
+            return try await IdempotencyGuard(environment).run(
+                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { claim throws(APIError) in
+                for _ in 1..<Self.poolRaceAttempts {
+                    if let response = try await attempt(body, sessionId: sessionId, userId: caller.userId, claim: claim, now: now, requestId: requestId, random: &random) {
+                        return (response, claim != nil)
+                    }
+                }
+                throw .versionConflict("Your wrong-answer pool kept changing under this answer; submit it again.")
+            }
+        }
+
+        /// One try at an answer; `nil` when only the pool raced and the answer should be recomputed.
+        private func attempt(
+            _ body: AnswerRequest, sessionId: String, userId: String, claim: IdempotencyGuard.Claim?, now: Int64, requestId: String,
+            random: inout SeededRandomGenerator
+        ) async throws(APIError) -> HTTPResponseEvent? {
+            let previous = try await data.session(sessionId, of: userId)
+            if let expected = body.expectedVersion, expected != previous.version {
+                throw .versionConflict("The session is at version \(previous.version), not \(expected); reload it.")
+            }
+            let previousPool = try await data.pool(of: userId)
+            guard let served = previous.currentQuestion, previous.status.isActive else {
+                throw try await data.refusalForUnserved(
+                    previous, now: now,
+                    whenActive: .staleQuestion("Question \(body.questionId) is not being served; fetch the current question."))
+            }
+            let current = try await bank.require(served.ref)
+
+            var session = previous
+            var pool = previousPool
+            let outcome: AnswerOutcome
+            do {
+                outcome = try session.answer(
+                    questionId: body.questionId, selectedAnswers: body.selectedAnswers, question: current, pool: &pool, now: now,
+                    using: &random)
+            } catch {
+                // An answer after the time limit marks the session expired: save that, then refuse.
+                if session.version != previous.version {
+                    try await commitIgnoringRaces(try data.sessionWrites(session, previous: previous))
+                }
+                throw APIError(error)
+            }
+
+            var next: QuestionView?
+            if case .serve(let picked) = outcome.next {
+                let question = try await bank.require(picked.ref)
+                do {
+                    next = QuestionView(try session.serve(question, now: now, using: &random), question: question)
+                } catch {
+                    throw APIError(error)
+                }
+            } else if case .retry(let retry) = outcome.next {
+                next = QuestionView(retry, question: current)
+            }
+
+            var results: ResultsView?
+            if case .complete(let finished) = outcome.next { results = ResultsView(finished) }
+            let view = AnswerView(
+                correct: outcome.correct, nextAction: outcome.nextAction.rawValue, penaltyIndicator: pool.penaltyIndicator,
+                question: next, message: Self.message(for: outcome),
+                explanation: outcome.correct ? current.explanation : nil, version: session.version,
+                progress: AnswerView.Progress(
+                    questionCount: session.questionCount, completedCount: session.doneCount,
+                    remainingCount: session.questionCount - session.doneCount, answersSubmitted: session.totalAttempts,
+                    correctFirstTry: session.correctFirstTry, poolSize: pool.count),
+                results: results)
+            let response = try HTTPResponseEvent.json(200, view)
+
+            var writes = try data.sessionWrites(session, previous: previous, progress: ProgressRecord.actions(for: outcome.progress))
+            var poolIndex: Int?
+            if pool.version != previousPool.version {
+                poolIndex = writes.count
+                writes.append(PoolRecord.write(pool, readAt: previousPool.version, userId: userId, table: environment.tables.users))
+            }
+            var claimIndex: Int?
+            if let claim {
+                claimIndex = writes.count
+                writes.append(IdempotencyGuard(environment).completion(of: claim, response: response, now: now))
+            }
+            do {
+                try await data.commit(writes, poolIndex: poolIndex, claimIndex: claimIndex)
+                return response
+            } catch LearnerData.Conflict.pool {
+                return nil
+            } catch LearnerData.Conflict.session {
+                // Someone else's write got in first. Say which kind of race it was.
+                let latest = try await data.session(sessionId, of: userId)
+                if latest.currentQuestion?.questionId != body.questionId {
+                    throw .staleQuestion("Question \(body.questionId) was answered by another request; fetch the current question.")
+                }
+                throw .versionConflict("The session changed while this answer was being graded; submit it again.")
+            } catch {
+                throw SessionFunction.Handler.conflictError(error)
+            }
+        }
+
+        /// Saves a change whose request fails anyway; losing a race here is harmless (the winner saved its own state).
+        private func commitIgnoringRaces(_ writes: [TransactionWrite]) async throws(APIError) {
+            do {
+                try await data.commit(writes)
+            } catch is LearnerData.Conflict {
+                return
+            } catch {
+                throw SessionFunction.Handler.conflictError(error)
+            }
+        }
+
+        static func message(for outcome: AnswerOutcome) -> String {
+            switch outcome.nextAction {
+            case .retrySameQuestion: "Not quite. Try this question again: the choices have been reshuffled."
+            case .nextQuestion where outcome.firstTry: "Correct!"
+            case .nextQuestion: "Correct. This question will come back for review until you get it right twice in a row."
+            case .sessionComplete: "Correct. Session complete!"
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import QuizEngine
+import QuizHTTP
+import QuizStore
+
+/// A user's sessions, pool and progress in the `users` table, and the transactions that change them.
+struct LearnerData: Sendable {
+    let store: any TableStore
+    let tables: QuizTables
+    let settings: QuizSettings
+
+    init(_ environment: QuizEnvironment) {
+        store = environment.store
+        tables = environment.tables
+        settings = environment.settings
+    }
+
+    // MARK: - Reading
+
+    /// The caller's session; 404 when there is none, which is also what another user's session
+    /// looks like: the key is built from the caller's own id, so it cannot even be addressed.
+    func session(_ sessionId: String, of userId: String) async throws(APIError) -> QuizSession {
+        let item: Item?
+        do {
+            item = try await store.get(Keys.session(userId, sessionId), from: tables.users)
+        } catch {
+            throw APIError(error)
+        }
+        guard let item else { throw .sessionNotFound("No session \(sessionId).") }
+        return try SessionRecord.session(from: item)
+    }
+
+    /// The user's wrong-answer pool (empty, version 0, when the user has none yet).
+    func pool(of userId: String) async throws(APIError) -> WrongAnswerPool {
+        do {
+            return try PoolRecord.pool(from: try await store.get(Keys.pool(userId), from: tables.users))
+        } catch let error as APIError {
+            throw error
+        } catch let error as TableError {
+            throw APIError(error)
+        } catch {
+            throw .internalFailure("reading the pool failed", underlying: error)
+        }
+    }
+
+    /// The user's progress counters.
+    func progress(of userId: String) async throws(APIError) -> Item? {
+        do {
+            return try await store.get(Keys.progress(userId), from: tables.users)
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    // MARK: - Writing
+
+    /// The writes that save a changed session: the session itself, conditional on the version it
+    /// was read at (or on being new), the status counters, and the active-session index.
+    /// `progress` adds an answer's counters to the same update of the progress item (one item may
+    /// appear only once in a transaction).
+    func sessionWrites(_ session: QuizSession, previous: QuizSession?, progress: [UpdateAction] = []) throws(APIError) -> [TransactionWrite] {
+        let item = try SessionRecord.item(session, retentionSeconds: settings.sessionRetentionSeconds)
+        var writes: [TransactionWrite] = [
+            .put(item, into: tables.users, if: previous.map(SessionRecord.unchanged) ?? .itemNotExists)
+        ]
+        let indexKey = Keys.active(sessionId: session.id, startedAt: session.startedAt)
+        if previous == nil {
+            let index: Item = [
+                "pk": .string(indexKey.partition), "sk": .string(indexKey.sort!), "userId": .string(session.userId),
+                "sessionId": .string(session.id),
+            ]
+            writes.append(.put(index, into: tables.users))
+        } else if previous?.status.isActive == true, !session.status.isActive {
+            writes.append(.delete(indexKey, from: tables.users))
+        }
+        if let counters = ProgressRecord.write(
+            ProgressRecord.actions(from: previous?.status, to: session.status) + progress, userId: session.userId, table: tables.users)
+        {
+            writes.append(counters)
+        }
+        return writes
+    }
+
+    /// Why a session has no served question to act on: it ended, or its time ran out just now
+    /// (then it is saved as `expired`, as an answer would have left it). `whenActive` is the
+    /// refusal for an active session that serves nothing.
+    func refusalForUnserved(_ previous: QuizSession, now: Int64, whenActive: APIError) async throws(APIError) -> APIError {
+        var session = previous
+        if session.status.isActive, session.sweep(now: now, idleLimitSeconds: .max) != nil {
+            do {
+                try await commit(try sessionWrites(session, previous: previous))
+            } catch is Conflict {
+                // Another request saved the session first; its state wins and the refusal stands.
+            } catch {
+                throw SessionFunction.Handler.conflictError(error)
+            }
+        }
+        switch session.status {
+        case .expired: return .sessionExpired()
+        case .completed, .abandoned: return .sessionNotActive("The session is \(session.status.rawValue).")
+        case .started, .inProgress: return whenActive
+        }
+    }
+
+    /// Which conditional write of a transaction lost a race.
+    enum Conflict: Error {
+        case session, pool, claim
+    }
+
+    /// Commits writes whose first is the session write; a lost race is reported as a `Conflict`
+    /// naming the write, anything else as an `APIError`.
+    func commit(_ writes: [TransactionWrite], poolIndex: Int? = nil, claimIndex: Int? = nil) async throws -> Void {
+        do {
+            try await store.transactWrite(writes)
+        } catch where error.code == .transactionCanceled {
+            let failed = error.cancellationReasons.enumerated().filter { $0.element.code == .conditionFailed }.map(\.offset)
+            if failed.contains(0) { throw Conflict.session }
+            if let poolIndex, failed.contains(poolIndex) { throw Conflict.pool }
+            if let claimIndex, failed.contains(claimIndex) { throw Conflict.claim }
+            throw APIError(error)
+        } catch {
+            throw APIError(error)
+        }
+    }
+}
+
+// MARK: - Idempotent requests
+
+extension IdempotencyGuard {
+    init(_ environment: QuizEnvironment) {
+        self.init(store: environment.store, table: environment.tables.idempotency, ttlSeconds: environment.settings.idempotencyTTLSeconds)
+    }
+
+    /// Runs a POST under its `Idempotency-Key`, if it has one. `body` gets the claim and must add
+    /// `completion(of:response:now:)` to its own transaction when it writes, so the response is
+    /// stored with the change it describes; it returns whether it did.
+    ///
+    /// A refusal (4xx) is stored too, so a retry gets the same answer; a failure that a retry
+    /// might not meet (5xx, 429) gives the key back.
+    func run(
+        _ request: HTTPRequestEvent, userId: String, scope: RequestScope, inProgressMilliseconds: Int64,
+        _ body: (Claim?) async throws(APIError) -> (response: HTTPResponseEvent, completed: Bool)
+    ) async throws(APIError) -> HTTPResponseEvent {
+        guard let key = try Self.key(of: request) else { return try await body(nil).response }
+        let until = scope.deadline ?? (scope.now + inProgressMilliseconds)
+        switch try await start(key: key, userId: userId, request: request, now: scope.now, inProgressUntil: until) {
+        case .replay(let response):
+            return response
+        case .proceed(let claim):
+            do {
+                let (response, completed) = try await body(claim)
+                if !completed { await complete(claim, response: response, now: scope.now) }
+                return response
+            } catch {
+                if error.status < 500, error.status != 429 {
+                    await complete(claim, response: error.response(requestId: scope.requestId), now: scope.now)
+                } else {
+                    await release(claim)
+                }
+                throw error
+            }
+        }
+    }
+}

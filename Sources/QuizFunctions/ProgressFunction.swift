@@ -1,0 +1,128 @@
+import FoundationEssentials
+import QuizEngine
+import QuizHTTP
+import QuizObservability
+import QuizStore
+
+/// The **progress** function: a learner's totals, per-category figures, pool and sessions, read
+/// from counters the answer transaction keeps current (no scan of the user's history).
+public struct ProgressFunction: Sendable {
+    enum Route: Sendable {
+        case progress, health
+    }
+
+    /// The function's name, in logs and metrics.
+    public static let name = "progress"
+
+    private let edge: FunctionEdge<Route>
+
+    /// The function over an environment built at start.
+    public init(environment: QuizEnvironment) {
+        var router = Router<Route>()
+        router.add(.get, "/users/{userId}/progress", .progress)
+        router.add(.get, "/health", .health)
+        let data = LearnerData(environment)
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+            switch route {
+            case .health:
+                return try await HealthCheck.respond(function: ProgressFunction.name, store: environment.store)
+            case .progress:
+                let caller = try request.authenticatedCaller
+                let userId = try match.parameters.require("userId")
+                // Only one's own progress: `me` or one's own id. Nobody else's, not even to learn it exists.
+                guard userId == "me" || userId == caller.userId else {
+                    throw .forbidden("You can only read your own progress.")
+                }
+                let counters = try await data.progress(of: caller.userId) ?? Item()
+                let pool = try await data.pool(of: caller.userId)
+                return try .json(200, ProgressView(userId: caller.userId, counters: counters, pool: pool))
+            }
+        }
+    }
+
+    /// Handles one raw API Gateway event.
+    public func handle(event: Data, context: InvocationContext) async -> Data {
+        await edge.handle(event: event, context: context)
+    }
+
+    /// Handles one decoded request.
+    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
+        await edge.handle(request, context: context)
+    }
+}
+
+/// `GET /users/{userId}/progress`.
+struct ProgressView: Encodable, Sendable {
+    struct Totals: Encodable, Sendable {
+        var answers: Int64
+        var correct: Int64
+        var correctFirstTry: Int64
+        var accuracy: Double
+    }
+
+    struct CategoryTotals: Encodable, Sendable {
+        var category: String
+        var answers: Int64
+        var correct: Int64
+        var accuracy: Double
+    }
+
+    struct PoolEntryView: Encodable, Sendable {
+        var bankId: String
+        var questionId: String
+        var remainingTries: Int
+        var enteredAt: String
+    }
+
+    struct Pool: Encodable, Sendable {
+        var size: Int
+        var entries: [PoolEntryView]
+    }
+
+    var userId: String
+    var totals: Totals
+    var categories: [CategoryTotals]
+    var mastered: Int64
+    var enteredPool: Int64
+    var pool: Pool
+    var sessions: [String: Int64]
+    var penaltyIndicator: String
+
+    init(userId: String, counters: Item, pool: WrongAnswerPool) {
+        func count(_ name: String) -> Int64 { max(0, counters.int(name) ?? 0) }
+        func accuracy(_ correct: Int64, _ answers: Int64) -> Double {
+            answers == 0 ? 0 : (Double(correct) / Double(answers) * 1000).rounded() / 1000
+        }
+        self.userId = userId
+        let answers = count("answers"), correct = count("correct")
+        totals = Totals(answers: answers, correct: correct, correctFirstTry: count("correctFirstTry"), accuracy: accuracy(correct, answers))
+        var perCategory: [String: (answers: Int64, correct: Int64)] = [:]
+        var sessions = Dictionary(uniqueKeysWithValues: SessionStatus.allCases.map { ($0.rawValue, Int64(0)) })
+        for (name, value) in counters.attributes {
+            guard let number = value.intValue else { continue }
+            if name.hasPrefix(ProgressRecord.categoryPrefix) {
+                // category#NAME#answers | category#NAME#correct; names cannot hold '#'.
+                let parts = name.dropFirst(ProgressRecord.categoryPrefix.count).split(separator: "#")
+                guard parts.count == 2 else { continue }
+                let category = String(parts[0])
+                if parts[1] == "answers" { perCategory[category, default: (0, 0)].answers = max(0, number) }
+                if parts[1] == "correct" { perCategory[category, default: (0, 0)].correct = max(0, number) }
+            } else if name.hasPrefix(ProgressRecord.sessionsPrefix) {
+                sessions[String(name.dropFirst(ProgressRecord.sessionsPrefix.count))] = max(0, number)
+            }
+        }
+        categories = perCategory.keys.sorted().map { name in
+            let totals = perCategory[name]!
+            return CategoryTotals(category: name, answers: totals.answers, correct: totals.correct, accuracy: accuracy(totals.correct, totals.answers))
+        }
+        mastered = count("mastered")
+        enteredPool = count("enteredPool")
+        self.pool = Pool(
+            size: pool.count,
+            entries: pool.entries.map {
+                PoolEntryView(bankId: $0.bankId, questionId: $0.questionId, remainingTries: $0.remainingTries, enteredAt: InvocationLogger.iso8601($0.enteredAt))
+            })
+        self.sessions = sessions
+        penaltyIndicator = pool.penaltyIndicator
+    }
+}

@@ -1,0 +1,197 @@
+import FoundationEssentials
+import QuestionImport
+import QuizEngine
+import QuizHTTP
+import QuizStore
+
+/// The **quiz** function: serve the current question of a session, import questions into a bank
+/// (authors only), list a bank.
+public struct QuizFunction: Sendable {
+    enum Route: Sendable {
+        case currentQuestion, importQuestions, listQuestions, health
+    }
+
+    /// The function's name, in logs and metrics.
+    public static let name = "quiz"
+
+    private let edge: FunctionEdge<Route>
+
+    /// The function over an environment built at start.
+    public init(environment: QuizEnvironment) {
+        var router = Router<Route>()
+        router.add(.get, "/sessions/{sessionId}/question", .currentQuestion)
+        router.add(.post, "/banks/{bankId}/questions", .importQuestions)
+        router.add(.get, "/banks/{bankId}/questions", .listQuestions)
+        router.add(.get, "/health", .health)
+        let handler = Handler(environment: environment)
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+            try await handler.handle(route, match, request, &scope)
+        }
+    }
+
+    /// Handles one raw API Gateway event.
+    public func handle(event: Data, context: InvocationContext) async -> Data {
+        await edge.handle(event: event, context: context)
+    }
+
+    /// Handles one decoded request.
+    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
+        await edge.handle(request, context: context)
+    }
+
+    /// A bank question in a listing; authors also see what makes it correct.
+    struct BankQuestionView: Encodable, Sendable {
+        var id: String
+        var category: String?
+        var text: String
+        var answers: [QuestionView.Choice]
+        var multiSelect: Bool
+        var source: String?
+        var correctAnswers: [String]?
+        var explanation: String?
+
+        init(_ question: Question, revealAnswers: Bool) {
+            id = question.id
+            category = question.category
+            text = question.text
+            answers = question.answers.map { QuestionView.Choice(id: $0.id, text: $0.text) }
+            multiSelect = question.multiSelect
+            source = question.source
+            correctAnswers = revealAnswers ? question.correctAnswers : nil
+            explanation = revealAnswers ? question.explanation : nil
+        }
+    }
+
+    struct ListView: Encodable, Sendable {
+        var bankId: String
+        var questions: [BankQuestionView]
+        var nextCursor: String?
+    }
+
+    struct ImportView: Encodable, Sendable {
+        var bankId: String
+        var format: String
+        var imported: Int
+        var created: Int
+        var replaced: Int
+    }
+
+    struct Handler: Sendable {
+        let environment: QuizEnvironment
+        var data: LearnerData { LearnerData(environment) }
+        var bank: QuestionBank { QuestionBank(store: environment.store, table: environment.tables.questions) }
+
+        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+            switch route {
+            case .health:
+                return try await HealthCheck.respond(function: QuizFunction.name, store: environment.store)
+            case .currentQuestion:
+                return try await currentQuestion(try match.parameters.require("sessionId"), caller: try request.authenticatedCaller, scope: &scope)
+            case .importQuestions:
+                return try await importQuestions(try match.parameters.require("bankId"), request, caller: try request.authenticatedCaller, scope: scope)
+            case .listQuestions:
+                return try await list(try match.parameters.require("bankId"), request, caller: try request.authenticatedCaller)
+            }
+        }
+
+        /// The question being served, serving the next one first when the session has only picked it.
+        /// Serving fixes the choice order, so it is saved before it is shown: every later read,
+        /// on any worker, shows the same order.
+        func currentQuestion(_ sessionId: String, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+            // Two readers may race to serve the same pick; the loser reads the winner's serving.
+            for _ in 0..<3 {
+                let previous = try await data.session(sessionId, of: caller.userId)
+                if let served = previous.currentQuestion, previous.effectiveStatus(now: scope.now).isActive {
+                    let question = try await bank.require(served.ref)
+                    return try .json(200, QuestionView(served, question: question))
+                }
+                guard let pending = previous.pendingQuestion, previous.status.isActive else {
+                    throw try await data.refusalForUnserved(
+                        previous, now: scope.now, whenActive: .sessionNotActive("The session has no question to serve."))
+                }
+                let question = try await bank.require(pending.ref)
+                var session = previous
+                let served: ServedQuestion
+                do {
+                    served = try session.serve(question, now: scope.now, using: &scope.random)
+                } catch {
+                    if session.version != previous.version { try await save(session, previous: previous) }
+                    throw APIError(error)
+                }
+                do {
+                    try await data.commit(try data.sessionWrites(session, previous: previous))
+                    return try .json(200, QuestionView(served, question: question))
+                } catch LearnerData.Conflict.session {
+                    continue
+                } catch {
+                    throw SessionFunction.Handler.conflictError(error)
+                }
+            }
+            throw .versionConflict()
+        }
+
+        private func save(_ session: QuizSession, previous: QuizSession) async throws(APIError) {
+            do {
+                try await data.commit(try data.sessionWrites(session, previous: previous))
+            } catch {
+                throw SessionFunction.Handler.conflictError(error)
+            }
+        }
+
+        func importQuestions(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws(APIError) -> HTTPResponseEvent {
+            guard caller.isMember(of: environment.settings.authorGroup) else {
+                throw .forbidden("Only members of '\(environment.settings.authorGroup)' may import questions.")
+            }
+            let body = try request.body(limit: environment.settings.maximumImportBytes)
+            let now = scope.now
+            return try await IdempotencyGuard(environment).run(
+                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { _ throws(APIError) in
+                let result: ImportResult
+                do throws(ImportError) {
+                    result = try QuestionImporter().importQuestions(from: body, contentType: request.headers["content-type"])
+                } catch {
+                    throw Self.apiError(error, contentType: request.headers["content-type"])
+                }
+                let counts = try await bank.importQuestions(result.questions, into: bankId, now: now)
+                let view = ImportView(
+                    bankId: bankId, format: result.format.rawValue, imported: result.questions.count, created: counts.created,
+                    replaced: counts.replaced)
+                return (try .json(201, view), false)
+            }
+        }
+
+        static func apiError(_ error: ImportError, contentType: String?) -> APIError {
+            let details = error.rows.prefix(100).map { APIError.Detail(field: $0.field, row: $0.row, message: $0.message) }
+            var message = error.message
+            let unlisted = error.rows.count - details.count + error.unlistedRowErrorCount
+            if unlisted > 0 { message += " (\(unlisted) more problems not listed)" }
+            switch error.code {
+            case .unsupportedFormat:
+                return .unsupportedMediaType(contentType ?? "", supported: ImportFormat.allCases.flatMap(\.mediaTypes))
+            case .emptyUpload, .malformedDocument:
+                return .badRequest(message, details: Array(details))
+            case .invalidRows:
+                return .validationFailed(Array(details), message: message)
+            case .tooManyQuestions:
+                return APIError(.payloadTooLarge, message)
+            }
+        }
+
+        func list(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller) async throws(APIError) -> HTTPResponseEvent {
+            let category = try request.query.single("category")
+            if let category {
+                var problems: [APIError.Detail] = []
+                Validation.identifier(category, field: "category", maximumLength: 64, into: &problems)
+                guard problems.isEmpty else { throw .badRequest("category is not a valid category name", details: problems) }
+            }
+            let limit = try request.query.int("limit", in: 1...100) ?? 20
+            let cursor = try request.query.single("cursor").map(Cursor.init(token:))
+            let page = try await bank.list(bankId: bankId, category: category, limit: limit, cursor: cursor)
+            let reveal = caller.isMember(of: environment.settings.authorGroup)
+            return try .json(200, ListView(
+                bankId: bankId, questions: page.questions.map { BankQuestionView($0, revealAnswers: reveal) },
+                nextCursor: page.next?.token))
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import FoundationEssentials
+import QuizEngine
+import QuizHTTP
+
+/// The **session** function: start a session, read it back to resume, complete it, abandon it.
+public struct SessionFunction: Sendable {
+    enum Route: Sendable, Equatable {
+        case start, read, complete, abandon, health
+    }
+
+    /// The function's name, in logs and metrics.
+    public static let name = "session"
+
+    private let edge: FunctionEdge<Route>
+
+    /// The function over an environment built at start.
+    public init(environment: QuizEnvironment) {
+        var router = Router<Route>()
+        router.add(.post, "/sessions", .start)
+        router.add(.get, "/sessions/{sessionId}", .read)
+        router.add(.post, "/sessions/{sessionId}/complete", .complete)
+        router.add(.post, "/sessions/{sessionId}/abandon", .abandon)
+        router.add(.get, "/health", .health)
+        let handler = Handler(environment: environment)
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+            try await handler.handle(route, match, request, &scope)
+        }
+    }
+
+    /// Handles one raw API Gateway event.
+    public func handle(event: Data, context: InvocationContext) async -> Data {
+        await edge.handle(event: event, context: context)
+    }
+
+    /// Handles one decoded request.
+    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
+        await edge.handle(request, context: context)
+    }
+
+    /// `POST /sessions`.
+    struct StartRequest: Decodable {
+        var bankId: String
+        var category: String?
+        var questionCount: Int?
+        var timeLimitSeconds: Int?
+        var shuffleChoices: Bool?
+    }
+
+    struct Handler: Sendable {
+        let environment: QuizEnvironment
+        var data: LearnerData { LearnerData(environment) }
+
+        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+            switch route {
+            case .health:
+                return try await HealthCheck.respond(function: SessionFunction.name, store: environment.store)
+            case .start:
+                return try await start(request, caller: try request.authenticatedCaller, scope: &scope)
+            case .read:
+                return try await read(try match.parameters.require("sessionId"), caller: try request.authenticatedCaller, scope: scope)
+            case .complete, .abandon:
+                return try await end(
+                    try match.parameters.require("sessionId"), request, caller: try request.authenticatedCaller, scope: scope,
+                    abandon: route == .abandon)
+            }
+        }
+
+        func start(_ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+            let body = try request.decodeJSON(StartRequest.self, limit: environment.settings.maximumBodyBytes)
+            var problems: [APIError.Detail] = []
+            Validation.identifier(body.bankId, field: "bankId", into: &problems)
+            if let category = body.category { Validation.identifier(category, field: "category", maximumLength: 64, into: &problems) }
+            Validation.range(body.questionCount, 1...100, field: "questionCount", into: &problems)
+            Validation.range(body.timeLimitSeconds, 30...604_800, field: "timeLimitSeconds", into: &problems)
+            guard problems.isEmpty else { throw .validationFailed(problems) }
+            let options = QuizSession.Options(
+                category: body.category, questionCount: body.questionCount ?? 10, timeLimitSeconds: body.timeLimitSeconds ?? 1800,
+                shuffleChoices: body.shuffleChoices ?? true)
+
+            let bank = QuestionBank(store: environment.store, table: environment.tables.questions)
+            var random = scope.random
+            defer { scope.random = random }
+            let now = scope.now
+            return try await IdempotencyGuard(environment).run(
+                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { claim throws(APIError) in
+                let candidates = try await bank.questionIds(bankId: body.bankId, category: body.category)
+                let pool = try await data.pool(of: caller.userId)
+                let session: QuizSession
+                do throws(SessionError) {
+                    session = try QuizSession.start(
+                        id: RequestScope.newIdentifier(), userId: caller.userId, bankId: body.bankId, candidateQuestionIds: candidates,
+                        options: options, pool: pool, now: now, using: &random)
+                } catch {
+                    throw APIError(error)
+                }
+                let response = try HTTPResponseEvent.json(
+                    201, SessionEnvelope<ResultsView>(session: SessionView(session, pool: pool, now: now), results: nil),
+                    headers: ["location": "/sessions/\(session.id)"])
+                var writes = try data.sessionWrites(session, previous: nil)
+                if let claim { writes.append(IdempotencyGuard(environment).completion(of: claim, response: response, now: now)) }
+                do {
+                    try await data.commit(writes, claimIndex: claim == nil ? nil : writes.count - 1)
+                } catch {
+                    throw Self.conflictError(error)
+                }
+                return (response, claim != nil)
+            }
+        }
+
+        func read(_ sessionId: String, caller: Caller, scope: RequestScope) async throws(APIError) -> HTTPResponseEvent {
+            let session = try await data.session(sessionId, of: caller.userId)
+            let pool = try await data.pool(of: caller.userId)
+            return try .json(200, SessionEnvelope<ResultsView>(
+                session: SessionView(session, pool: pool, now: scope.now),
+                results: session.status.isActive ? nil : ResultsView(session.results)))
+        }
+
+        /// `complete` and `abandon`: both end the session; a session found expired is saved as such and refused.
+        func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws(APIError) -> HTTPResponseEvent {
+            let now = scope.now
+            return try await IdempotencyGuard(environment).run(
+                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { claim throws(APIError) in
+                let previous = try await data.session(sessionId, of: caller.userId)
+                var session = previous
+                var refusal: APIError?
+                do throws(SessionError) {
+                    if abandon { try session.abandon(now: now) } else { try session.complete(now: now) }
+                } catch {
+                    refusal = APIError(error)
+                }
+                if session.version != previous.version {
+                    do {
+                        try await data.commit(try data.sessionWrites(session, previous: previous))
+                    } catch {
+                        throw Self.conflictError(error)
+                    }
+                }
+                if let refusal { throw refusal }
+                let pool = try await data.pool(of: caller.userId)
+                let response = try HTTPResponseEvent.json(
+                    200, SessionEnvelope(session: SessionView(session, pool: pool, now: now), results: ResultsView(session.results)))
+                return (response, false)
+            }
+        }
+
+        /// The API error for a failed commit.
+        static func conflictError(_ error: any Error) -> APIError {
+            switch error {
+            case let error as APIError: error
+            case LearnerData.Conflict.claim: .requestInProgress()
+            case is LearnerData.Conflict: .versionConflict()
+            default: .internalFailure("commit failed", underlying: error)
+            }
+        }
+    }
+}

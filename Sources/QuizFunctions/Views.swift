@@ -1,0 +1,130 @@
+import QuizEngine
+import QuizObservability
+
+// The JSON shapes of the API's responses (documented in openapi.yaml). They are built from
+// domain values here, in one place, so no handler can put a correct answer in front of a learner
+// by accident: `QuestionView` has no field for one.
+
+/// A session's state, for starting, resuming and ending (`GET /sessions/{sessionId}`).
+struct SessionView: Encodable, Sendable {
+    var sessionId: String
+    var bankId: String
+    var category: String?
+    var status: String
+    var version: Int
+    var questionCount: Int
+    var completedCount: Int
+    var remainingCount: Int
+    var answersSubmitted: Int
+    var correctFirstTry: Int
+    var timeLimitSeconds: Int
+    var timeRemainingSeconds: Int
+    var startedAt: String
+    var expiresAt: String
+    var endedAt: String?
+    var currentQuestionId: String?
+    var penaltyIndicator: String
+
+    init(_ session: QuizSession, pool: WrongAnswerPool, now: Int64) {
+        sessionId = session.id
+        bankId = session.bankId
+        category = session.options.category
+        status = session.effectiveStatus(now: now).rawValue
+        version = session.version
+        questionCount = session.questionCount
+        completedCount = session.doneCount
+        remainingCount = session.questionCount - session.doneCount
+        answersSubmitted = session.totalAttempts
+        correctFirstTry = session.correctFirstTry
+        timeLimitSeconds = session.options.timeLimitSeconds
+        timeRemainingSeconds = session.timeRemainingSeconds(now: now)
+        startedAt = InvocationLogger.iso8601(session.startedAt)
+        expiresAt = InvocationLogger.iso8601(session.expiresAt)
+        endedAt = session.endedAt.map(InvocationLogger.iso8601)
+        currentQuestionId = session.currentQuestion?.questionId ?? session.pendingQuestion?.questionId
+        penaltyIndicator = pool.penaltyIndicator
+    }
+}
+
+/// A question as served to a learner: the choices in the order served, never the correct answers.
+struct QuestionView: Encodable, Sendable {
+    struct Choice: Encodable, Sendable {
+        var id: String
+        var text: String
+    }
+
+    var questionId: String
+    var bankId: String
+    var category: String?
+    var text: String
+    var answers: [Choice]
+    var multiSelect: Bool
+    var shuffled: Bool
+    var attempt: Int
+    var review: Bool
+
+    init(_ served: ServedQuestion, question: Question) {
+        questionId = question.id
+        bankId = served.bankId
+        category = question.category
+        text = question.text
+        answers = served.orderedAnswers(of: question).map { Choice(id: $0.id, text: $0.text) }
+        multiSelect = question.multiSelect
+        shuffled = served.shuffled
+        attempt = served.wrongTries + 1
+        review = served.origin == .wrongAnswerPool
+    }
+}
+
+/// The results of an ended session.
+struct ResultsView: Encodable, Sendable {
+    var questionCount: Int
+    var completedCount: Int
+    var answersSubmitted: Int
+    var correctFirstTry: Int
+    var wrongAnswers: Int
+    var accuracy: Double
+    var sentToPool: [String]
+    var mastered: [String]
+    var durationSeconds: Int?
+
+    init(_ results: SessionResults) {
+        questionCount = results.questionCount
+        completedCount = results.doneCount
+        answersSubmitted = results.totalAttempts
+        correctFirstTry = results.correctFirstTry
+        wrongAnswers = results.wrongAnswers
+        accuracy = (results.accuracy * 1000).rounded() / 1000
+        sentToPool = results.sentToPool.map(\.questionId)
+        mastered = results.mastered.map(\.questionId)
+        durationSeconds = results.durationSeconds
+    }
+}
+
+/// `POST /sessions/{sessionId}/answer`'s response (PRODUCT.md §3).
+struct AnswerView: Encodable, Sendable {
+    struct Progress: Encodable, Sendable {
+        var questionCount: Int
+        var completedCount: Int
+        var remainingCount: Int
+        var answersSubmitted: Int
+        var correctFirstTry: Int
+        var poolSize: Int
+    }
+
+    var correct: Bool
+    var nextAction: String
+    var penaltyIndicator: String
+    var question: QuestionView?
+    var message: String
+    var explanation: String?
+    var version: Int
+    var progress: Progress
+    var results: ResultsView?
+}
+
+/// A session with what its request produced alongside.
+struct SessionEnvelope<Extra: Encodable & Sendable>: Encodable, Sendable {
+    var session: SessionView
+    var results: Extra?
+}
