@@ -12,9 +12,12 @@ let package = Package(
     products: [
         .library(name: "QuizStore", targets: ["QuizStore", "QuizStoreSQLite"]),
         .executable(name: "quiz-store-bench", targets: ["StoreBenchmark"]),
+        .executable(name: "local-runner", targets: ["local-runner"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // MARK: - C libraries
@@ -54,6 +57,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "QuizBootstrap",
+            dependencies: ["QuizFunctions", "QuizStore", "QuizStoreSQLite", "QuizResilience", "QuizObservability"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Local runner
+        .executableTarget(
+            name: "local-runner",
+            dependencies: [
+                "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizObservability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "local-runner",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tools
         .executableTarget(
             name: "StoreBenchmark",
@@ -84,6 +105,11 @@ let package = Package(
         ),
         .testTarget(name: "QuestionImportTests", dependencies: ["QuestionImport", "QuizEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizStoreCodingTests", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LocalRunnerTests",
+            dependencies: ["local-runner", "QuizHTTP", "QuizStore", "QuizStoreSQLite"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
     ]
 )

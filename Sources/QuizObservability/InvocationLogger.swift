@@ -123,10 +123,20 @@ public struct InvocationLogger: Sendable {
     /// Writes a line to standard output in one `write(2)`, so lines of concurrent processes never interleave.
     @Sendable
     public static func standardOutput(_ line: String) {
+        writeLine(line, to: 1)
+    }
+
+    /// Writes a line to standard error (the local runner keeps standard output for responses).
+    @Sendable
+    public static func standardError(_ line: String) {
+        writeLine(line, to: 2)
+    }
+
+    private static func writeLine(_ line: String, to descriptor: Int32) {
         var bytes = Array((line + "\n").utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written <= 0 { return }
             offset += written
         }

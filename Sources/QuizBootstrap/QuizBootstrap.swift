@@ -1,0 +1,33 @@
+import QuizFunctions
+import QuizObservability
+import QuizResilience
+import QuizStore
+import QuizStoreSQLite
+
+/// The composition root: turns the process environment into a ready `QuizEnvironment`, once,
+/// at start. Bootstraps and the local runner share it, so both run exactly the same wiring.
+public enum QuizBootstrap {
+    /// The settings, the store named by `QUIZ_STORE_URL` (wrapped in retries with jitter and a
+    /// circuit breaker) and the logger. Throws when the configuration is wrong or the store cannot
+    /// be opened: a function must fail its initialisation rather than answer requests it cannot serve.
+    ///
+    /// Log lines go to `logWriter`: standard output in Lambda (CloudWatch reads it), standard
+    /// error under `local-runner invoke`, whose standard output is the response.
+    public static func environment(
+        from variables: [String: String], logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput
+    ) async throws -> QuizEnvironment {
+        let settings = try QuizSettings(environment: variables)
+        let store = try await openStore(url: settings.storeURL)
+        let resilient = ResilientTableStore(wrapping: store)
+        return QuizEnvironment(store: resilient, settings: settings, logger: InvocationLogger(settings: settings.logging, write: logWriter))
+    }
+
+    /// The backend a store URL names.
+    public static func openStore(url: String) async throws -> any TableStore {
+        if url.hasPrefix("sqlite:") {
+            return try SQLiteTableStore(url: url)
+        }
+        throw ConfigurationError(
+            message: "QUIZ_STORE_URL must be sqlite:PATH (for example sqlite:.quiz/quiz.db), not '\(url)'")
+    }
+}

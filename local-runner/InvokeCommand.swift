@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import QuizBootstrap
+import QuizFunctions
+import QuizObservability
+
+/// `local-runner invoke FUNCTION --event FILE|-`: one event through one function, response to stdout.
+struct InvokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoke",
+        abstract: "Invoke a function once with a JSON event and print its response.",
+        discussion: "Like `sam local invoke`: the event is an API Gateway HTTP API (2.0) or REST (1.0) proxy event; maintenance takes any JSON."
+    )
+
+    @Argument(help: "The function: \(FunctionName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var function: FunctionName
+
+    @Option(name: [.short, .long], help: "The event file, or - for standard input.")
+    var event: String
+
+    @Option(name: .customLong("env-vars"), help: "A JSON file of environment variables, as `sam local invoke --env-vars` takes.")
+    var envVars: String?
+
+    func run() async throws {
+        let bytes: Data
+        if event == "-" {
+            bytes = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let data = FileManager.default.contents(atPath: event) else {
+                throw ValidationError("cannot read event file \(event)")
+            }
+            bytes = data
+        }
+        guard (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])) != nil else {
+            throw ValidationError("the event is not valid JSON")
+        }
+        let variables = try RunnerEnvironment.variables(for: function, envVarsFile: envVars)
+        let environment: QuizEnvironment
+        do {
+            environment = try await QuizBootstrap.environment(from: variables, logWriter: InvocationLogger.standardError)
+        } catch {
+            printError("local-runner: \(function) failed to start: \(error)")
+            throw ExitCode(3)
+        }
+        let handler = FunctionHandler(function, environment: environment)
+        let response = await handler.handle(bytes, context: InvocationContext(requestId: UUID().uuidString.lowercased()))
+        FileHandle.standardOutput.write(response + Data("\n".utf8))
+    }
+}
