@@ -22,6 +22,24 @@ public struct WrongAnswerPool: Codable, Sendable, Hashable {
         self.version = version
     }
 
+    /// A pool from entries as a pool stored them: oldest first, one per question. The order is
+    /// checked in one pass and the entries taken as they are, sparing the sort and the hashing of
+    /// the general initialiser on every request; entries out of order go through it instead.
+    /// Uniqueness is not checked again: stored entries come from a pool, which never holds two
+    /// entries for one question.
+    public init(storedEntries entries: [PoolEntry], version: Int) {
+        guard zip(entries, entries.dropFirst()).allSatisfy({ PoolEntry.isOlder($0, than: $1) }) else {
+            self.init(entries: entries, version: version)
+            return
+        }
+        self.init(ordered: entries, version: version)
+    }
+
+    private init(ordered entries: [PoolEntry], version: Int) {
+        self.entries = entries
+        self.version = version
+    }
+
     private enum CodingKeys: String, CodingKey {
         case entries, version
     }
@@ -214,11 +232,18 @@ public struct PenaltyIndicator: Sendable, Hashable, CustomStringConvertible {
 
     /// The indicator for a pool's entries.
     public init(entries: [PoolEntry]) {
-        var counts: [Int: Int] = [:]
+        // Tries are 1 or 2 in practice: count small values in an array, the rare others in a dictionary.
+        var small = [Int](repeating: 0, count: WrongAnswerPool.triesToMaster + 1)
+        var other: [Int: Int] = [:]
         for entry in entries {
-            counts[entry.remainingTries, default: 0] += 1
+            if (0..<small.count).contains(entry.remainingTries) {
+                small[entry.remainingTries] += 1
+            } else {
+                other[entry.remainingTries, default: 0] += 1
+            }
         }
-        groups = counts.keys.sorted(by: >).map { Group(remainingTries: $0, questionCount: counts[$0] ?? 0) }
+        for (tries, count) in small.enumerated() where count > 0 { other[tries] = count }
+        groups = other.keys.sorted(by: >).map { Group(remainingTries: $0, questionCount: other[$0] ?? 0) }
     }
 
     /// The indicator for `pool`.

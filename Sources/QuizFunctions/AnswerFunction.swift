@@ -140,7 +140,7 @@ public struct AnswerFunction: Sendable {
             var results: ResultsView?
             if case .complete(let finished) = outcome.next { results = ResultsView(finished) }
             let view = AnswerView(
-                correct: outcome.correct, nextAction: outcome.nextAction.rawValue, penaltyIndicator: pool.penaltyIndicator,
+                correct: outcome.correct, nextAction: outcome.nextAction.rawValue, penaltyIndicator: outcome.penaltyIndicator,
                 question: next, message: Self.message(for: outcome),
                 explanation: outcome.correct ? current.explanation : nil, version: session.version,
                 progress: AnswerView.Progress(

@@ -45,6 +45,7 @@ public struct InvocationLogger: Sendable {
     public let settings: LogSettings
     private let write: @Sendable (String) -> Void
     private let now: @Sendable () -> Int64
+    private let directive: String
 
     /// A logger writing lines to `write` (standard output by default), stamped by `now` (epoch milliseconds).
     public init(
@@ -54,6 +55,7 @@ public struct InvocationLogger: Sendable {
         self.settings = settings
         self.write = write
         self.now = now
+        directive = Self.directive(namespace: settings.metricsNamespace)
     }
 
     /// Logs an invocation and emits its metrics: `Latency` (ms), `ServerErrors` and `ClientErrors`
@@ -111,11 +113,16 @@ public struct InvocationLogger: Sendable {
     }
 
     private func metricDirective(timestamp: Int64) -> String {
-        var directive = "{\"Namespace\":" + JSONLine.quoted(settings.metricsNamespace)
+        "{\"Timestamp\":\(timestamp),\"CloudWatchMetrics\":[\(directive)]}"
+    }
+
+    /// The metric directive: the same for every line, so built once.
+    private static func directive(namespace: String) -> String {
+        var directive = "{\"Namespace\":" + JSONLine.quoted(namespace)
         directive += ",\"Dimensions\":[[\"function\"],[\"function\",\"route\"]],\"Metrics\":["
         directive += "{\"Name\":\"Latency\",\"Unit\":\"Milliseconds\"},{\"Name\":\"ServerErrors\",\"Unit\":\"Count\"},"
         directive += "{\"Name\":\"ClientErrors\",\"Unit\":\"Count\"},{\"Name\":\"ColdStart\",\"Unit\":\"Count\"}]}"
-        return "{\"Timestamp\":\(timestamp),\"CloudWatchMetrics\":[\(directive)]}"
+        return directive
     }
 
     // MARK: - Defaults

@@ -77,6 +77,12 @@ public struct JSONLine: Sendable {
     /// Appends a JSON string literal, escaping what RFC 8259 §7 requires.
     public static func appendQuoted(_ value: String, to text: inout String) {
         text += "\""
+        // Most values need no escaping: append them whole instead of scalar by scalar.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""

@@ -60,6 +60,16 @@ public indirect enum Condition: Sendable, Hashable {
     /// The condition does not hold.
     public static prefix func ! (condition: Condition) -> Condition { .not(condition) }
 
+    /// The attributes the condition reads (existence aside), so a backend can decode only those.
+    public var attributeNames: Set<String> {
+        switch self {
+        case .itemExists, .itemNotExists: []
+        case .attributeExists(let name), .attributeNotExists(let name), .compare(let name, _, _), .beginsWith(let name, _): [name]
+        case .and(let conditions), .or(let conditions): conditions.reduce(into: Set()) { $0.formUnion($1.attributeNames) }
+        case .not(let condition): condition.attributeNames
+        }
+    }
+
     /// Evaluates the condition against an item as DynamoDB does; `nil` means the item does not exist.
     public func isSatisfied(by item: Item?) -> Bool {
         switch self {

@@ -37,7 +37,7 @@ public struct Item: Sendable, Hashable {
         switch value {
         case .string(let text): text.utf8.count
         // Numbers take about one byte per two significant digits, plus one.
-        case .number(let number): (number.description.filter(\.isNumber).count + 1) / 2 + 1
+        case .number(let number): (number.significantDigits + 1) / 2 + 1
         case .binary(let bytes): bytes.count
         case .bool, .null: 1
         case .list(let elements): 3 + elements.reduce(0) { $0 + 1 + size(of: $1) }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A compact, self-describing binary form of items, for backends that store items as blobs.
 ///
 /// Each value is a tag byte followed by its payload; lengths and integers are LEB128 varints
@@ -16,14 +22,37 @@ public enum ItemCodec {
         return bytes
     }
 
+    /// The attributes named in `names` of the item these bytes hold, the others skipped unbuilt:
+    /// enough to evaluate a condition on a large item without decoding all of it.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, only names: Set<String>) throws(TableError) -> Item {
+        var reader = Reader(bytes.bindMemory(to: UInt8.self))
+        guard try reader.readByte() == Tag.map.rawValue else { throw TableError(.backendFailure, "stored item is damaged") }
+        var attributes: [String: AttributeValue] = [:]
+        for _ in 0..<(try reader.readCount()) {
+            let name = try reader.readString()
+            if names.contains(name) {
+                attributes[name] = try reader.readValue()
+            } else {
+                try reader.skipValue()
+            }
+        }
+        guard reader.isAtEnd else { throw TableError(.backendFailure, "stored item is damaged") }
+        return Item(attributes)
+    }
+
     /// The item these bytes hold.
-    public static func decode(_ bytes: some Collection<UInt8>) throws(TableError) -> Item {
-        let array = ArraySlice(bytes)
-        var reader = Reader(bytes: array)
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(TableError) -> Item {
+        var reader = Reader(bytes.bindMemory(to: UInt8.self))
         guard case .map(let attributes) = try reader.readValue(), reader.isAtEnd else {
             throw TableError(.backendFailure, "stored item is damaged")
         }
         return Item(attributes)
+    }
+
+    /// The item these bytes hold.
+    public static func decode(_ bytes: [UInt8]) throws(TableError) -> Item {
+        // `withUnsafeBytes` rethrows untyped errors; carry the typed one out in a Result.
+        try bytes.withUnsafeBytes { buffer in Result { () throws(TableError) -> Item in try decode(buffer) } }.get()
     }
 
     // MARK: - Writing
@@ -84,16 +113,25 @@ public enum ItemCodec {
 
     // MARK: - Reading
 
+    /// Reads values from a buffer by offset: consuming an `ArraySlice` instead would retain and
+    /// release its storage on every byte.
     struct Reader {
-        var bytes: ArraySlice<UInt8>
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
 
-        var isAtEnd: Bool { bytes.isEmpty }
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+        }
+
+        var isAtEnd: Bool { position == bytes.count }
+        var remaining: Int { bytes.count - position }
 
         private static var damaged: TableError { TableError(.backendFailure, "stored item is damaged") }
 
         mutating func readByte() throws(TableError) -> UInt8 {
-            guard let byte = bytes.popFirst() else { throw Self.damaged }
-            return byte
+            guard position < bytes.count else { throw Self.damaged }
+            defer { position += 1 }
+            return bytes[position]
         }
 
         mutating func readVarint() throws(TableError) -> UInt64 {
@@ -111,21 +149,46 @@ public enum ItemCodec {
         mutating func readCount() throws(TableError) -> Int {
             let count = try readVarint()
             // Every element takes at least one byte, so a larger count is damage.
-            guard count <= UInt64(bytes.count) else { throw Self.damaged }
+            guard count <= UInt64(remaining) else { throw Self.damaged }
             return Int(count)
         }
 
-        mutating func readBytes() throws(TableError) -> ArraySlice<UInt8> {
+        mutating func readBytes() throws(TableError) -> UnsafeBufferPointer<UInt8> {
             let count = try readCount()
-            let slice = bytes.prefix(count)
-            bytes.removeFirst(count)
-            return slice
+            defer { position += count }
+            return UnsafeBufferPointer(rebasing: bytes[position..<position + count])
         }
 
         mutating func readString() throws(TableError) -> String {
-            let slice = try readBytes()
-            guard let text = String(validating: slice, as: UTF8.self) else { throw Self.damaged }
+            let buffer = try readBytes()
+            // `String(validating:as:)` is generic and pays for metadata lookups on every call;
+            // decoding repairs invalid bytes instead, so a repaired string differs from its bytes.
+            var text = String(decoding: buffer, as: UTF8.self)
+            let same = text.withUTF8 { utf8 in
+                utf8.count == buffer.count && (buffer.isEmpty || memcmp(utf8.baseAddress!, buffer.baseAddress!, buffer.count) == 0)
+            }
+            guard same else { throw Self.damaged }
             return text
+        }
+
+        /// Moves past one value without building it.
+        mutating func skipValue() throws(TableError) {
+            guard let tag = Tag(rawValue: try readByte()) else { throw Self.damaged }
+            switch tag {
+            case .null, .false, .true: return
+            case .integer: _ = try readVarint()
+            case .double:
+                guard remaining >= 8 else { throw Self.damaged }
+                position += 8
+            case .string, .binary: _ = try readBytes()
+            case .list:
+                for _ in 0..<(try readCount()) { try skipValue() }
+            case .map:
+                for _ in 0..<(try readCount()) {
+                    _ = try readBytes()
+                    try skipValue()
+                }
+            }
         }
 
         mutating func readValue() throws(TableError) -> AttributeValue {
@@ -138,10 +201,10 @@ public enum ItemCodec {
                 let raw = try readVarint()
                 return .number(Number(Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))))
             case .double:
-                guard bytes.count >= 8 else { throw Self.damaged }
+                guard remaining >= 8 else { throw Self.damaged }
                 var bits: UInt64 = 0
-                for (offset, byte) in bytes.prefix(8).enumerated() { bits |= UInt64(byte) << (8 * UInt64(offset)) }
-                bytes.removeFirst(8)
+                for offset in 0..<8 { bits |= UInt64(bytes[position + offset]) << (8 * UInt64(offset)) }
+                position += 8
                 return .number(Number(Double(bitPattern: bits)))
             case .string: return .string(try readString())
             case .binary: return .binary(Array(try readBytes()))

@@ -66,6 +66,23 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         return sum.isFinite ? Number(sum) : nil
     }
 
+    /// The digits of the number as written, for the item-size estimate (sizes are computed on every
+    /// write, so integers avoid formatting text).
+    var significantDigits: Int {
+        switch storage {
+        case .int(let value):
+            var magnitude = value.magnitude
+            var digits = 1
+            while magnitude >= 10 {
+                magnitude /= 10
+                digits += 1
+            }
+            return digits
+        case .double:
+            return description.utf8.count(where: { (0x30...0x39).contains($0) })
+        }
+    }
+
     /// DynamoDB's text form.
     public var description: String {
         switch storage {

@@ -100,10 +100,13 @@ public struct Cursor: Sendable, Hashable, CustomStringConvertible {
     /// The key this cursor resumes after, or a validation error for a malformed or foreign cursor.
     public func key(in query: Query) throws(TableError) -> Key {
         guard let bytes = Base64URL.decode(token), bytes.first == 1 else { throw .validation("malformed cursor") }
-        var reader = ItemCodec.Reader(bytes: bytes[1...])
-        guard let partition = try? reader.readString(), let sort = try? reader.readString(), reader.isAtEnd,
-            partition == query.partition
-        else { throw .validation("malformed cursor") }
+        let decoded = bytes.withUnsafeBufferPointer { buffer -> (String, String)? in
+            var reader = ItemCodec.Reader(buffer)
+            reader.position = 1
+            guard let partition = try? reader.readString(), let sort = try? reader.readString(), reader.isAtEnd else { return nil }
+            return (partition, sort)
+        }
+        guard let (partition, sort) = decoded, partition == query.partition else { throw .validation("malformed cursor") }
         return Key(partition, query.table.sortKey == nil ? nil : sort)
     }
 

@@ -75,8 +75,7 @@ public final class SQLiteTableStore: TableStore {
                 return try write(item, key: key, table: table, on: connection)
             }
             try connection.writeTransaction { () throws(TableError) in
-                let current = try read(key, of: table, on: connection)
-                guard condition.isSatisfied(by: current) else { throw .conditionFailed(current) }
+                try check(condition, on: key, of: table, connection: connection)
                 try write(item, key: key, table: table, on: connection)
             }
         }
@@ -216,10 +215,22 @@ public final class SQLiteTableStore: TableStore {
                 var planned: [(key: Key, table: TableSchema, item: Item?)] = []
                 for write in writes {
                     let key = try write.key()
-                    let current = try read(key, of: write.table, on: connection)
-                    if let condition = write.condition, !condition.isSatisfied(by: current) {
-                        reasons.append(CancellationReason(code: .conditionFailed, item: current))
-                        continue
+                    // Only an update needs the whole current item; the others need what their
+                    // condition reads, which spares decoding large items just to compare a version.
+                    var current: Item?
+                    if case .update = write {
+                        current = try read(key, of: write.table, on: connection)
+                        if let condition = write.condition, !condition.isSatisfied(by: current) {
+                            reasons.append(CancellationReason(code: .conditionFailed, item: current))
+                            continue
+                        }
+                    } else if let condition = write.condition {
+                        do throws(TableError) {
+                            try check(condition, on: key, of: write.table, connection: connection)
+                        } catch where error.code == .conditionFailed {
+                            reasons.append(CancellationReason(code: .conditionFailed, item: error.currentItem))
+                            continue
+                        }
                     }
                     switch write {
                     case .put(let item, _, _):
@@ -289,6 +300,22 @@ public final class SQLiteTableStore: TableStore {
         bind(key, of: table, to: statement)
         defer { statement.reset() }
         return try statement.step() ? try decodeBody(statement, column: 0) : nil
+    }
+
+    /// Checks a condition against the stored item, decoding only the attributes it reads; a
+    /// failure carries the whole item, as callers expect.
+    private func check(_ condition: Condition, on key: Key, of table: TableSchema, connection: SQLiteConnection) throws(TableError) {
+        let statement = try connection.statement(Schema.selectAny)
+        bind(key, of: table, to: statement)
+        defer { statement.reset() }
+        guard try statement.step() else {
+            if condition.isSatisfied(by: nil) { return }
+            throw .conditionFailed(nil)
+        }
+        let names = condition.attributeNames
+        let partial = try statement.withBytes(0) { bytes throws(TableError) in try ItemCodec.decode(bytes, only: names) }
+        if condition.isSatisfied(by: partial) { return }
+        throw .conditionFailed(try decodeBody(statement, column: 0))
     }
 
     private func write(_ item: Item, key: Key, table: TableSchema, on connection: SQLiteConnection) throws(TableError) {

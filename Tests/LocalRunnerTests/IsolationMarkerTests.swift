@@ -1,4 +1,6 @@
 import Foundation
+import QuizEngine
+import QuizFunctions
 import QuizHTTP
 import QuizStore
 import QuizStoreSQLite
@@ -35,7 +37,7 @@ struct IsolationMarkerTests {
             #expect(Set(storedSessions.compactMap { $0.string("id") }) == Set(sessions))
             #expect(storedSessions.allSatisfy { $0.string("userId") == user }, "a session of another user under \(user)")
             let pool = items.first { $0.string("sk") == "POOL" }
-            let poolSessions = pool?["entries"]?.listValue?.compactMap { $0.listValue?[4].stringValue } ?? []
+            let poolSessions = try PoolRecord.pool(from: pool).entries.map(\.sessionId)
             #expect(Set(poolSessions).isSubset(of: Set(sessions)), "a pool entry of another user's session under \(user)")
             let progress = items.first { $0.string("sk") == "PROGRESS" }
             #expect(progress?.int("answers") == Int64(answers))

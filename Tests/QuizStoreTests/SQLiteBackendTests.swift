@@ -63,7 +63,7 @@ struct ItemCodecTests {
     func truncation() {
         let bytes = ItemCodec.encode(Self.sample)
         for length in 0..<bytes.count {
-            #expect(throws: TableError(.backendFailure, "")) { try ItemCodec.decode(bytes.prefix(length)) }
+            #expect(throws: TableError(.backendFailure, "")) { try ItemCodec.decode(Array(bytes.prefix(length))) }
         }
         #expect(throws: TableError(.backendFailure, "")) { try ItemCodec.decode(bytes + [0]) }
     }
