@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "QuizStore", targets: ["QuizStore", "QuizStoreSQLite"]),
         .executable(name: "quiz-store-bench", targets: ["StoreBenchmark"]),
         .executable(name: "local-runner", targets: ["local-runner"]),
+        .executable(name: "quiz-answer-bench", targets: ["AnswerBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -35,10 +36,18 @@ let package = Package(
         // MARK: - HTTP over libcurl
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
+        // MARK: - Lambda Runtime API
+        .target(name: "LambdaRuntime", dependencies: ["CurlHTTP"], swiftSettings: swiftSettings),
+
         // MARK: - Table layer
         .target(name: "QuizStore", swiftSettings: swiftSettings),
         .target(name: "QuizStoreSQLite", dependencies: ["QuizStore", "CSQLite"], swiftSettings: swiftSettings),
         .target(name: "QuizResilience", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "QuizStoreDynamoDB",
+            dependencies: ["QuizStore", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Quiz domain
         .target(name: "QuizEngine", swiftSettings: swiftSettings),
@@ -82,6 +91,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "AnswerBenchmark",
+            dependencies: ["QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
         .executableTarget(
             name: "StoreWorker",
@@ -107,9 +122,12 @@ let package = Package(
         .testTarget(name: "QuizStoreCodingTests", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LocalRunnerTests",
-            dependencies: ["local-runner", "QuizHTTP", "QuizStore", "QuizStoreSQLite"],
+            dependencies: ["local-runner", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,67 @@
+// quiz-answer-bench: answer processing and next-question selection, in process, on the SQLite
+// backend, with a 10,000-question bank and a 500-entry wrong-answer pool.
+//
+//   swift run -c release quiz-answer-bench [--answers 20000] [--questions 10000] [--pool 500]
+//
+// Every answer goes the way a Lambda invocation does: the raw API Gateway event bytes into the
+// answer function (decode, route, load session, pool and question, grade, pick and serve the next
+// question, one transaction, encode the response, one log line), on the production wiring
+// (retries and circuit breaker around the store). Targets: p99 <= 1 ms, >= 5,000 answers/s.
+import Foundation
+import QuizBootstrap
+import QuizEngine
+import QuizFunctions
+import QuizHTTP
+import QuizStore
+
+var answers = 20_000
+var questionCount = 10_000
+var poolSize = 500
+var breakdown = false
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--answers": answers = Int(arguments.next() ?? "") ?? answers
+    case "--questions": questionCount = Int(arguments.next() ?? "") ?? questionCount
+    case "--pool": poolSize = Int(arguments.next() ?? "") ?? poolSize
+    case "--breakdown": breakdown = true
+    default:
+        print("usage: quiz-answer-bench [--answers N] [--questions N] [--pool N] [--breakdown]")
+        exit(argument == "--help" ? 0 : 2)
+    }
+}
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quiz-answer-bench-\(getpid())").path
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+
+let environment = try await QuizBootstrap.environment(
+    from: ["QUIZ_STORE_URL": "sqlite:\(directory)/bench.db", "QUIZ_RANDOM_SEED": "42"], logWriter: { _ in })
+let fixture = try await BenchmarkFixture(environment: environment, questions: questionCount, poolSize: poolSize)
+print("bank: \(questionCount) questions; pool: \(poolSize) entries; \(answers) answers, 1 in 4 wrong")
+
+if breakdown {
+    try await Breakdown.run(fixture: fixture, session: try await fixture.startSession())
+}
+
+// The loop runs off the main actor: awaiting the handler from top-level code would hop threads
+// twice per answer, which a Lambda's loop does not do.
+let run = try await AnswerRun(fixture: fixture).measure(answers: answers)
+var latencies = run.latencies
+let measured = run.measured
+let wall = run.wall
+let failures = run.failures
+
+latencies.sort()
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+let sorted = latencies
+func percentile(_ fraction: Double) -> Double { milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) }
+let throughput = Double(answers) / (milliseconds(measured) / 1000)
+print(String(format: "latency  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms", percentile(0.5), percentile(0.9), percentile(0.99), milliseconds(latencies.last!)))
+print(String(format: "throughput  %.0f answers/s in the handler (%.0f answers/s wall, with session set-up)", throughput, Double(answers) / (milliseconds(wall) / 1000)))
+print("pool size at the end: \(try await fixture.poolCount()); failed answers: \(failures)")
+let met = percentile(0.99) <= 1.0 && throughput >= 5000 && failures == 0
+print("targets (p99 <= 1 ms, >= 5,000 answers/s, no failures): \(met ? "met" : "NOT met")")
+exit(met ? 0 : 1)
