@@ -1,0 +1,158 @@
+public import CurlHTTP
+
+/// The ``LambdaRuntimeClient`` of a real execution environment: HTTP/1.1 to the Runtime API at
+/// `AWS_LAMBDA_RUNTIME_API`, over one ``CurlHTTPClient``.
+///
+/// One libcurl handle serves every call, so the loopback connection to the Runtime API is made
+/// once and kept alive for the life of the process. Bodies of up to Lambda's 6 MB go both ways
+/// without a copy between the handler's bytes and libcurl.
+///
+/// Statuses follow the [Runtime API reference](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html):
+/// `next` expects 200, the posts expect 202. A 413 on a response is the one status the loop can
+/// recover from; any other status, 500 ("Container error. Non-recoverable state. Runtime should
+/// exit promptly") among them, is ``LambdaRuntimeError/Code/unexpectedStatus``.
+///
+/// Not `Sendable`, like the ``CurlHTTPClient`` it owns: the run loop keeps it in one isolation
+/// domain.
+public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
+    /// The Runtime API version every path starts with.
+    static let apiVersion = "2018-06-01"
+
+    /// `http://HOST:PORT/2018-06-01`.
+    public let baseURL: String
+    private let http: CurlHTTPClient
+
+    /// A client of the Runtime API at `endpoint`, the `host:port` of `AWS_LAMBDA_RUNTIME_API`.
+    ///
+    /// By default the client makes its own ``CurlHTTPClient`` with no time limit on any call:
+    /// the Runtime API is a local endpoint, `next` must never time out, and Lambda enforces the
+    /// function's own timeout from outside. Pass `http` to use other settings.
+    public init(endpoint: String, http: CurlHTTPClient? = nil) throws(LambdaRuntimeError) {
+        guard !endpoint.isEmpty else {
+            throw LambdaRuntimeError.missingRuntimeAPI
+        }
+        baseURL = "http://\(endpoint)/\(Self.apiVersion)"
+        if let http {
+            self.http = http
+        } else {
+            do {
+                self.http = try CurlHTTPClient(configuration: Self.configuration)
+            } catch {
+                throw LambdaRuntimeError(.connectionFailed, "libcurl could not start", underlying: error)
+            }
+        }
+    }
+
+    /// The HTTP settings of the Runtime API: no request time limit (``HTTPRequest/Timeout``
+    /// decides per call), a body limit above Lambda's 6 MB event limit, and a user agent that
+    /// names the runtime in Lambda's logs.
+    static var configuration: CurlHTTPClient.Configuration {
+        CurlHTTPClient.Configuration(
+            connectTimeout: .seconds(5),
+            requestTimeout: nil,
+            userAgent: "adaptive-quiz-lambda-runtime/1",
+            maximumResponseBodySize: 16 * 1024 * 1024)
+    }
+
+    // MARK: - LambdaRuntimeClient
+
+    /// `GET /runtime/invocation/next`, waiting as long as it takes; expects 200 with at least
+    /// the request id and deadline headers.
+    public func next() throws(LambdaRuntimeError) -> LambdaInvocation {
+        // "Don't set a timeout on the GET request": the environment may stay frozen between
+        // the call and the next event for any length of time
+        // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-next).
+        let response = try send(HTTPRequest(url: "\(baseURL)/runtime/invocation/next", timeout: .unlimited))
+        guard response.status == 200 else {
+            throw Self.unexpected(response, "GET /runtime/invocation/next")
+        }
+        return try LambdaInvocation(event: response.body, header: response.header)
+    }
+
+    /// `POST /runtime/invocation/{requestID}/response` with `response` as the body; expects 202,
+    /// and reads 413 as ``LambdaRuntimeError/Code/responseTooLarge``.
+    public func respond(to requestID: String, with response: [UInt8]) throws(LambdaRuntimeError) {
+        let path = "/runtime/invocation/\(Self.pathSegment(requestID))/response"
+        let answer = try send(HTTPRequest(method: .post, url: baseURL + path, body: response, timeout: .unlimited))
+        switch answer.status {
+        case 202:
+            return
+        case 413:
+            // "Payload Too Large": the invocation is still open, so the loop reports an error
+            // for it (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-response).
+            throw LambdaRuntimeError.responseTooLarge
+        default:
+            throw Self.unexpected(answer, "POST /runtime/invocation/{id}/response")
+        }
+    }
+
+    /// `POST /runtime/invocation/{requestID}/error` with the report; expects 202.
+    public func fail(invocation requestID: String, with error: LambdaErrorReport) throws(LambdaRuntimeError) {
+        let path = "/runtime/invocation/\(Self.pathSegment(requestID))/error"
+        try postError(error, to: path, describedAs: "POST /runtime/invocation/{id}/error")
+    }
+
+    /// `POST /runtime/init/error` with the report; expects 202.
+    public func initFailed(with error: LambdaErrorReport) throws(LambdaRuntimeError) {
+        try postError(error, to: "/runtime/init/error", describedAs: "POST /runtime/init/error")
+    }
+
+    // MARK: - Requests
+
+    /// Posts an error report: the header carries the error type, the body the JSON report
+    /// ([invocation error](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-invokeerror),
+    /// [initialization error](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-initerror)).
+    private func postError(
+        _ report: LambdaErrorReport, to path: String, describedAs call: String
+    ) throws(LambdaRuntimeError) {
+        let request = HTTPRequest(
+            method: .post,
+            url: baseURL + path,
+            headers: [
+                (name: "Lambda-Runtime-Function-Error-Type", value: report.functionErrorType),
+                (name: "Content-Type", value: "application/json"),
+            ],
+            body: report.jsonBody,
+            timeout: .unlimited)
+        let response = try send(request)
+        guard response.status == 202 else {
+            throw Self.unexpected(response, call)
+        }
+    }
+
+    /// Sends `request`; any failure to get an answer ends the loop.
+    private func send(_ request: HTTPRequest) throws(LambdaRuntimeError) -> HTTPResponse {
+        do {
+            return try http.send(request)
+        } catch {
+            throw LambdaRuntimeError(
+                .connectionFailed, "\(request.method) \(request.url) got no answer", underlying: error)
+        }
+    }
+
+    /// The error for an answer with a status the call does not expect. The body is left out:
+    /// for `next` it could be an event, which may hold personal data.
+    private static func unexpected(_ response: HTTPResponse, _ call: String) -> LambdaRuntimeError {
+        LambdaRuntimeError(.unexpectedStatus, "\(call) answered \(response.status)", status: response.status)
+    }
+
+    /// `requestID` made safe to put in a path: every byte outside RFC 3986's unreserved set is
+    /// percent-encoded. Lambda's ids are UUIDs and pass unchanged; an id holding `/` or `?`
+    /// must not address a different resource.
+    static func pathSegment(_ requestID: String) -> String {
+        let hexDigits = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(requestID.utf8.count)
+        for byte in requestID.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
+                encoded.append(byte)
+            default:
+                encoded += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
+    }
+}

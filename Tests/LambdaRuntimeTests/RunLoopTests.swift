@@ -1,0 +1,199 @@
+import LambdaRuntime
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The run loop against an in-process fake Runtime API: the exact sequence of calls for each
+/// path through it. Serialized: the loop sets and clears `_X_AMZN_TRACE_ID` in this process.
+@Suite(.serialized) struct RunLoopTests {
+    /// A handler that answers `reply:` followed by the event.
+    static let replying = LambdaClosureHandler { event, _ in Array("reply:".utf8) + event }
+
+    // MARK: - Responses and errors
+
+    @Test func postsEachResponseForItsRequestID() async {
+        let client = FakeRuntimeClient([
+            .invocation(.fake("id-1", event: "one")),
+            .invocation(.fake("id-2", event: "two")),
+        ])
+        let stop = await runUntilStopped(client) { Self.replying }
+
+        #expect(client.calls == [
+            .next,
+            .respond(requestID: "id-1", body: Array("reply:one".utf8)),
+            .next,
+            .respond(requestID: "id-2", body: Array("reply:two".utf8)),
+            .next,
+        ])
+        #expect(stop.code == .unexpectedStatus)
+        #expect(stop.status == 500)
+    }
+
+    @Test func reportsAHandlerErrorForItsInvocationAndGoesOn() async {
+        let client = FakeRuntimeClient([
+            .invocation(.fake("id-1", event: "fail")),
+            .invocation(.fake("id-2", event: "two")),
+        ])
+        let handler = LambdaClosureHandler { event, _ in
+            if event == Array("fail".utf8) { throw TestFailure(description: "no session \"s-1\"") }
+            return event
+        }
+        let stop = await runUntilStopped(client) { handler }
+
+        #expect(client.calls == [
+            .next,
+            .fail(requestID: "id-1", report: LambdaErrorReport(errorType: "TestFailure", errorMessage: #"no session "s-1""#)),
+            .next,
+            .respond(requestID: "id-2", body: Array("two".utf8)),
+            .next,
+        ])
+        #expect(stop == .unexpectedStatus)
+    }
+
+    @Test func reportsARefusedOversizedResponseAsAFunctionErrorAndGoesOn() async {
+        let client = FakeRuntimeClient([
+            .invocation(.fake("big", event: "x")),
+            .invocation(.fake("small", event: "y")),
+        ])
+        client.respondFailures["big"] = .responseTooLarge
+        let large = [UInt8](repeating: 0x61, count: 7 * 1024 * 1024)
+        let handler = LambdaClosureHandler { event, _ in event == Array("x".utf8) ? large : event }
+        _ = await runUntilStopped(client) { handler }
+
+        #expect(client.calls == [
+            .next,
+            .respond(requestID: "big", body: large),
+            .fail(
+                requestID: "big",
+                report: LambdaErrorReport(
+                    errorType: "Function.ResponseSizeTooLarge",
+                    errorMessage: "Response payload size (7340032 bytes) exceeded maximum allowed payload size.")),
+            .next,
+            .respond(requestID: "small", body: Array("y".utf8)),
+            .next,
+        ])
+    }
+
+    // MARK: - Initialisation
+
+    @Test func runsTheFactoryOnceBeforeTheFirstInvocation() async {
+        let client = FakeRuntimeClient([
+            .invocation(.fake("id-1", event: "a")), .invocation(.fake("id-2", event: "b")),
+        ])
+        let factoryRuns = Seen<Int>()
+        _ = await runUntilStopped(client) {
+            factoryRuns.append(client.calls.count)
+            return Self.replying
+        }
+        // Run once, when no call had been made yet.
+        #expect(factoryRuns.all == [0])
+        #expect(client.calls.filter { $0 == .next }.count == 3)
+    }
+
+    @Test func aFailedFactoryIsReportedAsAnInitErrorAndStopsTheLoop() async {
+        let client = FakeRuntimeClient([.invocation(.fake("id-1", event: "never served"))])
+        let stop = await runUntilStopped(client) { () async throws -> LambdaClosureHandler in
+            throw TestFailure(description: "QUIZ_STORE_URL is not a store URL")
+        }
+
+        #expect(client.calls == [
+            .initFailed(LambdaErrorReport(errorType: "TestFailure", errorMessage: "QUIZ_STORE_URL is not a store URL"))
+        ])
+        #expect(stop.code == .initializationFailed)
+        #expect(stop.exitStatus == 1)
+        #expect((stop.underlying as? TestFailure)?.description == "QUIZ_STORE_URL is not a store URL")
+    }
+
+    @Test func aFailedFactoryStillStopsTheLoopWhenTheInitErrorCannotBePosted() async {
+        let client = FakeRuntimeClient([])
+        client.initFailedFailure = FakeRuntimeClient.containerError
+        let stop = await runUntilStopped(client) { () async throws -> LambdaClosureHandler in
+            throw TestFailure(description: "unreachable store")
+        }
+
+        #expect(client.calls.count == 1)
+        #expect(stop.code == .initializationFailed)
+        #expect(stop.message.contains("reporting it to /runtime/init/error failed too"))
+    }
+
+    // MARK: - Runtime API failures
+
+    @Test(arguments: [
+        LambdaRuntimeError(.unexpectedStatus, "500 on next", status: 500),
+        LambdaRuntimeError(.connectionFailed, "connection refused"),
+        LambdaRuntimeError(.invalidInvocation, "no request id"),
+    ])
+    func aFailedNextStopsTheLoopWithItsError(failure: LambdaRuntimeError) async {
+        let client = FakeRuntimeClient([.invocation(.fake("id-1", event: "a")), .failure(failure)])
+        let stop = await runUntilStopped(client) { Self.replying }
+
+        #expect(client.calls == [.next, .respond(requestID: "id-1", body: Array("reply:a".utf8)), .next])
+        #expect(stop.code == failure.code)
+        #expect(stop.message == failure.message)
+        #expect(stop.exitStatus == 2)
+    }
+
+    @Test func aFailedResponsePostStopsTheLoopWithoutAnotherNext() async {
+        let client = FakeRuntimeClient([.invocation(.fake("id-1", event: "a")), .invocation(.fake("id-2", event: "b"))])
+        client.respondFailures["id-1"] = LambdaRuntimeError(.unexpectedStatus, "500 on response", status: 500)
+        let stop = await runUntilStopped(client) { Self.replying }
+
+        #expect(client.calls == [.next, .respond(requestID: "id-1", body: Array("reply:a".utf8))])
+        #expect(stop.status == 500)
+    }
+
+    @Test func aFailedErrorPostStopsTheLoopWithoutAnotherNext() async {
+        let client = FakeRuntimeClient([.invocation(.fake("id-1", event: "a")), .invocation(.fake("id-2", event: "b"))])
+        client.failFailure = LambdaRuntimeError(.connectionFailed, "reset")
+        let handler = LambdaClosureHandler { _, _ in throw TestFailure(description: "bad") }
+        let stop = await runUntilStopped(client) { handler }
+
+        #expect(client.calls.count == 2)
+        #expect(stop.code == .connectionFailed)
+    }
+
+    // MARK: - Context and trace id
+
+    @Test func passesEachInvocationsContextToTheHandler() async {
+        let first = LambdaInvocation.fake(
+            "id-1", event: "{}", deadline: 1_700_000_000_123, clientContext: #"{"client":{"app_title":"quiz"}}"#,
+            cognitoIdentity: #"{"cognitoIdentityId":"eu-west-1:abc"}"#)
+        let second = LambdaInvocation.fake("id-2", event: "{}", deadline: 1_700_000_009_999)
+        let client = FakeRuntimeClient([.invocation(first), .invocation(second)])
+        let contexts = Seen<LambdaContext>()
+        let handler = LambdaClosureHandler { event, context in
+            contexts.append(context)
+            return event
+        }
+        _ = await runUntilStopped(client) { handler }
+
+        #expect(contexts.all == [first.context, second.context])
+        #expect(contexts.all.first?.clientContext == #"{"client":{"app_title":"quiz"}}"#)
+        #expect(contexts.all.last?.deadline.millisecondsSinceEpoch == 1_700_000_009_999)
+    }
+
+    @Test func exportsEachInvocationsTraceIDAndRemovesIt() async {
+        setenv(LambdaRuntime.traceIDVariable, "Root=1-stale", 1)
+        let client = FakeRuntimeClient([
+            .invocation(.fake("id-1", event: "a", traceID: nil)),
+            .invocation(.fake("id-2", event: "b", traceID: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1")),
+            .invocation(.fake("id-3", event: "c", traceID: "Root=1-5bef4de7-000000000000000000000002;Sampled=0")),
+        ])
+        let exported = Seen<String?>()
+        let handler = LambdaClosureHandler { event, _ in
+            exported.append(getenv(LambdaRuntime.traceIDVariable).map { String(cString: $0) })
+            return event
+        }
+        _ = await runUntilStopped(client) { handler }
+
+        // The first invocation has no trace id: it must not see the one set before the loop.
+        #expect(exported.all == [
+            nil,
+            "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1",
+            "Root=1-5bef4de7-000000000000000000000002;Sampled=0",
+        ])
+        #expect(getenv(LambdaRuntime.traceIDVariable) == nil)
+    }
+}
