@@ -68,9 +68,17 @@ let package = Package(
 
         .target(
             name: "QuizBootstrap",
-            dependencies: ["QuizFunctions", "QuizStore", "QuizStoreSQLite", "QuizResilience", "QuizObservability"],
+            dependencies: ["QuizFunctions", "QuizStore", "QuizStoreSQLite", "QuizResilience", "QuizObservability", "LambdaRuntime"],
             swiftSettings: swiftSettings
         ),
+
+        // MARK: - Function bootstraps (functions/<name>/main.swift; packaged as `bootstrap`)
+        .executableTarget(name: "session-function", dependencies: ["QuizBootstrap"], path: "functions/session", exclude: ["events"], swiftSettings: swiftSettings),
+        .executableTarget(name: "quiz-function", dependencies: ["QuizBootstrap"], path: "functions/quiz", exclude: ["events"], swiftSettings: swiftSettings),
+        .executableTarget(name: "answer-function", dependencies: ["QuizBootstrap"], path: "functions/answer", exclude: ["events"], swiftSettings: swiftSettings),
+        .executableTarget(name: "progress-function", dependencies: ["QuizBootstrap"], path: "functions/progress", exclude: ["events"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "maintenance-function", dependencies: ["QuizBootstrap"], path: "functions/maintenance", exclude: ["events"], swiftSettings: swiftSettings),
 
         // MARK: - Local runner
         .executableTarget(

@@ -1,0 +1,25 @@
+import FoundationEssentials
+import LambdaRuntime
+import QuizFunctions
+
+/// One product function as a Lambda handler: the Runtime API's bytes through the function.
+struct QuizLambdaHandler: LambdaHandler {
+    let function: FunctionHandler
+
+    func handle(_ event: [UInt8], context: LambdaContext) async throws -> [UInt8] {
+        let invocation = InvocationContext(requestId: context.requestID, deadline: context.deadline.millisecondsSinceEpoch)
+        return Array(await function.handle(Data(event), context: invocation))
+    }
+}
+
+extension QuizBootstrap {
+    /// The whole `bootstrap` of a deployed function: build the environment once (a failure is
+    /// reported to Lambda as an init error and the process exits), then serve invocations until
+    /// the Runtime API goes away.
+    public static func runLambda(_ name: FunctionName) async -> Never {
+        await LambdaRuntime.run {
+            let environment = try await environment(from: ProcessInfo.processInfo.environment)
+            return QuizLambdaHandler(function: FunctionHandler(name, environment: environment))
+        }
+    }
+}
