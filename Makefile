@@ -5,7 +5,8 @@ DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
 
 .PHONY: deps build test bench
 
-## Install the system libraries the package links (apt, only what is missing).
+## Install what the build and the tests need, only what is missing: the system libraries the
+## package links (apt) and the Python modules the contract test validates OpenAPI with (pip).
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -13,6 +14,8 @@ deps:
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
 		$$sudo apt-get update -qq && $$sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@python3 -c "import yaml, jsonschema, referencing, openapi_spec_validator" 2>/dev/null || \
+		python3 -m pip install --quiet pyyaml jsonschema referencing openapi-spec-validator
 
 build: deps
 	$(SWIFT) build

@@ -123,7 +123,8 @@ let package = Package(
         .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QuizFunctionsTests",
-            dependencies: ["QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizEngine", "QuizObservability"],
+            dependencies: ["QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizEngine", "QuizObservability", "QuizBootstrap"],
+            exclude: ["Contract"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuestionImportTests", dependencies: ["QuestionImport", "QuizEngine"], swiftSettings: swiftSettings),

@@ -121,6 +121,25 @@ struct AnswerView: Encodable, Sendable {
     var version: Int
     var progress: Progress
     var results: ResultsView?
+
+    private enum CodingKeys: String, CodingKey {
+        case correct, nextAction, penaltyIndicator, question, message, explanation, version, progress, results
+    }
+
+    /// As synthesised, except that `question` is always present: `null` once the session is
+    /// complete (PRODUCT.md §3), so clients need not tell "absent" from "none".
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(correct, forKey: .correct)
+        try container.encode(nextAction, forKey: .nextAction)
+        try container.encode(penaltyIndicator, forKey: .penaltyIndicator)
+        try container.encode(question, forKey: .question)
+        try container.encode(message, forKey: .message)
+        try container.encodeIfPresent(explanation, forKey: .explanation)
+        try container.encode(version, forKey: .version)
+        try container.encode(progress, forKey: .progress)
+        try container.encodeIfPresent(results, forKey: .results)
+    }
 }
 
 /// A session with what its request produced alongside.
