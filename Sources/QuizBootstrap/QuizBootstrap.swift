@@ -2,6 +2,7 @@ import QuizFunctions
 import QuizObservability
 import QuizResilience
 import QuizStore
+import QuizStoreDynamoDB
 import QuizStoreSQLite
 
 /// The composition root: turns the process environment into a ready `QuizEnvironment`, once,
@@ -17,17 +18,21 @@ public enum QuizBootstrap {
         from variables: [String: String], logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput
     ) async throws -> QuizEnvironment {
         let settings = try QuizSettings(environment: variables)
-        let store = try await openStore(url: settings.storeURL)
+        let store = try await openStore(url: settings.storeURL, environment: variables)
         let resilient = ResilientTableStore(wrapping: store)
         return QuizEnvironment(store: resilient, settings: settings, logger: InvocationLogger(settings: settings.logging, write: logWriter))
     }
 
-    /// The backend a store URL names.
-    public static func openStore(url: String) async throws -> any TableStore {
+    /// The backend a store URL names: `sqlite:PATH`, or `dynamodb://REGION[?endpoint=URL&prefix=NAME-]`
+    /// with credentials from the standard `AWS_*` variables in `environment`.
+    public static func openStore(url: String, environment: [String: String] = [:]) async throws -> any TableStore {
         if url.hasPrefix("sqlite:") {
             return try SQLiteTableStore(url: url)
         }
+        if url.hasPrefix("dynamodb://") {
+            return try DynamoDBTableStore(url: url, environment: environment)
+        }
         throw ConfigurationError(
-            message: "QUIZ_STORE_URL must be sqlite:PATH (for example sqlite:.quiz/quiz.db), not '\(url)'")
+            message: "QUIZ_STORE_URL must be sqlite:PATH or dynamodb://REGION[?endpoint=URL&prefix=NAME-], not '\(url)'")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import QuizStore
+import QuizStoreDynamoDB
 import QuizStoreSQLite
 import Synchronization
 import Testing
@@ -33,7 +34,7 @@ struct Backend: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     /// Every backend the conformance suite runs against.
-    static let all: [Backend] = [.sqlite]
+    static let all: [Backend] = [.sqlite, .dynamoDB]
 
     static let sqlite = Backend(name: "SQLite") {
         let directory = TemporaryDirectory()
@@ -46,6 +47,22 @@ struct Backend: Sendable, CustomTestStringConvertible {
         let path = "\(directory.path)/nested/dir/quiz.db"
         let reopen: @Sendable () throws -> any TableStore = { try SQLiteTableStore(path: path, configuration: configuration) }
         return BackendInstance(store: try reopen(), time: time, reopen: reopen, resources: directory)
+    }
+
+    /// DynamoDB's JSON protocol against the moto server the test process shares, with tables
+    /// of the test's own under a random prefix: a fresh, empty store per test.
+    static let dynamoDB = Backend(name: "DynamoDB (moto)") {
+        let server = try MotoServer.shared()
+        let time = ManualTime()
+        var settings = server.configuration(prefix: MotoServer.uniquePrefix())
+        settings.currentTime = { time.now }
+        // Small pages, so paging is exercised by every query test, as on SQLite.
+        settings.defaultPageSize = 7
+        let configuration = settings
+        let store = try DynamoDBTableStore(configuration: configuration)
+        try await store.createTables([Tables.main, Tables.other, Tables.simple])
+        let reopen: @Sendable () throws -> any TableStore = { try DynamoDBTableStore(configuration: configuration) }
+        return BackendInstance(store: store, time: time, reopen: reopen, resources: server)
     }
 }
 

@@ -1,0 +1,180 @@
+import Foundation
+import Glibc
+import QuizStoreDynamoDB
+import Synchronization
+
+/// A [moto](https://docs.getmoto.org/) server, the DynamoDB-compatible fake the DynamoDB backend
+/// is tested against, running as a child process on a loopback port of its own.
+///
+/// The conformance suite shares one server per test process (``shared()``); every test gets
+/// tables of its own through a random table prefix, so tests running in parallel never see each
+/// other's items. A test that needs a server configured differently starts its own and stops it.
+///
+/// There is no global teardown in Swift Testing, so the server watches its standard input: the
+/// test process holds the write end of that pipe, and when the process ends, however it ends,
+/// the pipe closes and the server exits.
+final class MotoServer: @unchecked Sendable {
+    // @unchecked: every stored property is set once in init; `stopped` guards the only mutation.
+
+    /// The port on 127.0.0.1.
+    let port: Int
+    private let process: Process
+    /// Held open for the server's lifetime: its read end is the server's lifeline.
+    private let lifeline: Pipe
+    private let stopped = Mutex(false)
+
+    /// The region every test uses; moto keeps the tables of each region apart.
+    static let region = "eu-west-1"
+    /// Credentials for a server that checks no signatures.
+    static let dummyCredentials = SigV4Signer.Credentials(accessKeyID: "AKIAMOTOTESTKEY00000", secretAccessKey: "moto-test-secret")
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Starts a server with these extra environment variables and waits until it accepts connections.
+    init(environment: [String: String] = [:]) throws {
+        let process = Process()
+        let output = Pipe()
+        let lifeline = Pipe()
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = ["-c", Self.launcher]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = lifeline
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        // The launcher prints the port it picked, then starts serving on it.
+        var printed = Data()
+        while !printed.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed.append(chunk)
+        }
+        let line = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let port = Int(line) else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw Failure(description: "moto launcher printed '\(line)' instead of a port")
+        }
+        self.port = port
+        self.process = process
+        self.lifeline = lifeline
+        do {
+            try Self.waitForListener(port: port, process: process)
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    /// Kills the server and waits for it. SIGKILL, not SIGTERM: Process starts its child with the
+    /// signal mask of the spawning thread, and Swift Concurrency's threads block SIGTERM.
+    func stop() {
+        guard stopped.withLock({ stopped in
+            defer { stopped = true }
+            return !stopped
+        }) else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? lifeline.fileHandleForWriting.close()
+    }
+
+    /// Whether the server process is still running.
+    var isRunning: Bool { process.isRunning }
+
+    /// The endpoint URL.
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// A configuration for this server with tables under `prefix`.
+    func configuration(prefix: String, credentials: SigV4Signer.Credentials = MotoServer.dummyCredentials) -> DynamoDBConfiguration {
+        var configuration = DynamoDBConfiguration(
+            region: Self.region, credentials: credentials, endpoint: endpoint, tablePrefix: prefix)
+        // Generous: moto serves every parallel test on one Python process.
+        configuration.requestTimeout = .seconds(60)
+        return configuration
+    }
+
+    // MARK: - The shared server
+
+    private static let sharedServer = Result { try MotoServer() }
+
+    /// The server the conformance suite shares, started at first use, ended with the test process.
+    static func shared() throws -> MotoServer {
+        try sharedServer.get()
+    }
+
+    /// A table prefix no other test uses (`t` and 16 hex digits, then `-`).
+    static func uniquePrefix() -> String {
+        let digits = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return "t" + String(repeating: "0", count: 16 - digits.count) + digits + "-"
+    }
+
+    // MARK: - Python
+
+    /// The interpreter that `python3` on PATH runs (moto and boto3 are installed for it), found
+    /// once: a version manager's shim costs a noticeable fraction of a second per start.
+    static let python: String = {
+        guard let result = try? run(executable: "/usr/bin/env", ["python3", "-c", "import sys; print(sys.executable)"]),
+            result.status == 0, !result.output.isEmpty
+        else { return "/usr/bin/python3" }
+        return result.output
+    }()
+
+    /// Runs a Python script with boto3 against this server, with `AWS_*` set for it, and returns
+    /// its exit status and trimmed output (standard output and error together).
+    func runPython(_ script: String, _ arguments: [String] = []) throws -> (status: Int32, output: String) {
+        let environment = [
+            "AWS_ACCESS_KEY_ID": Self.dummyCredentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": Self.dummyCredentials.secretAccessKey,
+            "AWS_DEFAULT_REGION": Self.region, "MOTO_ENDPOINT": endpoint,
+        ]
+        return try Self.run(executable: Self.python, ["-c", script] + arguments, environment: environment)
+    }
+
+    private static func run(
+        executable: String, _ arguments: [String], environment: [String: String] = [:]
+    ) throws -> (status: Int32, output: String) {
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Waits until something accepts TCP connections on the port; fails when the server exits
+    /// first or a minute passes (moto imports take seconds on a busy machine).
+    private static func waitForListener(port: Int, process: Process) throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { throw Failure(description: "moto exited with status \(process.terminationStatus)") }
+            if canConnect(port: port) { return }
+            usleep(50_000)
+        }
+        throw Failure(description: "moto did not listen on 127.0.0.1:\(port) within a minute")
+    }
+
+    private static func canConnect(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
