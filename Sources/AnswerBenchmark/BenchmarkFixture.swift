@@ -33,23 +33,44 @@ struct BenchmarkFixture {
             guard response.statusCode == 201 else { throw BenchmarkError(message: "import failed: \(response.body)") }
         }
         self.poolSize = poolSize
+        let seededAt = environment.now()
+        poolEntries = (0..<poolSize).map { index in
+            PoolEntry(
+                bankId: "bench-bank", questionId: "q\(questions - 1 - index)", enteredAt: seededAt - Int64(poolSize - index) * 1000,
+                remainingTries: 1 + index % 2, sessionId: "old-session")
+        }
     }
 
     let poolSize: Int
+    /// The learner's pool at the start of every session: `poolSize` questions from elsewhere in the
+    /// bank, owned by an old session.
+    let poolEntries: [PoolEntry]
 
-    /// The learner's pool: `poolSize` questions from elsewhere in the bank, owned by an old session.
-    /// Reseeded with every new session, so every answer is measured against a full pool.
+    /// Puts the learner's pool back to `poolEntries`, so every answer is measured against a full
+    /// pool: the items of entries the last session changed go, the entries as seeded come back
+    /// with their index items, and the pool's summary is set to match.
     func seedPool() async throws {
-        let questions = questionCount
-        let current = try PoolRecord.pool(from: try await environment.store.get(Key("USER#\(user)", "POOL"), from: environment.tables.users))
-        let now = environment.now()
-        let entries = (0..<poolSize).map { index in
-            PoolEntry(
-                bankId: bankId, questionId: "q\(questions - 1 - index)", enteredAt: now - Int64(poolSize - index) * 1000,
-                remainingTries: 1 + index % 2, sessionId: "old-session")
+        let store = environment.store
+        let users = environment.tables.users
+        let partition = "USER#\(user)"
+        let current = try await store.queryAll(Query(users, partition: partition, sortKey: .beginsWith(PoolRecord.entryPrefix)))
+            .map { try PoolRecord.entry(from: $0) }
+        let seeded = Set(poolEntries)
+        let stale = current.filter { !seeded.contains($0) }
+        let kept = Set(current)
+        let stray = try await store.queryAll(Query(users, partition: partition, sortKey: .beginsWith(PoolRecord.itemPrefix)))
+        var expectedKeys = Set(try poolEntries.flatMap { try PoolRecord.items($0, userId: user).map { try users.key(of: $0) } })
+        expectedKeys.insert(Key(partition, PoolRecord.summarySortKey))
+        // The items of changed entries, and any index item left behind by one.
+        var deletions = Set(try stale.flatMap { try PoolRecord.items($0, userId: user).map { try users.key(of: $0) } })
+        for item in stray where !expectedKeys.contains(try users.key(of: item)) { deletions.insert(try users.key(of: item)) }
+        if !deletions.isEmpty { try await store.batchWrite(deletions.map { .delete($0) }, in: users) }
+        let missing = poolEntries.filter { !kept.contains($0) }
+        if !missing.isEmpty {
+            try await store.batchWrite(missing.flatMap { PoolRecord.items($0, userId: user) }.map { .put($0) }, in: users)
         }
-        try await environment.store.put(
-            PoolRecord.item(WrongAnswerPool(entries: entries, version: current.version + 1), userId: user), into: environment.tables.users)
+        let counts = Dictionary(grouping: poolEntries, by: \.remainingTries).mapValues(\.count)
+        try await store.put(PoolRecord.summaryItem(countsByRemainingTries: counts, userId: user), into: users)
     }
 
     func startSession() async throws -> Session {
@@ -91,8 +112,11 @@ struct BenchmarkFixture {
         return (Session(id: session.id, questionId: id, version: version), false)
     }
 
+    /// The entries in the learner's pool now.
     func poolCount() async throws -> Int {
-        Int(try await environment.store.get(Key("USER#\(user)", "POOL"), from: environment.tables.users)?.int("count") ?? 0)
+        try await environment.store.queryAll(
+            Query(environment.tables.users, partition: "USER#\(user)", sortKey: .beginsWith(PoolRecord.entryPrefix))
+        ).count
     }
 
     static func json(_ text: String) throws -> [String: Any] {

@@ -11,10 +11,12 @@ enum Breakdown {
         let store = environment.store
         let users = environment.tables.users
         let event = try fixture.answerEvent(session: session, wrong: false)
-        let sessionKey = Key("USER#\(fixture.user)", "SESSION#\(session.id)")
-        let poolKey = Key("USER#\(fixture.user)", "POOL")
+        let partition = "USER#\(fixture.user)"
+        let sessionKey = Key(partition, "SESSION#\(session.id)")
+        let progressKey = Key(partition, "PROGRESS")
+        let entryKey = Key(partition, "\(PoolRecord.entryPrefix)\(fixture.bankId)#q\(fixture.questionCount - 1)")
+        let questionKey = Key("BANK#\(fixture.bankId)", "Q#\(session.questionId)")
         let sessionItem = try await store.get(sessionKey, from: users)!
-        let poolItem = try await store.get(poolKey, from: users)!
         let quizSession = try AttributeDecoder().decode(QuizSession.self, from: sessionItem)
         let response = HTTPResponseEvent(statusCode: 200, headers: ["content-type": "application/json"], body: String(repeating: "x", count: 600))
 
@@ -32,16 +34,16 @@ enum Breakdown {
         try await time("get the session item") { _ = try await store.get(sessionKey, from: users) }
         try await time("decode the session (AttributeDecoder)") { _ = try AttributeDecoder().decode(QuizSession.self, from: sessionItem) }
         try await time("encode the session (AttributeEncoder)") { _ = try AttributeEncoder().encodeItem(quizSession) }
-        try await time("get the pool item (\(poolItem.size / 1024) KB)") { _ = try await store.get(poolKey, from: users) }
-        try await time("unpack the pool") { _ = try PoolRecord.pool(from: poolItem) }
-        let pool = try PoolRecord.pool(from: poolItem)
-        await time("pack the pool") { _ = PoolRecord.item(pool, userId: fixture.user) }
-        await time("penalty indicator") { _ = pool.penaltyIndicator }
+        try await time("get a question item") { _ = try await store.get(questionKey, from: environment.tables.questions) }
+        try await time("get a pool entry item") { _ = try await store.get(entryKey, from: users) }
+        try await time("query the pool summary and 2 oldest entries") {
+            _ = try await store.query(Query(users, partition: partition, sortKey: .beginsWith(PoolRecord.summarySortKey), limit: 3))
+        }
         try await time("encode the response event") { _ = try response.jsonData() }
-        try await time("transaction: session + pool + progress") {
+        try await time("transaction: session + progress") {
             try await store.transactWrite([
-                .put(sessionItem, into: users), .put(poolItem, into: users),
-                .update(Key("USER#\(fixture.user)", "PROGRESS"), in: users, [.add("answers", 1), .add("correct", 1)]),
+                .put(sessionItem, into: users),
+                .update(progressKey, in: users, [.add("answers", 0), .add("correct", 0)]),
             ])
         }
     }

@@ -86,3 +86,20 @@ public struct ServedQuestion: Codable, Sendable, Hashable {
         return Array(previous[offset...] + previous[..<offset])
     }
 }
+
+// MARK: - Restoring saved state
+
+extension ServedQuestion {
+    /// A serving exactly as a store saved it (see `QuizSession.init(restoringId:…)`).
+    public init(
+        restoringBankId bankId: String, questionId: String, origin: Origin, choiceOrder: [String], shuffled: Bool,
+        wrongTries: Int
+    ) {
+        self.bankId = bankId
+        self.questionId = questionId
+        self.origin = origin
+        self.choiceOrder = choiceOrder
+        self.shuffled = shuffled
+        self.wrongTries = wrongTries
+    }
+}

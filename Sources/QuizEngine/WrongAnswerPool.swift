@@ -251,6 +251,13 @@ public struct PenaltyIndicator: Sendable, Hashable, CustomStringConvertible {
         self.init(entries: pool.entries)
     }
 
+    /// The indicator for a pool known only by how many entries have each number of remaining
+    /// tries (a store that keeps counters instead of reading every entry); counts of 0 or less
+    /// are left out.
+    public init(countsByRemainingTries counts: [Int: Int]) {
+        groups = counts.filter { $0.value > 0 }.keys.sorted(by: >).map { Group(remainingTries: $0, questionCount: counts[$0] ?? 0) }
+    }
+
     /// The groups' texts separated by single spaces; the empty string for an empty pool.
     public var text: String { groups.map(\.text).joined(separator: " ") }
 

@@ -6,9 +6,10 @@ import QuizStore
 /// The **answer** function: grade an answer, apply the adaptive rules, and serve what comes next.
 ///
 /// One answer is one transaction: the session (conditional on the version it was read at), the
-/// user's pool (conditional on its own version), the progress counters and the idempotency record
-/// are written together or not at all (PRODUCT.md §5). Two answers racing for one served question
-/// therefore cannot both apply: the second finds the version moved and gets 409.
+/// pool entry it changed (conditional on the entry's own version, or on being new), the progress
+/// and pool counters and the idempotency record are written together or not at all (PRODUCT.md
+/// §5). Two answers racing for one served question therefore cannot both apply: the second finds
+/// the version moved and gets 409.
 public struct AnswerFunction: Sendable {
     enum Route: Sendable {
         case answer, health
@@ -102,16 +103,16 @@ public struct AnswerFunction: Sendable {
             if let expected = body.expectedVersion, expected != previous.version {
                 throw .versionConflict("The session is at version \(previous.version), not \(expected); reload it.")
             }
-            let previousPool = try await data.pool(of: userId)
             guard let served = previous.currentQuestion, previous.status.isActive else {
                 throw try await data.refusalForUnserved(
                     previous, now: now,
                     whenActive: .staleQuestion("Question \(body.questionId) is not being served; fetch the current question."))
             }
             let current = try await bank.require(served.ref)
+            let read = try await data.poolForAnswer(of: userId, answering: served.ref, in: previous)
 
             var session = previous
-            var pool = previousPool
+            var pool = read.pool
             let outcome: AnswerOutcome
             do {
                 outcome = try session.answer(
@@ -139,30 +140,36 @@ public struct AnswerFunction: Sendable {
 
             var results: ResultsView?
             if case .complete(let finished) = outcome.next { results = ResultsView(finished) }
+            // The partial pool's own indicator would count only the entries read: the counters know them all.
+            var summary = read.summary
+            summary.apply(outcome.poolChange, stored: read.answered?.entry)
             let view = AnswerView(
-                correct: outcome.correct, nextAction: outcome.nextAction.rawValue, penaltyIndicator: outcome.penaltyIndicator,
+                correct: outcome.correct, nextAction: outcome.nextAction.rawValue, penaltyIndicator: summary.penaltyIndicator,
                 question: next, message: Self.message(for: outcome),
                 explanation: outcome.correct ? current.explanation : nil, version: session.version,
                 progress: AnswerView.Progress(
                     questionCount: session.questionCount, completedCount: session.doneCount,
                     remainingCount: session.questionCount - session.doneCount, answersSubmitted: session.totalAttempts,
-                    correctFirstTry: session.correctFirstTry, poolSize: pool.count),
+                    correctFirstTry: session.correctFirstTry, poolSize: summary.size),
                 results: results)
             let response = try HTTPResponseEvent.json(200, view)
 
             var writes = try data.sessionWrites(session, previous: previous, progress: ProgressRecord.actions(for: outcome.progress))
-            var poolIndex: Int?
-            if pool.version != previousPool.version {
-                poolIndex = writes.count
-                writes.append(PoolRecord.write(pool, readAt: previousPool.version, userId: userId, table: environment.tables.users))
+            let poolStart = writes.count
+            writes += PoolRecord.writes(for: outcome.poolChange, stored: read.answered, userId: userId, table: environment.tables.users)
+            if let summary = PoolRecord.summaryWrite(
+                for: outcome.poolChange, stored: read.answered?.entry, userId: userId, table: environment.tables.users)
+            {
+                writes.append(summary)
             }
+            let poolWrites = poolStart..<writes.count
             var claimIndex: Int?
             if let claim {
                 claimIndex = writes.count
                 writes.append(IdempotencyGuard(environment).completion(of: claim, response: response, now: now))
             }
             do {
-                try await data.commit(writes, poolIndex: poolIndex, claimIndex: claimIndex)
+                try await data.commit(writes, poolWrites: poolWrites, claimIndex: claimIndex)
                 return response
             } catch LearnerData.Conflict.pool {
                 return nil
@@ -196,6 +203,22 @@ public struct AnswerFunction: Sendable {
             case .nextQuestion: "Correct. This question will come back for review until you get it right twice in a row."
             case .sessionComplete: "Correct. Session complete!"
             }
+        }
+    }
+}
+
+extension AnswerFunction.AnswerRequest: FastJSONDecodable {
+    /// A well-formed answer read without `JSONDecoder`; anything else decodes the usual way.
+    init?(fastJSON json: FastObject) {
+        do throws(FastObject.Miss) {
+            guard let questionId = try json.string("questionId"), let selectedAnswers = try json.strings("selectedAnswers") else {
+                return nil
+            }
+            self.init(
+                questionId: questionId, selectedAnswers: selectedAnswers, timeSpentMs: try json.integer("timeSpentMs"),
+                expectedVersion: try json.integer("expectedVersion"))
+        } catch {
+            return nil
         }
     }
 }

@@ -29,10 +29,28 @@ struct LearnerData: Sendable {
         return try SessionRecord.session(from: item)
     }
 
-    /// The user's wrong-answer pool (empty, version 0, when the user has none yet).
-    func pool(of userId: String) async throws(APIError) -> WrongAnswerPool {
+    /// What an answer to `answered` in `session` needs of the user's pool, read entry by entry:
+    /// the answered question's entry, the summary and the two oldest entries in one query (the
+    /// oldest one other than the answered question is the 20 % review), and the session's own two
+    /// oldest entries when its set is done or about to be.
+    ///
+    /// The partial pool this builds answers `entry(for:)`, `oldestEntry(excluding:)` and
+    /// `entries(ownedBy:)` exactly as the whole pool would, which is all `QuizSession.answer`
+    /// asks of it; its own `penaltyIndicator` is not the pool's (use `summary`).
+    func poolForAnswer(of userId: String, answering answered: QuestionRef, in session: QuizSession) async throws(APIError) -> PoolForAnswer {
+        let key = PoolRecord.entryKey(userId, answered)
         do {
-            return try PoolRecord.pool(from: try await store.get(Keys.pool(userId), from: tables.users))
+            let stored = try await store.get(key, from: tables.users).map { item throws(APIError) in try PoolRecord.stored(from: item) }
+            let head = try await ageIndex(of: userId, oldest: 2)
+            var others = head.oldest
+            // `remainingQuestions` shrinks by at most the answered question: only then can the set be done.
+            if session.remainingQuestions.count <= 1 {
+                others += try await poolIndex(of: userId, prefix: PoolRecord.sessionIndexPrefix(session.id), limit: 2)
+            }
+            // The entry item is the truth about the answered question; index copies read a moment later are not.
+            var entries = others.filter { $0.ref != answered }
+            if let stored { entries.append(stored.entry) }
+            return PoolForAnswer(pool: WrongAnswerPool(entries: entries), answered: stored, summary: head.summary)
         } catch let error as APIError {
             throw error
         } catch let error as TableError {
@@ -40,6 +58,61 @@ struct LearnerData: Sendable {
         } catch {
             throw .internalFailure("reading the pool failed", underlying: error)
         }
+    }
+
+    /// The part of the user's pool that `QuizSession.start` looks at: the oldest entry.
+    func poolForStart(of userId: String) async throws(APIError) -> WrongAnswerPool {
+        do {
+            return WrongAnswerPool(entries: try await ageIndex(of: userId, oldest: 1).oldest)
+        } catch let error as APIError {
+            throw error
+        } catch let error as TableError {
+            throw APIError(error)
+        } catch {
+            throw .internalFailure("reading the pool failed", underlying: error)
+        }
+    }
+
+    /// Every entry of the user's pool, oldest first (for the progress report, not for answers).
+    func wholePool(of userId: String) async throws(APIError) -> WrongAnswerPool {
+        do {
+            let items = try await store.queryAll(Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(PoolRecord.entryPrefix)))
+            return WrongAnswerPool(entries: try items.map { item throws(APIError) in try PoolRecord.entry(from: item) })
+        } catch let error as APIError {
+            throw error
+        } catch let error as TableError {
+            throw APIError(error)
+        } catch {
+            throw .internalFailure("reading the pool failed", underlying: error)
+        }
+    }
+
+    /// The pool's counters: its size and penalty indicator.
+    func poolSummary(of userId: String) async throws(APIError) -> PoolSummary {
+        do {
+            return PoolSummary(summary: try await store.get(PoolRecord.summaryKey(userId), from: tables.users))
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    /// The pool's summary and its `oldest` oldest entries: the head of the age index.
+    private func ageIndex(of userId: String, oldest: Int) async throws -> (summary: PoolSummary, oldest: [PoolEntry]) {
+        let page = try await store.query(
+            Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(PoolRecord.agePrefix), limit: oldest + 1))
+        var items = page.items[...]
+        var summary = PoolSummary()
+        if let first = items.first, first.string("sk") == PoolRecord.summarySortKey {
+            summary = PoolSummary(summary: first)
+            items = items.dropFirst()
+        }
+        return (summary, try items.prefix(oldest).map { item throws(APIError) in try PoolRecord.entry(from: item) })
+    }
+
+    /// The first `limit` entries of one pool index, in its order.
+    private func poolIndex(of userId: String, prefix: String, limit: Int) async throws -> [PoolEntry] {
+        let page = try await store.query(Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(prefix), limit: limit))
+        return try page.items.map { item throws(APIError) in try PoolRecord.entry(from: item) }
     }
 
     /// The user's progress counters.
@@ -107,20 +180,31 @@ struct LearnerData: Sendable {
     }
 
     /// Commits writes whose first is the session write; a lost race is reported as a `Conflict`
-    /// naming the write, anything else as an `APIError`.
-    func commit(_ writes: [TransactionWrite], poolIndex: Int? = nil, claimIndex: Int? = nil) async throws -> Void {
+    /// naming the write (`poolWrites`: the positions of the pool's writes), anything else as an
+    /// `APIError`.
+    func commit(_ writes: [TransactionWrite], poolWrites: Range<Int>? = nil, claimIndex: Int? = nil) async throws -> Void {
         do {
             try await store.transactWrite(writes)
         } catch where error.code == .transactionCanceled {
             let failed = error.cancellationReasons.enumerated().filter { $0.element.code == .conditionFailed }.map(\.offset)
             if failed.contains(0) { throw Conflict.session }
-            if let poolIndex, failed.contains(poolIndex) { throw Conflict.pool }
+            if let poolWrites, failed.contains(where: poolWrites.contains) { throw Conflict.pool }
             if let claimIndex, failed.contains(claimIndex) { throw Conflict.claim }
             throw APIError(error)
         } catch {
             throw APIError(error)
         }
     }
+}
+
+/// The part of a user's pool that one answer reads (`LearnerData.poolForAnswer`).
+struct PoolForAnswer {
+    /// The entries the engine may look at, as a pool.
+    var pool: WrongAnswerPool
+    /// The answered question's entry as stored, when it is in the pool.
+    var answered: PoolRecord.Stored?
+    /// The counters before the answer.
+    var summary: PoolSummary
 }
 
 // MARK: - Idempotent requests

@@ -34,7 +34,7 @@ public struct ProgressFunction: Sendable {
                     throw .forbidden("You can only read your own progress.")
                 }
                 let counters = try await data.progress(of: caller.userId) ?? Item()
-                let pool = try await data.pool(of: caller.userId)
+                let pool = try await data.wholePool(of: caller.userId)
                 return try .json(200, ProgressView(userId: caller.userId, counters: counters, pool: pool))
             }
         }

@@ -122,22 +122,34 @@ struct QuestionBank: Sendable {
 
     // MARK: - Items
 
+    // Questions are mapped by hand, attribute for attribute as `AttributeEncoder` maps their
+    // `Codable` form (a `nil` property left out): an answer reads two of them.
+
     static func encode(_ question: Question, bankId: String) throws(APIError) -> Item {
-        var item: Item
-        do {
-            item = try AttributeEncoder().encodeItem(question)
-        } catch {
-            throw .internalFailure("cannot encode question", underlying: error)
-        }
         let key = Keys.question(bankId, question.id)
-        item["pk"] = .string(key.partition)
-        item["sk"] = .string(key.sort!)
-        return item
+        var attributes: [String: AttributeValue] = [
+            "pk": .string(key.partition), "sk": .string(key.sort!), "id": .string(question.id), "text": .string(question.text),
+            "answers": .list(question.answers.map { .map(["id": .string($0.id), "text": .string($0.text)]) }),
+            "correctAnswers": .list(question.correctAnswers.map { .string($0) }),
+        ]
+        if let category = question.category { attributes["category"] = .string(category) }
+        if let explanation = question.explanation { attributes["explanation"] = .string(explanation) }
+        if let source = question.source { attributes["source"] = .string(source) }
+        return Item(attributes)
     }
 
     static func decode(_ item: Item) throws(APIError) -> Question {
-        do {
-            return try AttributeDecoder().decode(Question.self, from: item)
+        let reader = ItemReader(item.attributes)
+        do throws(ItemReader.Failure) {
+            return Question(
+                id: try reader.string("id"), category: try reader.optionalString("category"), text: try reader.string("text"),
+                answers: try reader.list("answers").map { value throws(ItemReader.Failure) in
+                    guard case .map(let attributes) = value else { throw ItemReader.Failure(field: "answers") }
+                    let choice = ItemReader(attributes)
+                    return AnswerChoice(id: try choice.string("id"), text: try choice.string("text"))
+                },
+                correctAnswers: try reader.strings("correctAnswers"), explanation: try reader.optionalString("explanation"),
+                source: try reader.optionalString("source"))
         } catch {
             throw .internalFailure("stored question is unreadable", underlying: error)
         }

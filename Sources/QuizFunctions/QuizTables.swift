@@ -5,8 +5,9 @@ import QuizStore
 /// - `questions`: per bank (`BANK#id`), one item per question (`Q#id`), one tiny index item per
 ///   question under its category (`C#category#id`, so a category's ids are one query) and the
 ///   bank's summary (`META`).
-/// - `users`: per user (`USER#sub`), the sessions (`SESSION#id`), the wrong-answer pool (`POOL`)
-///   and the progress counters (`PROGRESS`); and the active-session index (`ACTIVE#shard`) the
+/// - `users`: per user (`USER#sub`), the sessions (`SESSION#id`), the wrong-answer pool (one item
+///   per entry and two index items per entry, `POOL…`: see `PoolRecord`) and the progress counters
+///   (`PROGRESS`); and the active-session index (`ACTIVE#shard`) the
 ///   maintenance function sweeps. Every user key is built from the authenticated `sub`, so one
 ///   user's request can only ever address that user's items.
 /// - `idempotency`: per user, one record per idempotency key, expiring after 24 h.
@@ -45,7 +46,6 @@ enum Keys {
 
     static func user(_ userId: String) -> String { "USER#\(userId)" }
     static func session(_ userId: String, _ sessionId: String) -> Key { Key(user(userId), "SESSION#\(sessionId)") }
-    static func pool(_ userId: String) -> Key { Key(user(userId), "POOL") }
     static func progress(_ userId: String) -> Key { Key(user(userId), "PROGRESS") }
     static let sessionPrefix = "SESSION#"
 

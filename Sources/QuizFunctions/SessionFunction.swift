@@ -85,7 +85,8 @@ public struct SessionFunction: Sendable {
                 request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim throws(APIError) in
                 let candidates = try await bank.questionIds(bankId: body.bankId, category: body.category)
-                let pool = try await data.pool(of: caller.userId)
+                let pool = try await data.poolForStart(of: caller.userId)
+                let summary = try await data.poolSummary(of: caller.userId)
                 let session: QuizSession
                 do throws(SessionError) {
                     session = try QuizSession.start(
@@ -95,7 +96,7 @@ public struct SessionFunction: Sendable {
                     throw APIError(error)
                 }
                 let response = try HTTPResponseEvent.json(
-                    201, SessionEnvelope<ResultsView>(session: SessionView(session, pool: pool, now: now), results: nil),
+                    201, SessionEnvelope<ResultsView>(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: nil),
                     headers: ["location": "/sessions/\(session.id)"])
                 var writes = try data.sessionWrites(session, previous: nil)
                 if let claim { writes.append(IdempotencyGuard(environment).completion(of: claim, response: response, now: now)) }
@@ -110,9 +111,9 @@ public struct SessionFunction: Sendable {
 
         func read(_ sessionId: String, caller: Caller, scope: RequestScope) async throws(APIError) -> HTTPResponseEvent {
             let session = try await data.session(sessionId, of: caller.userId)
-            let pool = try await data.pool(of: caller.userId)
+            let summary = try await data.poolSummary(of: caller.userId)
             return try .json(200, SessionEnvelope<ResultsView>(
-                session: SessionView(session, pool: pool, now: scope.now),
+                session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: scope.now),
                 results: session.status.isActive ? nil : ResultsView(session.results)))
         }
 
@@ -138,9 +139,9 @@ public struct SessionFunction: Sendable {
                     }
                 }
                 if let refusal { throw refusal }
-                let pool = try await data.pool(of: caller.userId)
+                let summary = try await data.poolSummary(of: caller.userId)
                 let response = try HTTPResponseEvent.json(
-                    200, SessionEnvelope(session: SessionView(session, pool: pool, now: now), results: ResultsView(session.results)))
+                    200, SessionEnvelope(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: ResultsView(session.results)))
                 return (response, false)
             }
         }

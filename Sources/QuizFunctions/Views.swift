@@ -1,4 +1,5 @@
 import QuizEngine
+import QuizHTTP
 import QuizObservability
 
 // The JSON shapes of the API's responses (documented in openapi.yaml). They are built from
@@ -25,7 +26,7 @@ struct SessionView: Encodable, Sendable {
     var currentQuestionId: String?
     var penaltyIndicator: String
 
-    init(_ session: QuizSession, pool: WrongAnswerPool, now: Int64) {
+    init(_ session: QuizSession, penaltyIndicator: String, now: Int64) {
         sessionId = session.id
         bankId = session.bankId
         category = session.options.category
@@ -42,7 +43,7 @@ struct SessionView: Encodable, Sendable {
         expiresAt = InvocationLogger.iso8601(session.expiresAt)
         endedAt = session.endedAt.map(InvocationLogger.iso8601)
         currentQuestionId = session.currentQuestion?.questionId ?? session.pendingQuestion?.questionId
-        penaltyIndicator = pool.penaltyIndicator
+        self.penaltyIndicator = penaltyIndicator
     }
 }
 
@@ -146,4 +147,116 @@ struct AnswerView: Encodable, Sendable {
 struct SessionEnvelope<Extra: Encodable & Sendable>: Encodable, Sendable {
     var session: SessionView
     var results: Extra?
+}
+
+// MARK: - Written by hand
+
+// The answer route's response is written directly (see `JSONBodyWritable`); members in sorted
+// order, `nil` optionals left out as the synthesized encoders leave them out. Tests compare these
+// with `JSONEncoder`'s output.
+
+extension QuestionView: JSONBodyWritable {
+    func writeJSON(to writer: inout JSONBodyWriter) {
+        writer.beginObject()
+        writer.key("answers")
+        writer.beginArray()
+        for choice in answers {
+            writer.element()
+            writer.beginObject()
+            writer.key("id")
+            writer.string(choice.id)
+            writer.key("text")
+            writer.string(choice.text)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("attempt")
+        writer.int(attempt)
+        writer.key("bankId")
+        writer.string(bankId)
+        if let category {
+            writer.key("category")
+            writer.string(category)
+        }
+        writer.key("multiSelect")
+        writer.bool(multiSelect)
+        writer.key("questionId")
+        writer.string(questionId)
+        writer.key("review")
+        writer.bool(review)
+        writer.key("shuffled")
+        writer.bool(shuffled)
+        writer.key("text")
+        writer.string(text)
+        writer.endObject()
+    }
+}
+
+extension ResultsView: JSONBodyWritable {
+    func writeJSON(to writer: inout JSONBodyWriter) {
+        writer.beginObject()
+        writer.key("accuracy")
+        writer.double(accuracy)
+        writer.key("answersSubmitted")
+        writer.int(answersSubmitted)
+        writer.key("completedCount")
+        writer.int(completedCount)
+        writer.key("correctFirstTry")
+        writer.int(correctFirstTry)
+        if let durationSeconds {
+            writer.key("durationSeconds")
+            writer.int(durationSeconds)
+        }
+        writer.key("mastered")
+        writer.strings(mastered)
+        writer.key("questionCount")
+        writer.int(questionCount)
+        writer.key("sentToPool")
+        writer.strings(sentToPool)
+        writer.key("wrongAnswers")
+        writer.int(wrongAnswers)
+        writer.endObject()
+    }
+}
+
+extension AnswerView: JSONBodyWritable {
+    func writeJSON(to writer: inout JSONBodyWriter) {
+        writer.beginObject()
+        writer.key("correct")
+        writer.bool(correct)
+        if let explanation {
+            writer.key("explanation")
+            writer.string(explanation)
+        }
+        writer.key("message")
+        writer.string(message)
+        writer.key("nextAction")
+        writer.string(nextAction)
+        writer.key("penaltyIndicator")
+        writer.string(penaltyIndicator)
+        writer.key("progress")
+        writer.beginObject()
+        writer.key("answersSubmitted")
+        writer.int(progress.answersSubmitted)
+        writer.key("completedCount")
+        writer.int(progress.completedCount)
+        writer.key("correctFirstTry")
+        writer.int(progress.correctFirstTry)
+        writer.key("poolSize")
+        writer.int(progress.poolSize)
+        writer.key("questionCount")
+        writer.int(progress.questionCount)
+        writer.key("remainingCount")
+        writer.int(progress.remainingCount)
+        writer.endObject()
+        writer.key("question")
+        if let question { writer.value(question) } else { writer.null() }
+        if let results {
+            writer.key("results")
+            writer.value(results)
+        }
+        writer.key("version")
+        writer.int(version)
+        writer.endObject()
+    }
 }

@@ -50,6 +50,12 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case throttled = "THROTTLED"
         /// 503: storage is unreachable or its circuit is open; the response carries `Retry-After`.
         case storageUnavailable = "STORAGE_UNAVAILABLE"
+        /// 502: the worker process running the function crashed, reported an error or returned
+        /// something that is not a proxy response (`local-runner serve`; API Gateway's own 502).
+        case workerFailed = "WORKER_FAILED"
+        /// 504: the function did not answer within its timeout, and its worker was replaced
+        /// (`local-runner serve`; API Gateway's own 504).
+        case workerTimeout = "WORKER_TIMEOUT"
         /// 500: a defect on the server's side; the message says nothing more.
         case `internal` = "INTERNAL"
 
@@ -67,7 +73,9 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             case .idempotencyKeyMismatch, .validationFailed: 422
             case .throttled: 429
             case .internal: 500
+            case .workerFailed: 502
             case .storageUnavailable: 503
+            case .workerTimeout: 504
             }
         }
     }

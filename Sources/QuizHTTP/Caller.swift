@@ -68,6 +68,11 @@ struct ClaimValue: Decodable {
     /// The claim as text, or `nil` for a shape that has no useful text form (objects, `null`).
     var text: String?
 
+    /// A claim with this text.
+    init(text: String?) {
+        self.text = text
+    }
+
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let string = try? container.decode(String.self) {

@@ -29,6 +29,21 @@ extension HTTPRequestEvent: Decodable {
         }
     }
 
+    /// Reads an event of payload format 2.0 whose fields all have their documented types from a
+    /// parsed document, as `init(from:)` would, without `JSONDecoder`; `nil` for anything else
+    /// (another format, a field of another type, a name given twice), which `init(from:)` then
+    /// decodes, reporting errors as it always has.
+    init?(fastJSON json: JSONElement) {
+        guard case .string(let version)?? = json.member("version"), version.hasPrefix("2."),
+            let event = HTTPAPIEvent(fast: FastObject(json))
+        else { return nil }
+        do {
+            try self.init(event)
+        } catch {
+            return nil
+        }
+    }
+
     // MARK: - Payload format 2.0
 
     private init(_ event: HTTPAPIEvent) throws {
@@ -159,6 +174,130 @@ private struct HTTPAPIEvent: Decodable {
     var body: String?
     var isBase64Encoded: Bool?
     var requestContext: Context
+}
+
+extension HTTPAPIEvent {
+    /// The event from a parsed document, with the rules of the synthesized `Decodable`
+    /// conformance: an optional field may be absent or `null`; anything of another type gives up.
+    init?(fast event: FastObject) {
+        do throws(FastObject.Miss) {
+            guard let context = try event.object("requestContext"), let http = try context.object("http"),
+                let method = try http.string("method")
+            else { return nil }
+            var authorizer: Authorizer?
+            if let section = try context.object("authorizer") {
+                authorizer = Authorizer(
+                    jwt: try section.object("jwt").map { jwt throws(FastObject.Miss) in Authorizer.JWT(claims: try jwt.claims("claims")) },
+                    claims: try section.claims("claims"))
+            }
+            self.init(
+                routeKey: try event.string("routeKey"), rawPath: try event.string("rawPath"),
+                rawQueryString: try event.string("rawQueryString"), cookies: try event.strings("cookies"),
+                headers: try event.stringMap("headers"), queryStringParameters: try event.stringMap("queryStringParameters"),
+                pathParameters: try event.stringMap("pathParameters"), body: try event.string("body"),
+                isBase64Encoded: try event.bool("isBase64Encoded"),
+                requestContext: Context(
+                    requestId: try context.string("requestId"), stage: try context.string("stage"),
+                    routeKey: try context.string("routeKey"),
+                    http: Context.HTTP(
+                        method: method, path: try http.string("path"), sourceIp: try http.string("sourceIp"),
+                        userAgent: try http.string("userAgent")),
+                    authorizer: authorizer))
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// Typed reads of one object of a parsed document for the fast decoding paths: a member that is
+/// absent or `null` reads as `nil`, one of another type (or named twice) throws `Miss`, and the
+/// caller gives up and lets `JSONDecoder` decide.
+public struct FastObject {
+    /// The document is not of the expected shape.
+    public struct Miss: Error {}
+
+    /// The object (or, for a caller that guessed wrong, any other value: every read then misses).
+    public let element: JSONElement
+
+    /// Reads of `element`.
+    public init(_ element: JSONElement) {
+        self.element = element
+    }
+
+    /// Member `name`; `nil` when absent or `null`.
+    public func member(_ name: String) throws(Miss) -> JSONElement? {
+        guard let member = element.member(name) else { throw Miss() }
+        if case .null? = member { return nil }
+        return member
+    }
+
+    /// A string member.
+    public func string(_ name: String) throws(Miss) -> String? {
+        guard let value = try member(name) else { return nil }
+        guard case .string(let text) = value else { throw Miss() }
+        return text
+    }
+
+    /// A boolean member.
+    public func bool(_ name: String) throws(Miss) -> Bool? {
+        guard let value = try member(name) else { return nil }
+        guard case .bool(let flag) = value else { throw Miss() }
+        return flag
+    }
+
+    /// An integer member, written as a plain integer.
+    public func integer(_ name: String) throws(Miss) -> Int? {
+        guard let value = try member(name) else { return nil }
+        guard let number = value.integerValue, let integer = Int(exactly: number) else { throw Miss() }
+        return integer
+    }
+
+    /// An array of strings.
+    public func strings(_ name: String) throws(Miss) -> [String]? {
+        guard let value = try member(name) else { return nil }
+        guard case .array(let elements) = value else { throw Miss() }
+        return try elements.map { element throws(Miss) in
+            guard case .string(let text) = element else { throw Miss() }
+            return text
+        }
+    }
+
+    /// An object member.
+    public func object(_ name: String) throws(Miss) -> FastObject? {
+        guard let value = try member(name) else { return nil }
+        guard case .object = value else { throw Miss() }
+        return FastObject(value)
+    }
+
+    /// An object of strings, as `[String: String]`.
+    public func stringMap(_ name: String) throws(Miss) -> [String: String]? {
+        guard let value = try member(name) else { return nil }
+        guard case .object(let members) = value else { throw Miss() }
+        var map: [String: String] = [:]
+        map.reserveCapacity(members.count)
+        for (key, member) in members {
+            guard case .string(let text) = member, map.updateValue(text, forKey: key) == nil else { throw Miss() }
+        }
+        return map
+    }
+
+    /// JWT claims whose values are strings or booleans, the forms API Gateway's authorizers send.
+    func claims(_ name: String) throws(Miss) -> [String: ClaimValue]? {
+        guard let value = try member(name) else { return nil }
+        guard case .object(let members) = value else { throw Miss() }
+        var claims: [String: ClaimValue] = [:]
+        claims.reserveCapacity(members.count)
+        for (key, member) in members {
+            let text: String
+            switch member {
+            case .string(let value): text = value
+            case .bool(let flag): text = flag ? "true" : "false"
+            default: throw Miss()
+            }
+            guard claims.updateValue(ClaimValue(text: text), forKey: key) == nil else { throw Miss() }
+        }
+        return claims
+    }
 }
 
 /// The fields of a REST API Lambda proxy event that the handlers use.

@@ -87,7 +87,11 @@ public struct HTTPRequestEvent: Sendable, Hashable {
     ///
     /// - Throws: `DecodingError` when the JSON is not an event of either format.
     public init(json: Data) throws {
-        self = try JSONCoding.decoder.decode(HTTPRequestEvent.self, from: json)
+        // The common case without `JSONDecoder` (see `JSONElement`); anything else as before.
+        let fast = json.withUnsafeBytes { bytes in
+            JSONElement.parse(bytes.bindMemory(to: UInt8.self)).flatMap(HTTPRequestEvent.init(fastJSON:))
+        }
+        self = try fast ?? JSONCoding.decoder.decode(HTTPRequestEvent.self, from: json)
     }
 
     // MARK: - Caller

@@ -35,6 +35,10 @@ public struct HTTPResponseEvent: Sendable, Hashable, Codable {
     public static func json(
         _ statusCode: Int, _ value: some Encodable, headers: HTTPHeaders = [:]
     ) throws(APIError) -> HTTPResponseEvent {
+        try encoded(statusCode, value, headers: headers)
+    }
+
+    static func encoded(_ statusCode: Int, _ value: some Encodable, headers: HTTPHeaders) throws(APIError) -> HTTPResponseEvent {
         let data: Data
         do {
             data = try JSONCoding.encoder.encode(value)
@@ -51,9 +55,12 @@ public struct HTTPResponseEvent: Sendable, Hashable, Codable {
         HTTPResponseEvent(statusCode: 204, headers: headers)
     }
 
-    /// The response as the JSON document a function returns to the Lambda Runtime API.
+    /// The response as the JSON document a function returns to the Lambda Runtime API: the
+    /// bytes `JSONCoding.encoder` makes of it, written directly (every invocation returns one).
     public func jsonData() throws -> Data {
-        try JSONCoding.encoder.encode(self)
+        var writer = JSONBodyWriter(capacity: body.utf8.count + 256)
+        writeJSON(to: &writer)
+        return Data(writer.bytes)
     }
 
     // MARK: - Codable
@@ -98,4 +105,25 @@ enum JSONCoding {
 
     /// A plain decoder: request bodies of this API carry no dates or special number forms.
     static let decoder = JSONDecoder()
+}
+
+extension HTTPResponseEvent: JSONBodyWritable {
+    /// `{"body":…,"headers":{…},"isBase64Encoded":…,"statusCode":…}`, header names in sorted order.
+    public func writeJSON(to writer: inout JSONBodyWriter) {
+        writer.beginObject()
+        writer.key("body")
+        writer.string(body)
+        writer.key("headers")
+        writer.beginObject()
+        for (name, value) in headers.dictionary.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            writer.key(name)
+            writer.string(value)
+        }
+        writer.endObject()
+        writer.key("isBase64Encoded")
+        writer.bool(isBase64Encoded)
+        writer.key("statusCode")
+        writer.int(statusCode)
+        writer.endObject()
+    }
 }

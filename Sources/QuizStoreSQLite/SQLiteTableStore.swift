@@ -58,7 +58,7 @@ public final class SQLiteTableStore: TableStore {
         try table.validate(key)
         let now = configuration.currentTime()
         return try connection.withLock { connection throws(TableError) in
-            let statement = try connection.statement(Schema.selectLive)
+            let statement = try connection.statement(.selectLive)
             // A statement left mid-result holds its read snapshot open, and a later BEGIN
             // IMMEDIATE on a stale snapshot fails with BUSY at once: always reset after reading.
             defer { statement.reset() }
@@ -120,7 +120,7 @@ public final class SQLiteTableStore: TableStore {
         let now = configuration.currentTime()
         let plan = QueryPlan(query: query, resumesAfter: start?.sort)
         return try connection.withLock { connection throws(TableError) in
-            let statement = try connection.statement(plan.sql)
+            let statement = try connection.queryStatement(shape: plan.shape)
             statement.bind(1, query.table.name)
             statement.bind(2, query.partition)
             statement.bind(3, now)
@@ -158,7 +158,7 @@ public final class SQLiteTableStore: TableStore {
             let chunk = unique[start..<min(start + WriteValidation.batchGetChunk, unique.count)]
             items += try connection.withLock { connection throws(TableError) in
                 var found: [Item] = []
-                let statement = try connection.statement(Schema.selectLive)
+                let statement = try connection.statement(.selectLive)
                 for key in chunk {
                     statement.reset()
                     bind(key, of: table, to: statement)
@@ -296,7 +296,7 @@ public final class SQLiteTableStore: TableStore {
 
     /// The stored item, expired or not: conditions see what is stored, as DynamoDB's do.
     private func read(_ key: Key, of table: TableSchema, on connection: SQLiteConnection) throws(TableError) -> Item? {
-        let statement = try connection.statement(Schema.selectAny)
+        let statement = try connection.statement(.selectAny)
         bind(key, of: table, to: statement)
         defer { statement.reset() }
         return try statement.step() ? try decodeBody(statement, column: 0) : nil
@@ -305,7 +305,7 @@ public final class SQLiteTableStore: TableStore {
     /// Checks a condition against the stored item, decoding only the attributes it reads; a
     /// failure carries the whole item, as callers expect.
     private func check(_ condition: Condition, on key: Key, of table: TableSchema, connection: SQLiteConnection) throws(TableError) {
-        let statement = try connection.statement(Schema.selectAny)
+        let statement = try connection.statement(.selectAny)
         bind(key, of: table, to: statement)
         defer { statement.reset() }
         guard try statement.step() else {
@@ -319,15 +319,27 @@ public final class SQLiteTableStore: TableStore {
     }
 
     private func write(_ item: Item, key: Key, table: TableSchema, on connection: SQLiteConnection) throws(TableError) {
-        let statement = try connection.statement(Schema.upsert)
+        let expiry = table.expiry(of: item)
+        let body = ItemCodec.encode(item)
+        if let expiry {
+            // Most writes of an item with a TTL rewrite it with the same TTL (a session while it
+            // runs): then the body alone changes, and the expiry index is left as it is.
+            let update = try connection.statement(.updateBodyKeepingExpiry)
+            bind(key, of: table, to: update)
+            update.bind(4, expiry)
+            update.bind(5, bytes: body)
+            while try update.step() {}
+            if connection.changes > 0 { return }
+        }
+        let statement = try connection.statement(.upsert)
         bind(key, of: table, to: statement)
-        statement.bind(4, table.expiry(of: item))
-        statement.bind(5, bytes: ItemCodec.encode(item))
+        statement.bind(4, expiry)
+        statement.bind(5, bytes: body)
         while try statement.step() {}
     }
 
     private func remove(_ key: Key, of table: TableSchema, on connection: SQLiteConnection) throws(TableError) {
-        let statement = try connection.statement(Schema.delete)
+        let statement = try connection.statement(.delete)
         bind(key, of: table, to: statement)
         while try statement.step() {}
     }

@@ -31,10 +31,37 @@ enum Schema {
         ON CONFLICT (table_name, pk, sk) DO UPDATE SET expires_at = excluded.expires_at, body = excluded.body
         """
 
+    /// Replaces the body of an item whose expiry stays what it is (?4); changes no row otherwise.
+    /// The upsert would rewrite the item's entry in the expiry index even when the time is the
+    /// same: one more page per write of an item with a TTL.
+    static let updateBodyKeepingExpiry = """
+        UPDATE quiz_items SET body = ?5 WHERE table_name = ?1 AND pk = ?2 AND sk = ?3 AND expires_at = ?4
+        """
+
     static let delete = "DELETE FROM quiz_items WHERE table_name = ?1 AND pk = ?2 AND sk = ?3"
 
     static let deleteExpired = """
         DELETE FROM quiz_items WHERE (table_name, pk, sk) IN (
             SELECT table_name, pk, sk FROM quiz_items WHERE table_name = ?1 AND expires_at < ?2 LIMIT ?3)
         """
+}
+
+/// The statements the store runs on nearly every call. The connection keeps each one prepared in
+/// a slot of its own, so finding it is an array index rather than a lookup by its SQL text.
+enum FrequentStatement: Int, CaseIterable {
+    case begin, commit, rollback, selectLive, selectAny, upsert, updateBodyKeepingExpiry, delete
+
+    var sql: String {
+        switch self {
+        // IMMEDIATE: see `SQLiteConnection.writeTransaction`.
+        case .begin: "BEGIN IMMEDIATE"
+        case .commit: "COMMIT"
+        case .rollback: "ROLLBACK"
+        case .selectLive: Schema.selectLive
+        case .selectAny: Schema.selectAny
+        case .upsert: Schema.upsert
+        case .updateBodyKeepingExpiry: Schema.updateBodyKeepingExpiry
+        case .delete: Schema.delete
+        }
+    }
 }

@@ -36,8 +36,11 @@ struct IsolationMarkerTests {
             let storedSessions = items.filter { $0.string("sk")?.hasPrefix("SESSION#") == true }
             #expect(Set(storedSessions.compactMap { $0.string("id") }) == Set(sessions))
             #expect(storedSessions.allSatisfy { $0.string("userId") == user }, "a session of another user under \(user)")
-            let pool = items.first { $0.string("sk") == "POOL" }
-            let poolSessions = try PoolRecord.pool(from: pool).entries.map(\.sessionId)
+            // Pool entries and their index items, one item each: every one names a session of this user.
+            let poolItems = items.filter {
+                $0.string("sk")?.hasPrefix(PoolRecord.itemPrefix) == true && $0.string("sk") != PoolRecord.summarySortKey
+            }
+            let poolSessions = try poolItems.map { try PoolRecord.entry(from: $0).sessionId }
             #expect(Set(poolSessions).isSubset(of: Set(sessions)), "a pool entry of another user's session under \(user)")
             let progress = items.first { $0.string("sk") == "PROGRESS" }
             #expect(progress?.int("answers") == Int64(answers))

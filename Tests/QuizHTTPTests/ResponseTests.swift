@@ -25,6 +25,8 @@ import Testing
         (.throttled, "THROTTLED", 429),
         (.internal, "INTERNAL", 500),
         (.storageUnavailable, "STORAGE_UNAVAILABLE", 503),
+        (.workerFailed, "WORKER_FAILED", 502),
+        (.workerTimeout, "WORKER_TIMEOUT", 504),
     ])
     func everyCodeHasItsWireNameAndStatus(code: APIError.Code, wireName: String, status: Int) {
         #expect(code.rawValue == wireName)
@@ -33,7 +35,7 @@ import Testing
     }
 
     @Test func everyCodeIsInTheStatusTable() {
-        #expect(APIError.Code.allCases.count == 21)
+        #expect(APIError.Code.allCases.count == 23)
     }
 
     @Test func factoriesProduceTheirCodes() {
@@ -48,7 +50,8 @@ import Testing
             (.unsupportedMediaType("text/plain", supported: ["application/json"]), .unsupportedMediaType),
             (.idempotencyKeyMismatch(), .idempotencyKeyMismatch), (.validationFailed([]), .validationFailed),
             (.throttled(), .throttled), (.storageUnavailable(retryAfterSeconds: 1), .storageUnavailable),
-            (.internal(), .internal),
+            (.internal(), .internal), (APIError(.workerFailed, "worker died"), .workerFailed),
+            (APIError(.workerTimeout, "worker too slow"), .workerTimeout),
         ]
         #expect(pairs.map(\.0.code) == pairs.map(\.1))
         #expect(Set(pairs.map(\.1)) == Set(APIError.Code.allCases))
