@@ -3,7 +3,9 @@
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
 
-.PHONY: deps build test bench
+.PHONY: deps build release serve test bench bench-answers
+
+FUNCTIONS := session quiz answer progress maintenance
 
 ## Install what the build and the tests need, only what is missing: the system libraries the
 ## package links (apt) and the Python modules the contract test validates OpenAPI with (pip).
@@ -16,9 +18,20 @@ deps:
 	fi
 	@python3 -c "import yaml, jsonschema, referencing, openapi_spec_validator" 2>/dev/null || \
 		python3 -m pip install --quiet pyyaml jsonschema referencing openapi-spec-validator
+	@python3 -c "import cfnlint" 2>/dev/null || python3 -m pip install --quiet cfn-lint
+	@python3 -c "import moto, boto3" 2>/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1" boto3
 
 build: deps
 	$(SWIFT) build
+
+## The runner and the five function bootstraps, optimised (serve runs the bootstraps beside it).
+release: deps
+	$(SWIFT) build -c release --product local-runner
+	for f in $(FUNCTIONS); do $(SWIFT) build -c release --product $$f-function || exit 1; done
+
+## The run command: the whole HTTP API on 127.0.0.1:3000, on the embedded SQLite file.
+serve: release
+	.build/release/local-runner serve $(SERVE_ARGS)
 
 ## The test command: everything a clean clone needs, then the whole suite.
 test: deps
@@ -28,3 +41,7 @@ test: deps
 ## Table-layer throughput next to raw SQLite, 1, 4 and 16 processes.
 bench: deps
 	$(SWIFT) run -c release quiz-store-bench
+
+## Answer latency and throughput in process: 10,000 questions, a 500-entry pool.
+bench-answers: deps
+	$(SWIFT) run -c release quiz-answer-bench

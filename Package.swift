@@ -10,7 +10,7 @@ let package = Package(
     name: "AdaptiveQuiz",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "QuizStore", targets: ["QuizStore", "QuizStoreSQLite"]),
+        .library(name: "QuizStore", targets: ["QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB"]),
         .executable(name: "quiz-store-bench", targets: ["StoreBenchmark"]),
         .executable(name: "local-runner", targets: ["local-runner"]),
         .executable(name: "quiz-answer-bench", targets: ["AnswerBenchmark"]),
@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        // The local runner's HTTP API and Runtime API servers; default traits off (no swift-configuration).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MARK: - C libraries
@@ -68,7 +71,9 @@ let package = Package(
 
         .target(
             name: "QuizBootstrap",
-            dependencies: ["QuizFunctions", "QuizStore", "QuizStoreSQLite", "QuizResilience", "QuizObservability", "LambdaRuntime"],
+            dependencies: [
+                "QuizFunctions", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience", "QuizObservability", "LambdaRuntime",
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -87,6 +92,8 @@ let package = Package(
                 "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "local-runner",
             swiftSettings: swiftSettings
@@ -114,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuizStoreTests",
-            dependencies: ["QuizStore", "QuizStoreSQLite", "StoreWorker"],
+            dependencies: ["QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "StoreWorker"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
@@ -131,7 +138,7 @@ let package = Package(
         .testTarget(name: "QuizStoreCodingTests", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LocalRunnerTests",
-            dependencies: ["local-runner", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite"],
+            dependencies: ["local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore"], swiftSettings: swiftSettings),

@@ -12,6 +12,8 @@ struct LocalRunner: AsyncParsableCommand {
             """,
         subcommands: [
             InvokeCommand.self, GenerateEventCommand.self, TokenCommand.self, ImportBankCommand.self,
+            ServeCommand.self,
+            PackageCommand.self,
         ]
     )
 }

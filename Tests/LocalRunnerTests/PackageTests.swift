@@ -1,0 +1,161 @@
+import Foundation
+import QuizBootstrap
+import Testing
+
+/// `local-runner package --skip-build` on executables made here, so no release build runs:
+/// the zips must hold exactly what Lambda's custom runtime starts, with the mode that lets it.
+///
+/// Zips are read back with Python's `zipfile` (the test target does not link ZIPFoundation, and
+/// an independent reader is the better witness anyway); the ELF cases compile tiny programs
+/// with the toolchain's `clang`.
+@Suite("local-runner package")
+struct PackageTests {
+    @Test("one zip per function, holding the executable as `bootstrap` with mode 0755")
+    func zipsEveryFunction() async throws {
+        let folder = TemporaryFolder()
+        let sources = try Self.fakeExecutables(in: folder)
+        let result = try Self.package(folder, ["--output", "\(folder.path)/dist"])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        for function in FunctionName.allCases {
+            let zip = "\(folder.path)/dist/\(function).zip"
+            #expect(result.stdout.contains(zip), "stdout names \(zip)")
+            let entries = try await Self.entries(of: zip)
+            #expect(entries.map(\.name) == ["bootstrap"], "\(function)")
+            let bootstrap = try #require(entries.first)
+            #expect(bootstrap.mode == 0o100755, "\(function): mode \(String(bootstrap.mode, radix: 8))")
+            #expect(bootstrap.madeOnUnix, "\(function): the mode is only honoured in a zip made on unix")
+            #expect(bootstrap.contents == sources[function], "\(function)")
+        }
+    }
+
+    @Test("the same executables give byte-identical zips, so an unchanged function is not redeployed")
+    func reproducible() throws {
+        let folder = TemporaryFolder()
+        _ = try Self.fakeExecutables(in: folder)
+        #expect(try Self.package(folder, ["--output", "\(folder.path)/first"]).status == 0)
+        Thread.sleep(forTimeInterval: 2.1)  // past the 2 s resolution of zip timestamps: a clock-based one would differ
+        #expect(try Self.package(folder, ["--output", "\(folder.path)/second"]).status == 0)
+        for function in FunctionName.allCases {
+            let first = try Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/first/\(function).zip"))
+            let second = try Data(contentsOf: URL(fileURLWithPath: "\(folder.path)/second/\(function).zip"))
+            #expect(first == second, "\(function)")
+        }
+    }
+
+    @Test("a missing executable fails the command, names the file, and writes no zip at all")
+    func missingExecutable() throws {
+        let folder = TemporaryFolder()
+        _ = try Self.fakeExecutables(in: folder)
+        try FileManager.default.removeItem(atPath: "\(folder.path)/release/progress-function")
+        let result = try Self.package(folder, ["--output", "\(folder.path)/dist"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no executable at ") && result.stderr.contains("/release/progress-function"), "\(result.stderr)")
+        #expect(result.stderr.contains("--skip-build"), "\(result.stderr)")
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder.path)/dist")) ?? []
+        #expect(written.filter { $0.hasSuffix(".zip") }.isEmpty, "\(written)")
+    }
+
+    @Test("a library provided.al2023 lacks is bundled under lib/; glibc is not")
+    func bundlesMissingLibraries() async throws {
+        let folder = TemporaryFolder()
+        let library = try await Self.compileLibrary("libquizdemo.so.1", in: folder)
+        let executable = try await Self.compileExecutable(linking: "libquizdemo.so.1", in: folder)
+        let result = try Self.package(folder, ["session", "--output", "\(folder.path)/dist"])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let entries = try await Self.entries(of: "\(folder.path)/dist/session.zip")
+        #expect(entries.map(\.name) == ["bootstrap", "lib/libquizdemo.so.1"])
+        #expect(entries.allSatisfy { $0.mode == 0o100755 && $0.madeOnUnix })
+        #expect(entries.first?.contents == (try Data(contentsOf: executable)))
+        #expect(entries.last?.contents == (try Data(contentsOf: library)))
+    }
+
+    @Test("an executable needing newer glibc symbols than provided.al2023 has is refused")
+    func refusesNewerGlibc() async throws {
+        let folder = TemporaryFolder()
+        // A library that defines a GLIBC_2.99 version stands in for a build host's newer glibc,
+        // so the test does not depend on this machine's glibc.
+        _ = try await Self.compileLibrary("libquizfuture.so.1", in: folder, version: "GLIBC_2.99")
+        _ = try await Self.compileExecutable(linking: "libquizfuture.so.1", in: folder)
+        let result = try Self.package(folder, ["session", "--output", "\(folder.path)/dist"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("needs GLIBC_2.99 but provided.al2023 has GLIBC_2.34 at most"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/dist/session.zip"))
+    }
+
+    // MARK: - Support
+
+    /// `local-runner package --skip-build --build-path FOLDER` plus `arguments`.
+    static func package(_ folder: TemporaryFolder, _ arguments: [String]) throws -> RunnerProcess.Output {
+        try RunnerProcess.start(["package", "--skip-build", "--build-path", folder.path] + arguments, environment: [:]).wait()
+    }
+
+    /// A different shell script per function in `FOLDER/release/`, mode 0700 (so a zip with
+    /// 0755 proves the command sets the mode rather than copying it); their bytes.
+    static func fakeExecutables(in folder: TemporaryFolder) throws -> [FunctionName: Data] {
+        try FileManager.default.createDirectory(atPath: "\(folder.path)/release", withIntermediateDirectories: true)
+        var contents: [FunctionName: Data] = [:]
+        for function in FunctionName.allCases {
+            let script = Data("#!/bin/sh\n# stand-in for the \(function) bootstrap\nexit 0\n".utf8)
+            let created = FileManager.default.createFile(
+                atPath: "\(folder.path)/release/\(function)-function", contents: script, attributes: [.posixPermissions: 0o700])
+            try #require(created)
+            contents[function] = script
+        }
+        return contents
+    }
+
+    /// `FOLDER/lib/<soname>`, a shared library exporting `quiz_demo`, under symbol version
+    /// `version` when one is given.
+    static func compileLibrary(_ soname: String, in folder: TemporaryFolder, version: String? = nil) async throws -> URL {
+        let directory = "\(folder.path)/lib"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "int quiz_demo(void) { return 42; }\n".write(toFile: "\(directory)/demo.c", atomically: true, encoding: .utf8)
+        var arguments = ["clang", "-shared", "-fPIC", "-o", "\(directory)/\(soname)", "-Wl,-soname,\(soname)", "\(directory)/demo.c"]
+        if let version {
+            try "\(version) { global: quiz_demo; local: *; };\n".write(toFile: "\(directory)/demo.map", atomically: true, encoding: .utf8)
+            arguments.append("-Wl,--version-script=\(directory)/demo.map")
+        }
+        try await Self.compile(arguments)
+        return URL(fileURLWithPath: "\(directory)/\(soname)")
+    }
+
+    /// `FOLDER/release/session-function`, calling `quiz_demo` from `soname` (found through its
+    /// rpath, as the loader on this machine must find it for `ldd`).
+    static func compileExecutable(linking soname: String, in folder: TemporaryFolder) async throws -> URL {
+        try FileManager.default.createDirectory(atPath: "\(folder.path)/release", withIntermediateDirectories: true)
+        let source = "\(folder.path)/main.c"
+        try "int quiz_demo(void);\nint main(void) { return quiz_demo() == 42 ? 0 : 1; }\n".write(toFile: source, atomically: true, encoding: .utf8)
+        let output = "\(folder.path)/release/session-function"
+        try await Self.compile(["clang", "-o", output, source, "-L\(folder.path)/lib", "-l:\(soname)", "-Wl,-rpath,\(folder.path)/lib"])
+        return URL(fileURLWithPath: output)
+    }
+
+    static func compile(_ arguments: [String]) async throws {
+        let result = try await Tool.run(arguments)
+        try #require(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
+    }
+
+    /// One entry of a zip, as Python's `zipfile` reads it.
+    struct ZipEntry: Decodable {
+        var name: String
+        /// The unix mode, file type bits included: the high half of the external attributes.
+        var mode: Int
+        /// Whether the "made by" system is unix (3), the only one whose mode unzip tools apply.
+        var madeOnUnix: Bool
+        var contents: Data
+    }
+
+    static func entries(of zip: String) async throws -> [ZipEntry] {
+        let script = """
+            import base64, json, sys, zipfile
+            with zipfile.ZipFile(sys.argv[1]) as archive:
+                json.dump([{"name": entry.filename, "mode": entry.external_attr >> 16, "madeOnUnix": entry.create_system == 3,
+                            "contents": base64.b64encode(archive.read(entry)).decode()} for entry in archive.infolist()], sys.stdout)
+            """
+        let result = try await Tool.run(["python3", "-c", script, zip])
+        try #require(result.status == 0, "cannot read \(zip): \(result.stderr)")
+        return try JSONDecoder().decode([ZipEntry].self, from: Data(result.stdout.utf8))
+    }
+}

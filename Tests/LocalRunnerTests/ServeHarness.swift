@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// One `local-runner serve` process for one test: started on a free port (`--port 0`, read back
+/// from the startup line) over a database and a JWT secret of the test's own folder, and always
+/// stopped: by ``stop(signal:)``, or at the latest when the value goes away, with SIGKILL for
+/// the runner and for every worker it left.
+///
+/// Every wait here has a generous limit that only guards against a hang: no test passes or
+/// fails on how long something took.
+final class ServeInstance {
+    /// The runner exited, or never printed its startup line.
+    struct StartFailure: Error, CustomStringConvertible {
+        var log: String
+        var description: String { "serve did not start:\n\(log)" }
+    }
+
+    /// The JWT secret every instance and every minted token uses.
+    static let secret = "serve-tests-secret-long-enough-for-hs256"
+
+    /// The runner's process.
+    let process: Process
+    /// The port it serves on.
+    let port: Int
+    /// Where its standard output and standard error go.
+    let logPath: String
+    /// Every worker seen, so that none can outlive the test unnoticed.
+    private var knownWorkers: Set<pid_t> = []
+
+    /// The runner's own log: the startup line, one line per request, the workers' log lines.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Starts `local-runner serve ARGUMENTS` and waits until the startup line names its port
+    /// and `GET /health` answers 200.
+    init(folder: TemporaryFolder, arguments: [String] = [], environment: [String: String] = [:], name: String = "serve") async throws {
+        logPath = "\(folder.path)/\(name)-\(UUID().uuidString.prefix(8)).log"
+        let process = try Self.launch(folder: folder, arguments: arguments, environment: environment, logPath: logPath)
+        self.process = process
+        guard let port = try await Self.waitForStartupLine(process: process, logPath: logPath) else {
+            Self.forceStop(process)
+            throw StartFailure(log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
+        }
+        self.port = port
+        knownWorkers = Set(workers())
+        let health = try await ServeClient(port: port).send("GET", "/health")
+        #expect(health.status == 200, "GET /health: \(health.text)")
+    }
+
+    /// Starts the runner and returns without waiting, for tests of a start that must fail.
+    static func launch(folder: TemporaryFolder, arguments: [String], environment: [String: String], logPath: String) throws -> Process {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let process = Process()
+        process.executableURL = RunnerProcess.executable
+        process.arguments = ["serve", "--port", "0", "--maintenance-interval", "0"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["QUIZ_STORE_URL": "sqlite:\(folder.path)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": folder.path]
+        ) { _, new in new }.merging(environment) { _, new in new }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        try log.close()
+        return process
+    }
+
+    deinit {
+        Self.forceStop(process)
+        for pid in knownWorkers where ProcessTable.isAlive(pid) { kill(pid, SIGKILL) }
+    }
+
+    // MARK: - Workers
+
+    /// The live worker processes: the runner's children, optionally only those of one function.
+    func workers(of function: String? = nil) -> [pid_t] {
+        let children = ProcessTable.children(of: process.processIdentifier)
+        knownWorkers.formUnion(children)
+        guard let function else { return children }
+        return children.filter { ProcessTable.executableName($0) == "\(function)-function" }
+    }
+
+    // MARK: - Stopping
+
+    /// Sends `signal`, waits for the runner to exit and returns its status; SIGKILL if it does
+    /// not exit within the limit (and the wait fails).
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
+        knownWorkers.formUnion(workers())
+        kill(process.processIdentifier, signal)
+        try await ProcessTable.waitForExit(process)
+        return process.terminationStatus
+    }
+
+    /// The workers seen so far that are still running.
+    var survivingWorkers: [pid_t] { knownWorkers.filter(ProcessTable.isAlive).sorted() }
+
+    /// SIGKILL for a runner still running.
+    private static func forceStop(_ process: Process) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The port of the startup line, `nil` if the runner exits first.
+    private static func waitForStartupLine(process: Process, logPath: String) async throws -> Int? {
+        let deadline = ContinuousClock.now + .seconds(180)
+        while ContinuousClock.now < deadline {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let range = log.range(of: "serving http://127.0.0.1:") {
+                let digits = log[range.upperBound...].prefix { $0.isNumber }
+                if let port = Int(digits) { return port }
+            }
+            guard process.isRunning else { return nil }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+}
+
+// MARK: - Tokens
+
+/// Tokens minted by `local-runner token`, as a user would.
+enum ServeTokens {
+    /// A token for `user`, signed with `secret` (the instances' own by default).
+    static func mint(_ user: String, groups: [String] = [], lifetime: Int = 3600, secret: String = ServeInstance.secret) throws -> String {
+        let arguments = ["token", user, "--lifetime", String(lifetime)] + groups.flatMap { ["--group", $0] }
+        let output = try RunnerProcess.start(arguments, environment: ["QUIZ_JWT_SECRET": secret]).wait()
+        #expect(output.status == 0, "local-runner token: \(output.stderr)")
+        return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+// MARK: - Processes
+
+/// What `/proc` says about processes.
+enum ProcessTable {
+    /// The live (not zombie) children of `parent`.
+    static func children(of parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let fields = statFields(pid) else { return false }
+            return fields.count > 1 && fields[0] != "Z" && pid_t(fields[1]) == parent
+        }.sorted()
+    }
+
+    /// Whether `pid` is a running process: false once it has exited, zombie or reaped.
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let fields = statFields(pid) else { return false }
+        return fields.first != "Z"
+    }
+
+    /// The file name of the executable `pid` runs, e.g. `answer-function`.
+    static func executableName(_ pid: pid_t) -> String? {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")).map { URL(fileURLWithPath: $0).lastPathComponent }
+    }
+
+    /// Waits until none of `pids` is alive; false if some still are at the limit.
+    static func waitUntilGone(_ pids: [pid_t], within limit: Duration = .seconds(60)) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while pids.contains(where: isAlive), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return !pids.contains(where: isAlive)
+    }
+
+    /// Waits until a TCP socket of `pid` holds bytes it has not read (up to `limit`): for a
+    /// stopped worker, proof that an invocation was handed to it. False at the limit.
+    static func waitForUnreadInput(_ pid: pid_t, within limit: Duration = .seconds(5)) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if hasUnreadInput(pid) { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// Whether a TCP socket of `pid` has a non-empty receive queue (`/proc/PID/net/tcp`'s
+    /// `rx_queue`, for the socket inodes among `/proc/PID/fd`).
+    static func hasUnreadInput(_ pid: pid_t) -> Bool {
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        let sockets = Set(descriptors.compactMap { descriptor -> Substring? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(descriptor)"),
+                target.hasPrefix("socket:[")
+            else { return nil }
+            return Substring(target.dropFirst("socket:[".count).dropLast())
+        })
+        for table in ["tcp", "tcp6"] {
+            guard let text = procFile("/proc/\(pid)/net/\(table)") else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                // sl local rem st tx_queue:rx_queue tr:when retrnsmt uid timeout inode …
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, sockets.contains(fields[9]) else { continue }
+                let queues = fields[4].split(separator: ":")
+                if queues.count == 2, let unread = Int(queues[1], radix: 16), unread > 0 { return true }
+            }
+        }
+        return false
+    }
+
+    /// Waits for `process` to exit; SIGKILL and a recorded issue if it has not within `limit`.
+    static func waitForExit(_ process: Process, within limit: Duration = .seconds(120)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning {
+            Issue.record("process \(process.processIdentifier) was still running after \(limit); killing it")
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
+
+    /// The fields of `/proc/PID/stat` after `pid (comm)`: state, parent, …
+    private static func statFields(_ pid: pid_t) -> [Substring]? {
+        guard let stat = procFile("/proc/\(pid)/stat"), let end = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: end)...].split(separator: " ")
+    }
+
+    /// A `/proc` file's whole text. Read to the end explicitly: such files report a size of 0
+    /// and are produced a page at a time.
+    private static func procFile(_ path: String) -> String? {
+        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        return (try? file.readToEnd()).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
