@@ -29,9 +29,16 @@ struct ServeGateway: HTTPResponder {
     /// The largest request body accepted: Lambda's 6 MB invocation payload limit.
     static let bodyLimit = RuntimeAPIListener.payloadLimit
 
+    /// The one route without an authorizer, as in the SAM template: liveness needs no caller.
+    static let publicTemplate = "/health"
+
+    /// Which function serves which method and path.
     private let routes: QuizHTTP.Router<FunctionName>
+    /// The workers of each function.
     private let pools: [FunctionName: WorkerPool]
+    /// Verifies bearer tokens.
     private let tokens: LocalTokens
+    /// The invocation timeout, for the 504's message.
     private let timeout: Duration
 
     /// A gateway over these pools, with a route table built from ``FunctionName/routes``;
@@ -44,7 +51,7 @@ struct ServeGateway: HTTPResponder {
                 routes.add(HTTPMethod(rawValue: parts[0]), parts[1], function)
             }
         }
-        routes.add(.get, "/health", .session)
+        routes.add(.get, Self.publicTemplate, .session)
         self.routes = routes
         self.pools = pools
         self.tokens = tokens
@@ -81,7 +88,7 @@ struct ServeGateway: HTTPResponder {
             return Reply(response: error.response(requestId: requestID))
         }
         var claims: [String: String] = [:]
-        if match.template != "/health" {
+        if match.template != Self.publicTemplate {
             switch await authenticate(request.headers[.authorization]) {
             case .success(let verified): claims = verified
             case .failure(let refusal): return Reply(response: refusal.response(requestID: requestID), function: match.route)

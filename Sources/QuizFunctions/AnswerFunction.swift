@@ -99,7 +99,8 @@ public struct AnswerFunction: Sendable {
             _ body: AnswerRequest, sessionId: String, userId: String, claim: IdempotencyGuard.Claim?, now: Int64, requestId: String,
             random: inout SeededRandomGenerator
         ) async throws(APIError) -> HTTPResponseEvent? {
-            let previous = try await data.session(sessionId, of: userId)
+            let stored = try await data.storedSession(sessionId, of: userId)
+            let previous = stored.session
             if let expected = body.expectedVersion, expected != previous.version {
                 throw .versionConflict("The session is at version \(previous.version), not \(expected); reload it.")
             }
@@ -108,7 +109,9 @@ public struct AnswerFunction: Sendable {
                     previous, now: now,
                     whenActive: .staleQuestion("Question \(body.questionId) is not being served; fetch the current question."))
             }
-            let current = try await bank.require(served.ref)
+            // The question as it was served, kept in the session's item: no read of the bank.
+            let current: Question
+            if let copy = stored.servedQuestion { current = copy } else { current = try await bank.require(served.ref) }
             let read = try await data.poolForAnswer(of: userId, answering: served.ref, in: previous)
 
             var session = previous
@@ -127,6 +130,7 @@ public struct AnswerFunction: Sendable {
             }
 
             var next: QuestionView?
+            var serving: Question?
             if case .serve(let picked) = outcome.next {
                 let question = try await bank.require(picked.ref)
                 do {
@@ -134,8 +138,10 @@ public struct AnswerFunction: Sendable {
                 } catch {
                     throw APIError(error)
                 }
+                serving = question
             } else if case .retry(let retry) = outcome.next {
                 next = QuestionView(retry, question: current)
+                serving = current
             }
 
             var results: ResultsView?
@@ -154,7 +160,8 @@ public struct AnswerFunction: Sendable {
                 results: results)
             let response = try HTTPResponseEvent.json(200, view)
 
-            var writes = try data.sessionWrites(session, previous: previous, progress: ProgressRecord.actions(for: outcome.progress))
+            var writes = try data.sessionWrites(
+                session, previous: previous, progress: ProgressRecord.actions(for: outcome.progress), serving: serving)
             let poolStart = writes.count
             writes += PoolRecord.writes(for: outcome.poolChange, stored: read.answered, userId: userId, table: environment.tables.users)
             if let summary = PoolRecord.summaryWrite(

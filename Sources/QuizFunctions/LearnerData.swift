@@ -19,6 +19,11 @@ struct LearnerData: Sendable {
     /// The caller's session; 404 when there is none, which is also what another user's session
     /// looks like: the key is built from the caller's own id, so it cannot even be addressed.
     func session(_ sessionId: String, of userId: String) async throws(APIError) -> QuizSession {
+        try await storedSession(sessionId, of: userId).session
+    }
+
+    /// The caller's session with the copy of the question it serves, if its item keeps one.
+    func storedSession(_ sessionId: String, of userId: String) async throws(APIError) -> SessionRecord.Stored {
         let item: Item?
         do {
             item = try await store.get(Keys.session(userId, sessionId), from: tables.users)
@@ -26,7 +31,7 @@ struct LearnerData: Sendable {
             throw APIError(error)
         }
         guard let item else { throw .sessionNotFound("No session \(sessionId).") }
-        return try SessionRecord.session(from: item)
+        return try SessionRecord.stored(from: item)
     }
 
     /// What an answer to `answered` in `session` needs of the user's pool, read entry by entry:
@@ -130,8 +135,11 @@ struct LearnerData: Sendable {
     /// was read at (or on being new), the status counters, and the active-session index.
     /// `progress` adds an answer's counters to the same update of the progress item (one item may
     /// appear only once in a transaction).
-    func sessionWrites(_ session: QuizSession, previous: QuizSession?, progress: [UpdateAction] = []) throws(APIError) -> [TransactionWrite] {
-        let item = try SessionRecord.item(session, retentionSeconds: settings.sessionRetentionSeconds)
+    /// `serving` is the question the session serves, kept in its item (see `SessionRecord`).
+    func sessionWrites(
+        _ session: QuizSession, previous: QuizSession?, progress: [UpdateAction] = [], serving: Question? = nil
+    ) throws(APIError) -> [TransactionWrite] {
+        let item = try SessionRecord.item(session, serving: serving, retentionSeconds: settings.sessionRetentionSeconds)
         var writes: [TransactionWrite] = [
             .put(item, into: tables.users, if: previous.map(SessionRecord.unchanged) ?? .itemNotExists)
         ]

@@ -127,15 +127,23 @@ struct QuestionBank: Sendable {
 
     static func encode(_ question: Question, bankId: String) throws(APIError) -> Item {
         let key = Keys.question(bankId, question.id)
+        var attributes = attributes(of: question)
+        attributes["pk"] = .string(key.partition)
+        attributes["sk"] = .string(key.sort!)
+        return Item(attributes)
+    }
+
+    /// A question's own attributes, without the key.
+    static func attributes(of question: Question) -> [String: AttributeValue] {
         var attributes: [String: AttributeValue] = [
-            "pk": .string(key.partition), "sk": .string(key.sort!), "id": .string(question.id), "text": .string(question.text),
+            "id": .string(question.id), "text": .string(question.text),
             "answers": .list(question.answers.map { .map(["id": .string($0.id), "text": .string($0.text)]) }),
             "correctAnswers": .list(question.correctAnswers.map { .string($0) }),
         ]
         if let category = question.category { attributes["category"] = .string(category) }
         if let explanation = question.explanation { attributes["explanation"] = .string(explanation) }
         if let source = question.source { attributes["source"] = .string(source) }
-        return Item(attributes)
+        return attributes
     }
 
     static func decode(_ item: Item) throws(APIError) -> Question {

@@ -100,9 +100,11 @@ public struct QuizFunction: Sendable {
         func currentQuestion(_ sessionId: String, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
             // Two readers may race to serve the same pick; the loser reads the winner's serving.
             for _ in 0..<3 {
-                let previous = try await data.session(sessionId, of: caller.userId)
+                let stored = try await data.storedSession(sessionId, of: caller.userId)
+                let previous = stored.session
                 if let served = previous.currentQuestion, previous.effectiveStatus(now: scope.now).isActive {
-                    let question = try await bank.require(served.ref)
+                    let question: Question
+                    if let copy = stored.servedQuestion { question = copy } else { question = try await bank.require(served.ref) }
                     return try .json(200, QuestionView(served, question: question))
                 }
                 guard let pending = previous.pendingQuestion, previous.status.isActive else {
@@ -119,7 +121,7 @@ public struct QuizFunction: Sendable {
                     throw APIError(error)
                 }
                 do {
-                    try await data.commit(try data.sessionWrites(session, previous: previous))
+                    try await data.commit(try data.sessionWrites(session, previous: previous, serving: question))
                     return try .json(200, QuestionView(served, question: question))
                 } catch LearnerData.Conflict.session {
                     continue

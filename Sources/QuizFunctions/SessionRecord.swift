@@ -2,130 +2,237 @@ import QuizEngine
 import QuizHTTP
 import QuizStore
 
-/// A session as an item of the `users` table: the engine's `QuizSession`, attribute by attribute,
-/// under its user's partition, with a TTL so ended sessions do not pile up forever.
+/// A session as an item of the `users` table, under its user's partition, with a TTL so ended
+/// sessions do not pile up forever.
 ///
-/// The attributes are exactly those `AttributeEncoder` makes of the session's `Codable` form (a
-/// `nil` property left out, nested values as maps and lists), written and read by hand: every
-/// answer reads and writes its session, and the generic coders' per-field dynamic dispatch cost
-/// several times the work itself. Tests check both forms stay the same.
+/// The fields that conditions, the maintenance sweep and people reading the table look at are
+/// attributes of their own: `id`, `userId`, `bankId`, `status`, `version` (every write is
+/// conditional on it), `startedAt`, `expiresAt`, `updatedAt`, `endedAt`. The rest of the session
+/// (options, the drawn set, the serving, the counters, the lists of results) is packed into one
+/// binary attribute, `state` (see `SessionState`), together with the question being served as it
+/// was when served: every answer reads and writes its session whole, and one packed attribute
+/// costs a fraction of the dictionary entries, strings and values of an attribute per field. The
+/// copy of the served question is what an answer is graded against, and what a retry or a reload
+/// shows, without reading the bank again.
 enum SessionRecord {
-    /// The item of a session; its `version` attribute is what every write is conditional on.
-    static func item(_ session: QuizSession, retentionSeconds: Int) throws(APIError) -> Item {
-        var attributes = attributes(of: session)
+    /// A session as read, with the copy of the question it serves, if the item has one.
+    struct Stored {
+        var session: QuizSession
+        var servedQuestion: Question?
+    }
+
+    /// The attribute that holds the packed state.
+    static let stateAttribute = "state"
+
+    /// The item of a session. `serving` is the question `currentQuestion` serves, kept in the
+    /// item; pass it whenever the session serves one.
+    static func item(_ session: QuizSession, serving question: Question? = nil, retentionSeconds: Int) throws(APIError) -> Item {
         let key = Keys.session(session.userId, session.id)
-        attributes["pk"] = .string(key.partition)
-        attributes["sk"] = .string(key.sort!)
         // Kept until the time limit plus the retention: active sessions cannot vanish under a
         // learner, ended ones go away on their own (PRODUCT.md §2, failure 4).
         let end = max(session.expiresAt, session.endedAt ?? session.expiresAt)
+        var attributes: [String: AttributeValue] = [:]
+        attributes.reserveCapacity(14)
+        attributes["pk"] = .string(key.partition)
+        attributes["sk"] = .string(key.sort!)
         attributes[QuizTables.ttlAttribute] = .int(end / 1000 + Int64(retentionSeconds))
+        attributes["id"] = .string(session.id)
+        attributes["userId"] = .string(session.userId)
+        attributes["bankId"] = .string(session.bankId)
+        attributes["status"] = .string(session.status.rawValue)
+        attributes["version"] = .int(session.version)
+        attributes["startedAt"] = .int(session.startedAt)
+        attributes["expiresAt"] = .int(session.expiresAt)
+        attributes["updatedAt"] = .int(session.updatedAt)
+        if let endedAt = session.endedAt { attributes["endedAt"] = .int(endedAt) }
+        let served = question.flatMap { question in session.currentQuestion?.questionId == question.id ? question : nil }
+        attributes[stateAttribute] = .binary(SessionState.encode(session, servedQuestion: served))
         return Item(attributes)
     }
 
     /// The session an item holds.
     static func session(from item: Item) throws(APIError) -> QuizSession {
-        do throws(ItemReader.Failure) {
-            return try session(ItemReader(item.attributes))
+        try stored(from: item).session
+    }
+
+    /// The session an item holds, and the question it serves when the item keeps a copy of it.
+    static func stored(from item: Item) throws(APIError) -> Stored {
+        let reader = ItemReader(item.attributes)
+        do {
+            guard let status = SessionStatus(rawValue: try reader.string("status")) else { throw ItemReader.Failure(field: "status") }
+            guard let state = item[stateAttribute] else { return Stored(session: try legacySession(from: item), servedQuestion: nil) }
+            guard case .binary(let packed) = state else { throw ItemReader.Failure(field: stateAttribute) }
+            let scalars = SessionState.Scalars(
+                id: try reader.string("id"), userId: try reader.string("userId"), bankId: try reader.string("bankId"), status: status,
+                version: try reader.int("version"), startedAt: try reader.int64("startedAt"), expiresAt: try reader.int64("expiresAt"),
+                updatedAt: try reader.int64("updatedAt"), endedAt: try reader.optionalInt64("endedAt"))
+            let (session, copy) = try SessionState.decode(packed, scalars: scalars)
+            // A copy that is not of the served question (there is none) is not used.
+            let served = copy.flatMap { copy in session.currentQuestion.map { $0.ref == copy.ref } == true ? copy.question : nil }
+            return Stored(session: session, servedQuestion: served)
         } catch {
             throw APIError.internalFailure("stored session is unreadable", underlying: error)
         }
+    }
+
+    /// A session item as releases before the packed `state` wrote it: every field an attribute of
+    /// its own, exactly what `AttributeEncoder` makes of the session. Sessions started before a
+    /// deploy must go on after it (PRODUCT.md §2, failure 1), and the maintenance sweep must still
+    /// see them; such an item is read the slow, generic way until its next write packs it.
+    private static func legacySession(from item: Item) throws -> QuizSession {
+        try AttributeDecoder().decode(QuizSession.self, from: item)
     }
 
     /// The optimistic lock: the item is still at the version it was read at.
     static func unchanged(_ session: QuizSession) -> Condition {
         .version(Int64(session.version))
     }
+}
 
-    // MARK: - Writing
+/// The packed part of a session item (`SessionRecord`): format byte 1, then the options, the drawn
+/// set, the serving and the pick, the done set, the counters, the questions sent to the pool and
+/// mastered, and the served question's copy, in that order (`PackedWriter`'s encodings).
+enum SessionState {
+    static let format: UInt8 = 1
 
-    static func attributes(of session: QuizSession) -> [String: AttributeValue] {
-        var attributes: [String: AttributeValue] = [:]
-        attributes.reserveCapacity(24)
-        attributes["id"] = .string(session.id)
-        attributes["userId"] = .string(session.userId)
-        attributes["bankId"] = .string(session.bankId)
-        var options: [String: AttributeValue] = [
-            "questionCount": .int(session.options.questionCount), "timeLimitSeconds": .int(session.options.timeLimitSeconds),
-            "shuffleChoices": .bool(session.options.shuffleChoices),
-        ]
-        if let category = session.options.category { options["category"] = .string(category) }
-        attributes["options"] = .map(options)
-        attributes["questionIds"] = strings(session.questionIds)
-        attributes["startedAt"] = .int(session.startedAt)
-        attributes["expiresAt"] = .int(session.expiresAt)
-        attributes["status"] = .string(session.status.rawValue)
-        attributes["version"] = .int(session.version)
-        attributes["updatedAt"] = .int(session.updatedAt)
-        if let endedAt = session.endedAt { attributes["endedAt"] = .int(endedAt) }
+    /// The fields a session item keeps as attributes of their own.
+    struct Scalars {
+        var id: String
+        var userId: String
+        var bankId: String
+        var status: SessionStatus
+        var version: Int
+        var startedAt: Int64
+        var expiresAt: Int64
+        var updatedAt: Int64
+        var endedAt: Int64?
+    }
+
+    /// The copy of a served question, with the bank it came from.
+    struct ServedCopy {
+        var ref: QuestionRef
+        var question: Question
+    }
+
+    static func encode(_ session: QuizSession, servedQuestion: Question?) -> [UInt8] {
+        var writer = PackedWriter(capacity: 512)
+        writer.byte(format)
+        writer.optional(session.options.category)
+        writer.int(session.options.questionCount)
+        writer.int(session.options.timeLimitSeconds)
+        writer.bool(session.options.shuffleChoices)
+        writer.strings(session.questionIds)
+        writer.bool(session.currentQuestion != nil)
         if let served = session.currentQuestion {
-            attributes["currentQuestion"] = .map([
-                "bankId": .string(served.bankId), "questionId": .string(served.questionId), "origin": .string(served.origin.rawValue),
-                "choiceOrder": strings(served.choiceOrder), "shuffled": .bool(served.shuffled), "wrongTries": .int(served.wrongTries),
-            ])
+            writer.string(served.bankId)
+            writer.string(served.questionId)
+            writer.byte(origin(served.origin))
+            writer.strings(served.choiceOrder)
+            writer.bool(served.shuffled)
+            writer.int(served.wrongTries)
         }
+        writer.bool(session.pendingQuestion != nil)
         if let picked = session.pendingQuestion {
-            attributes["pendingQuestion"] = .map([
-                "bankId": .string(picked.bankId), "questionId": .string(picked.questionId), "origin": .string(picked.origin.rawValue),
-            ])
+            writer.string(picked.bankId)
+            writer.string(picked.questionId)
+            writer.byte(origin(picked.origin))
         }
-        attributes["doneQuestionIds"] = strings(session.doneQuestionIds)
-        attributes["totalAttempts"] = .int(session.totalAttempts)
-        attributes["questionsAnswered"] = .int(session.questionsAnswered)
-        attributes["correctFirstTry"] = .int(session.correctFirstTry)
-        attributes["sentToPool"] = refs(session.sentToPool)
-        attributes["mastered"] = refs(session.mastered)
-        return attributes
-    }
-
-    private static func strings(_ values: [String]) -> AttributeValue {
-        .list(values.map { .string($0) })
-    }
-
-    private static func refs(_ refs: [QuestionRef]) -> AttributeValue {
-        .list(refs.map { .map(["bankId": .string($0.bankId), "questionId": .string($0.questionId)]) })
-    }
-
-    // MARK: - Reading
-
-    private static func session(_ reader: ItemReader) throws(ItemReader.Failure) -> QuizSession {
-        let options = try reader.map("options")
-        let status = try reader.string("status")
-        guard let status = SessionStatus(rawValue: status) else { throw ItemReader.Failure(field: "status") }
-        return QuizSession(
-            restoringId: try reader.string("id"), userId: try reader.string("userId"), bankId: try reader.string("bankId"),
-            options: QuizSession.Options(
-                category: try options.optionalString("category"), questionCount: try options.int("questionCount"),
-                timeLimitSeconds: try options.int("timeLimitSeconds"), shuffleChoices: try options.bool("shuffleChoices")),
-            questionIds: try reader.strings("questionIds"), startedAt: try reader.int64("startedAt"),
-            expiresAt: try reader.int64("expiresAt"), status: status, version: try reader.int("version"),
-            updatedAt: try reader.int64("updatedAt"), endedAt: try reader.optionalInt64("endedAt"),
-            currentQuestion: try reader.optionalMap("currentQuestion").map { served throws(ItemReader.Failure) in
-                ServedQuestion(
-                    restoringBankId: try served.string("bankId"), questionId: try served.string("questionId"),
-                    origin: try origin(served), choiceOrder: try served.strings("choiceOrder"), shuffled: try served.bool("shuffled"),
-                    wrongTries: try served.int("wrongTries"))
-            },
-            pendingQuestion: try reader.optionalMap("pendingQuestion").map { picked throws(ItemReader.Failure) in
-                PickedQuestion(
-                    QuestionRef(bankId: try picked.string("bankId"), questionId: try picked.string("questionId")), origin: try origin(picked))
-            },
-            doneQuestionIds: try reader.strings("doneQuestionIds"), totalAttempts: try reader.int("totalAttempts"),
-            questionsAnswered: try reader.int("questionsAnswered"), correctFirstTry: try reader.int("correctFirstTry"),
-            sentToPool: try refs(reader, "sentToPool"), mastered: try refs(reader, "mastered"))
-    }
-
-    private static func origin(_ reader: ItemReader) throws(ItemReader.Failure) -> ServedQuestion.Origin {
-        guard let origin = ServedQuestion.Origin(rawValue: try reader.string("origin")) else { throw ItemReader.Failure(field: "origin") }
-        return origin
-    }
-
-    private static func refs(_ reader: ItemReader, _ name: String) throws(ItemReader.Failure) -> [QuestionRef] {
-        try reader.list(name).map { value throws(ItemReader.Failure) in
-            guard case .map(let attributes) = value else { throw ItemReader.Failure(field: name) }
-            let ref = ItemReader(attributes)
-            return QuestionRef(bankId: try ref.string("bankId"), questionId: try ref.string("questionId"))
+        writer.strings(session.doneQuestionIds)
+        writer.int(session.totalAttempts)
+        writer.int(session.questionsAnswered)
+        writer.int(session.correctFirstTry)
+        refs(session.sentToPool, to: &writer)
+        refs(session.mastered, to: &writer)
+        writer.bool(servedQuestion != nil)
+        if let question = servedQuestion, let served = session.currentQuestion {
+            writer.string(served.bankId)
+            writer.string(question.id)
+            writer.optional(question.category)
+            writer.string(question.text)
+            writer.unsigned(UInt64(question.answers.count))
+            for choice in question.answers {
+                writer.string(choice.id)
+                writer.string(choice.text)
+            }
+            writer.strings(question.correctAnswers)
+            writer.optional(question.explanation)
+            writer.optional(question.source)
         }
+        return writer.bytes
+    }
+
+    static func decode(_ bytes: [UInt8], scalars: Scalars) throws(PackedReader.Damaged) -> (QuizSession, ServedCopy?) {
+        try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(PackedReader.Damaged) -> (QuizSession, ServedCopy?) in
+                var reader = PackedReader(buffer)
+                guard try reader.byte() == format else { throw PackedReader.Damaged() }
+                let options = QuizSession.Options(
+                    category: try reader.optionalString(), questionCount: try reader.int(), timeLimitSeconds: try reader.int(),
+                    shuffleChoices: try reader.bool())
+                let questionIds = try reader.strings()
+                var current: ServedQuestion?
+                if try reader.bool() {
+                    current = ServedQuestion(
+                        restoringBankId: try reader.string(), questionId: try reader.string(), origin: try origin(&reader),
+                        choiceOrder: try reader.strings(), shuffled: try reader.bool(), wrongTries: try reader.int())
+                }
+                var pending: PickedQuestion?
+                if try reader.bool() {
+                    let ref = QuestionRef(bankId: try reader.string(), questionId: try reader.string())
+                    pending = PickedQuestion(ref, origin: try origin(&reader))
+                }
+                let session = QuizSession(
+                    restoringId: scalars.id, userId: scalars.userId, bankId: scalars.bankId, options: options, questionIds: questionIds,
+                    startedAt: scalars.startedAt, expiresAt: scalars.expiresAt, status: scalars.status, version: scalars.version,
+                    updatedAt: scalars.updatedAt, endedAt: scalars.endedAt, currentQuestion: current, pendingQuestion: pending,
+                    doneQuestionIds: try reader.strings(), totalAttempts: try reader.int(), questionsAnswered: try reader.int(),
+                    correctFirstTry: try reader.int(), sentToPool: try refs(&reader), mastered: try refs(&reader))
+                var copy: ServedCopy?
+                if try reader.bool() {
+                    let bankId = try reader.string()
+                    let id = try reader.string()
+                    let category = try reader.optionalString()
+                    let text = try reader.string()
+                    var answers: [AnswerChoice] = []
+                    for _ in 0..<(try reader.count()) { answers.append(AnswerChoice(id: try reader.string(), text: try reader.string())) }
+                    let question = Question(
+                        id: id, category: category, text: text, answers: answers, correctAnswers: try reader.strings(),
+                        explanation: try reader.optionalString(), source: try reader.optionalString())
+                    copy = ServedCopy(ref: QuestionRef(bankId: bankId, questionId: id), question: question)
+                }
+                guard reader.isAtEnd else { throw PackedReader.Damaged() }
+                return (session, copy)
+            }
+        }.get()
+    }
+
+    private static func origin(_ origin: ServedQuestion.Origin) -> UInt8 {
+        switch origin {
+        case .sessionSet: 0
+        case .wrongAnswerPool: 1
+        }
+    }
+
+    private static func origin(_ reader: inout PackedReader) throws(PackedReader.Damaged) -> ServedQuestion.Origin {
+        switch try reader.byte() {
+        case 0: .sessionSet
+        case 1: .wrongAnswerPool
+        default: throw PackedReader.Damaged()
+        }
+    }
+
+    private static func refs(_ refs: [QuestionRef], to writer: inout PackedWriter) {
+        writer.unsigned(UInt64(refs.count))
+        for ref in refs {
+            writer.string(ref.bankId)
+            writer.string(ref.questionId)
+        }
+    }
+
+    private static func refs(_ reader: inout PackedReader) throws(PackedReader.Damaged) -> [QuestionRef] {
+        var refs: [QuestionRef] = []
+        for _ in 0..<(try reader.count()) { refs.append(QuestionRef(bankId: try reader.string(), questionId: try reader.string())) }
+        return refs
     }
 }
 

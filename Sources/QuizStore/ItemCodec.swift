@@ -17,7 +17,9 @@ public enum ItemCodec {
     /// The item's bytes.
     public static func encode(_ item: Item) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
+        // Room for a typical item at once: growing the buffer step by step from a small start
+        // copies it several times for a session or progress item.
+        bytes.reserveCapacity(1024)
         appendMap(item.attributes, to: &bytes)
         return bytes
     }
@@ -28,10 +30,12 @@ public enum ItemCodec {
         var reader = Reader(bytes.bindMemory(to: UInt8.self))
         guard try reader.readByte() == Tag.map.rawValue else { throw TableError(.backendFailure, "stored item is damaged") }
         var attributes: [String: AttributeValue] = [:]
+        // Names are compared as bytes, so the names of skipped attributes are never built as strings.
+        let wanted = names.map { Array($0.utf8) }
         for _ in 0..<(try reader.readCount()) {
-            let name = try reader.readString()
-            if names.contains(name) {
-                attributes[name] = try reader.readValue()
+            let name = try reader.readBytes()
+            if let match = wanted.firstIndex(where: { $0.elementsEqual(name) }) {
+                attributes[String(decoding: wanted[match], as: UTF8.self)] = try reader.readValue()
             } else {
                 try reader.skipValue()
             }
@@ -161,6 +165,8 @@ public enum ItemCodec {
 
         mutating func readString() throws(TableError) -> String {
             let buffer = try readBytes()
+            // ASCII, the common case, is valid UTF-8 as it is: nothing to compare afterwards.
+            if Self.isASCII(buffer) { return String(decoding: buffer, as: UTF8.self) }
             // `String(validating:as:)` is generic and pays for metadata lookups on every call;
             // decoding repairs invalid bytes instead, so a repaired string differs from its bytes.
             var text = String(decoding: buffer, as: UTF8.self)
@@ -169,6 +175,22 @@ public enum ItemCodec {
             }
             guard same else { throw Self.damaged }
             return text
+        }
+
+        /// Whether every byte is below 0x80, checked eight bytes at a time.
+        static func isASCII(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let base = buffer.baseAddress else { return true }
+            let raw = UnsafeRawPointer(base)
+            var index = 0
+            while index + 8 <= buffer.count {
+                if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                index += 8
+            }
+            while index < buffer.count {
+                if buffer[index] >= 0x80 { return false }
+                index += 1
+            }
+            return true
         }
 
         /// Moves past one value without building it.
