@@ -119,9 +119,17 @@ let package = Package(
             path: "Tests/StoreWorker",
             swiftSettings: swiftSettings
         ),
+        // Servers the tests start and stop: moto (DynamoDB) and the fault-injecting proxy in front of it.
+        .target(
+            name: "QuizTestSupport",
+            dependencies: ["QuizStoreDynamoDB", "CurlHTTP"],
+            path: "Tests/QuizTestSupport",
+            exclude: ["Scripts"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "QuizStoreTests",
-            dependencies: ["QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "StoreWorker"],
+            dependencies: ["QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience", "QuizTestSupport", "StoreWorker"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
@@ -130,7 +138,10 @@ let package = Package(
         .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QuizFunctionsTests",
-            dependencies: ["QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizEngine", "QuizObservability", "QuizBootstrap"],
+            dependencies: [
+                "QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience", "QuizEngine",
+                "QuizObservability", "QuizBootstrap", "QuizTestSupport",
+            ],
             exclude: ["Contract"],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import Glibc
 import QuizStore
 import QuizStoreDynamoDB
+import QuizTestSupport
 import Testing
 
 /// What only the DynamoDB backend has: its URL, its transport failures and its tables.

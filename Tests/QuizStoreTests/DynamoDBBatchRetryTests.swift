@@ -1,5 +1,6 @@
 import QuizStore
 import QuizStoreDynamoDB
+import QuizTestSupport
 import Testing
 
 /// Batch requests that DynamoDB answers only in part: the unprocessed entries are resent, with

@@ -1,5 +1,6 @@
 import QuizStore
 import QuizStoreDynamoDB
+import QuizTestSupport
 import Testing
 
 /// Items cross between this backend and boto3, the AWS SDK for Python, through one moto server:

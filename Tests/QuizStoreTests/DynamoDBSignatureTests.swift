@@ -1,5 +1,6 @@
 import QuizStore
 import QuizStoreDynamoDB
+import QuizTestSupport
 import Testing
 
 /// Request signing, proven against a moto server that checks SigV4 signatures like DynamoDB.

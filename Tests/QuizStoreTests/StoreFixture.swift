@@ -2,6 +2,7 @@ import Foundation
 import QuizStore
 import QuizStoreDynamoDB
 import QuizStoreSQLite
+import QuizTestSupport
 import Synchronization
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import QuizStoreDynamoDB
+public import QuizStoreDynamoDB
 import Synchronization
 
 /// A [moto](https://docs.getmoto.org/) server, the DynamoDB-compatible fake the DynamoDB backend
@@ -13,27 +13,31 @@ import Synchronization
 /// There is no global teardown in Swift Testing, so the server watches its standard input: the
 /// test process holds the write end of that pipe, and when the process ends, however it ends,
 /// the pipe closes and the server exits.
-final class MotoServer: @unchecked Sendable {
+public final class MotoServer: @unchecked Sendable {
     // @unchecked: every stored property is set once in init; `stopped` guards the only mutation.
 
     /// The port on 127.0.0.1.
-    let port: Int
+    public let port: Int
     private let process: Process
     /// Held open for the server's lifetime: its read end is the server's lifeline.
     private let lifeline: Pipe
     private let stopped = Mutex(false)
 
     /// The region every test uses; moto keeps the tables of each region apart.
-    static let region = "eu-west-1"
+    public static let region = "eu-west-1"
     /// Credentials for a server that checks no signatures.
-    static let dummyCredentials = SigV4Signer.Credentials(accessKeyID: "AKIAMOTOTESTKEY00000", secretAccessKey: "moto-test-secret")
+    public static let dummyCredentials = SigV4Signer.Credentials(accessKeyID: "AKIAMOTOTESTKEY00000", secretAccessKey: "moto-test-secret")
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// Starts a server with these extra environment variables and waits until it accepts connections.
-    init(environment: [String: String] = [:]) throws {
+    public init(environment: [String: String] = [:]) throws {
         let process = Process()
         let output = Pipe()
         let lifeline = Pipe()
@@ -73,7 +77,7 @@ final class MotoServer: @unchecked Sendable {
 
     /// Kills the server and waits for it. SIGKILL, not SIGTERM: Process starts its child with the
     /// signal mask of the spawning thread, and Swift Concurrency's threads block SIGTERM.
-    func stop() {
+    public func stop() {
         guard stopped.withLock({ stopped in
             defer { stopped = true }
             return !stopped
@@ -84,13 +88,13 @@ final class MotoServer: @unchecked Sendable {
     }
 
     /// Whether the server process is still running.
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     /// The endpoint URL.
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// A configuration for this server with tables under `prefix`.
-    func configuration(prefix: String, credentials: SigV4Signer.Credentials = MotoServer.dummyCredentials) -> DynamoDBConfiguration {
+    public func configuration(prefix: String, credentials: SigV4Signer.Credentials = MotoServer.dummyCredentials) -> DynamoDBConfiguration {
         var configuration = DynamoDBConfiguration(
             region: Self.region, credentials: credentials, endpoint: endpoint, tablePrefix: prefix)
         // Generous: moto serves every parallel test on one Python process.
@@ -103,12 +107,12 @@ final class MotoServer: @unchecked Sendable {
     private static let sharedServer = Result { try MotoServer() }
 
     /// The server the conformance suite shares, started at first use, ended with the test process.
-    static func shared() throws -> MotoServer {
+    public static func shared() throws -> MotoServer {
         try sharedServer.get()
     }
 
     /// A table prefix no other test uses (`t` and 16 hex digits, then `-`).
-    static func uniquePrefix() -> String {
+    public static func uniquePrefix() -> String {
         let digits = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         return "t" + String(repeating: "0", count: 16 - digits.count) + digits + "-"
     }
@@ -117,7 +121,7 @@ final class MotoServer: @unchecked Sendable {
 
     /// The interpreter that `python3` on PATH runs (moto and boto3 are installed for it), found
     /// once: a version manager's shim costs a noticeable fraction of a second per start.
-    static let python: String = {
+    public static let python: String = {
         guard let result = try? run(executable: "/usr/bin/env", ["python3", "-c", "import sys; print(sys.executable)"]),
             result.status == 0, !result.output.isEmpty
         else { return "/usr/bin/python3" }
@@ -126,7 +130,7 @@ final class MotoServer: @unchecked Sendable {
 
     /// Runs a Python script with boto3 against this server, with `AWS_*` set for it, and returns
     /// its exit status and trimmed output (standard output and error together).
-    func runPython(_ script: String, _ arguments: [String] = []) throws -> (status: Int32, output: String) {
+    public func runPython(_ script: String, _ arguments: [String] = []) throws -> (status: Int32, output: String) {
         let environment = [
             "AWS_ACCESS_KEY_ID": Self.dummyCredentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": Self.dummyCredentials.secretAccessKey,
             "AWS_DEFAULT_REGION": Self.region, "MOTO_ENDPOINT": endpoint,

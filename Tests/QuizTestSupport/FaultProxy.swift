@@ -1,0 +1,132 @@
+import CurlHTTP
+import Foundation
+import Glibc
+import Synchronization
+
+/// A fault-injecting HTTP proxy (Scripts/fault_proxy.py) between the DynamoDB backend and a
+/// ``MotoServer``: the tests point the backend at ``endpoint`` and tell the proxy which requests
+/// to fail and how — throttling, 500/503, slow answers, dropped connections, unprocessed batch
+/// entries — then read back which requests reached it.
+///
+/// Like ``MotoServer``, the proxy watches its standard input and exits when the test process
+/// that holds the other end of the pipe ends.
+public final class FaultProxy: @unchecked Sendable {
+    // @unchecked: every stored property is set once in init; `stopped` guards the only mutation.
+
+    /// What the proxy does to a request a rule takes.
+    public enum Fault: String, Sendable {
+        /// 400 `ProvisionedThroughputExceededException`.
+        case throttle
+        /// 400 `ThrottlingException`.
+        case throttling
+        /// 500 `InternalServerError`.
+        case internalError = "500"
+        /// 503 `ServiceUnavailable`.
+        case unavailable = "503"
+        /// Waits the rule's delay, then forwards.
+        case slow
+        /// Reads the request and resets the connection without answering.
+        case drop
+        /// Forwards half of a batch's entries and returns the rest as unprocessed.
+        case unprocessed
+    }
+
+    /// A request as the proxy saw it.
+    public struct LoggedRequest: Sendable {
+        /// When it arrived, in seconds on the proxy's monotonic clock.
+        public var at: Double
+        /// The DynamoDB operation, e.g. `GetItem`.
+        public var target: String
+        /// The fault it got, `nil` when it was forwarded untouched.
+        public var fault: Fault?
+    }
+
+    /// The port on 127.0.0.1.
+    public let port: Int
+    private let process: Process
+    private let lifeline: Pipe
+    private let control: Mutex<CurlHTTPClient>
+    private let stopped = Mutex(false)
+
+    /// Starts a proxy in front of `upstream` and waits until it listens.
+    public init(upstream: MotoServer) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/fault_proxy.py").path
+        let process = Process()
+        let output = Pipe()
+        let lifeline = Pipe()
+        process.executableURL = URL(fileURLWithPath: MotoServer.python)
+        process.arguments = [script, String(upstream.port)]
+        process.standardInput = lifeline
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var printed = Data()
+        while !printed.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed.append(chunk)
+        }
+        let line = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let port = Int(line) else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw MotoServer.Failure(description: "fault proxy printed '\(line)' instead of a port")
+        }
+        self.port = port
+        self.process = process
+        self.lifeline = lifeline
+        control = Mutex(try CurlHTTPClient(configuration: .init(connectTimeout: .seconds(5), requestTimeout: .seconds(30))))
+    }
+
+    deinit { stop() }
+
+    /// Kills the proxy and waits for it.
+    public func stop() {
+        guard stopped.withLock({ stopped in
+            defer { stopped = true }
+            return !stopped
+        }) else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? lifeline.fileHandleForWriting.close()
+    }
+
+    /// The URL the backend under test sends its requests to.
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// Fails the next `count` requests (to `target` only, when given) with `fault`; `count` -1
+    /// fails every one until ``reset()``. Rules apply in the order they were added.
+    public func inject(_ fault: Fault, count: Int = 1, target: String? = nil, delay: Duration? = nil) throws {
+        var rule: [String: Any] = ["fault": fault.rawValue, "count": count]
+        if let target { rule["target"] = target }
+        if let delay { rule["delay"] = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18 }
+        _ = try send(.post, "/__faults/rules", ["rules": [rule]])
+    }
+
+    /// Drops every rule and forgets the requests seen so far.
+    public func reset() throws {
+        _ = try send(.post, "/__faults/reset", [:])
+    }
+
+    /// Every request since the last reset, in the order they arrived.
+    public func requests() throws -> [LoggedRequest] {
+        let object = try send(.get, "/__faults/log", nil)
+        let entries = object["requests"] as? [[String: Any]] ?? []
+        return entries.map { entry in
+            LoggedRequest(
+                at: entry["at"] as? Double ?? 0, target: entry["target"] as? String ?? "",
+                fault: (entry["fault"] as? String).flatMap(Fault.init(rawValue:)))
+        }
+    }
+
+    private func send(_ method: CurlHTTP.HTTPMethod, _ path: String, _ body: [String: Any]?) throws -> [String: Any] {
+        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data()
+        let request = HTTPRequest(
+            method: method, url: endpoint + path, headers: [("Content-Type", "application/json")], body: Array(data))
+        let response = try control.withLock { client in try client.send(request) }
+        guard response.status == 200 else {
+            throw MotoServer.Failure(description: "fault proxy answered \(response.status) to \(method) \(path)")
+        }
+        return (try JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+    }
+}
