@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "local-runner",
             dependencies: [
-                "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizObservability",
+                "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizObservability", "QuizStore", "QuizStoreDynamoDB", "QuizStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -149,7 +149,10 @@ let package = Package(
         .testTarget(name: "QuizStoreCodingTests", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LocalRunnerTests",
-            dependencies: ["local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite"],
+            dependencies: [
+                "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
+                "QuizTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore"], swiftSettings: swiftSettings),

@@ -11,7 +11,7 @@ struct LocalRunner: AsyncParsableCommand {
             Local JWTs are HS256, signed with QUIZ_JWT_SECRET or a secret kept in .quiz/jwt-secret.
             """,
         subcommands: [
-            InvokeCommand.self, GenerateEventCommand.self, TokenCommand.self, ImportBankCommand.self,
+            InvokeCommand.self, GenerateEventCommand.self, TokenCommand.self, ImportBankCommand.self, CreateTablesCommand.self,
             ServeCommand.self,
             PackageCommand.self,
         ]

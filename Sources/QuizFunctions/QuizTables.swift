@@ -31,6 +31,10 @@ public struct QuizTables: Sendable, Hashable {
 
     /// Every table.
     public var all: [TableSchema] { [questions, users, idempotency] }
+
+    /// The tables kept with point-in-time recovery, as in the deployment template: question banks
+    /// and learners' data. Idempotency records live a day and need no backups.
+    public var withPointInTimeRecovery: [TableSchema] { [questions, users] }
 }
 
 /// The keys of the product's items.

@@ -80,6 +80,22 @@ extension DynamoDBTableStore {
         }
     }
 
+    /// Turns on point-in-time recovery (continuous backups) for the table, unless it is on already
+    /// ([UpdateContinuousBackups](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateContinuousBackups.html)).
+    /// The deployment template keeps it on for the tables whose data outlives the stack.
+    public func enablePointInTimeRecovery(_ schema: TableSchema) throws(TableError) {
+        let name = configuration.tableName(of: schema)
+        let response = try transport.send("DescribeContinuousBackups", ["TableName": .string(name)], table: name)
+        let status = response["ContinuousBackupsDescription"]?["PointInTimeRecoveryDescription"]?["PointInTimeRecoveryStatus"]?.stringValue
+        guard status != "ENABLED" else { return }
+        _ = try transport.send(
+            "UpdateContinuousBackups",
+            [
+                "TableName": .string(name),
+                "PointInTimeRecoverySpecification": .object(["PointInTimeRecoveryEnabled": .bool(true)]),
+            ], table: name)
+    }
+
     /// The exception name of DynamoDB's answer behind an error, if DynamoDB answered.
     static func dynamoDBType(of error: TableError) -> String? {
         (error.underlying as? DynamoDBError)?.type

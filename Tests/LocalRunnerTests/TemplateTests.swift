@@ -137,7 +137,7 @@ struct TemplateTests {
     }
 }
 
-fileprivate extension Dictionary where Key == String, Value == Any {
+extension Dictionary where Key == String, Value == Any {
     /// The dictionary under `key`; empty when absent, so lookups chain and the `#expect` names the gap.
     func dictionary(_ key: String) -> [String: Any] { self[key] as? [String: Any] ?? [:] }
     /// The string under `key`.
