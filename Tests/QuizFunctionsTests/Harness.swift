@@ -4,7 +4,9 @@ import QuizFunctions
 import QuizHTTP
 import QuizObservability
 import QuizStore
+import QuizStoreDynamoDB
 import QuizStoreSQLite
+import QuizTestSupport
 import Synchronization
 import Testing
 
@@ -32,14 +34,28 @@ final class Scratch: Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A real SQLite store in a temporary folder and a fresh function instance for every request,
-/// so no test can pass by keeping state in a handler.
+/// The backends the handler tests run on.
+enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    /// A SQLite file in a temporary folder: the embedded default.
+    case sqlite
+    /// Tables of the test's own on the moto server the tests share (a DynamoDB-compatible server).
+    case dynamoDB
+
+    static let all = allCases
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "DynamoDB (moto)" }
+}
+
+/// A real store — a SQLite file in a temporary folder, or DynamoDB tables on moto — and a fresh
+/// function instance for every request, so no test can pass by keeping state in a handler.
 struct Harness: Sendable {
     let scratch = Scratch()
     let clock = TestClock()
     let logs = LogSink()
     let databasePath: String
     let settings: QuizSettings
+    /// The DynamoDB tables' settings, when the harness runs on moto.
+    private(set) var dynamoDB: DynamoDBConfiguration?
 
     init(seed: UInt64 = 7, configure: (inout QuizSettings) -> Void = { _ in }) {
         databasePath = "\(scratch.path)/quiz.db"
@@ -48,14 +64,32 @@ struct Harness: Sendable {
         settings.randomSeed = seed
         configure(&settings)
         self.settings = settings
+        dynamoDB = nil
     }
 
-    /// A new environment on the same file, as a new process would build at start.
-    func environment() throws -> QuizEnvironment {
-        var configuration = SQLiteTableStore.Configuration()
+    /// A harness on `backend`; on DynamoDB, with the product's tables created under a prefix of its own.
+    init(backend: StoreBackend, seed: UInt64 = 7, configure: (inout QuizSettings) -> Void = { _ in }) async throws {
+        self.init(seed: seed, configure: configure)
+        guard backend == .dynamoDB else { return }
+        let server = try MotoServer.shared()
+        var configuration = server.configuration(prefix: MotoServer.uniquePrefix())
         let clock = self.clock
         configuration.currentTime = { clock.now / 1000 }
-        let store = try SQLiteTableStore(path: databasePath, configuration: configuration)
+        try await DynamoDBTableStore(configuration: configuration).createTables(QuizTables(prefix: settings.tablePrefix).all)
+        dynamoDB = configuration
+    }
+
+    /// A new environment on the same file (or tables), as a new process would build at start.
+    func environment() throws -> QuizEnvironment {
+        let store: any TableStore
+        let clock = self.clock
+        if let dynamoDB {
+            store = try DynamoDBTableStore(configuration: dynamoDB)
+        } else {
+            var configuration = SQLiteTableStore.Configuration()
+            configuration.currentTime = { clock.now / 1000 }
+            store = try SQLiteTableStore(path: databasePath, configuration: configuration)
+        }
         let logs = self.logs
         return QuizEnvironment(
             store: store, settings: settings,

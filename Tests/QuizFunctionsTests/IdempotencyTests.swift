@@ -8,9 +8,9 @@ import Testing
 /// `Idempotency-Key` as Powertools implements it (PRODUCT.md §5).
 @Suite("Idempotency keys")
 struct IdempotencyTests {
-    @Test("a retried answer returns the first response and applies once")
-    func replay() async throws {
-        let harness = Harness()
+    @Test("a retried answer returns the first response and applies once", arguments: StoreBackend.all)
+    func replay(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let sessionId = try await harness.startSession()
         let question = try await harness.currentQuestion(sessionId)
@@ -26,9 +26,9 @@ struct IdempotencyTests {
         #expect(state.object["session"]?["answersSubmitted"] as? Int == 1, "the retry did not apply a second time")
     }
 
-    @Test("the same key with another body is 422, and changes nothing")
-    func mismatch() async throws {
-        let harness = Harness()
+    @Test("the same key with another body is 422, and changes nothing", arguments: StoreBackend.all)
+    func mismatch(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let sessionId = try await harness.startSession()
         let id = try #require(try await harness.currentQuestion(sessionId)["questionId"] as? String)
@@ -40,9 +40,9 @@ struct IdempotencyTests {
         #expect(state.object["session"]?["answersSubmitted"] as? Int == 1)
     }
 
-    @Test("a repeat while the first request still runs is 409; once its time is up, the repeat runs")
-    func inProgress() async throws {
-        let harness = Harness()
+    @Test("a repeat while the first request still runs is 409; once its time is up, the repeat runs", arguments: StoreBackend.all)
+    func inProgress(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let body: [String: Any] = ["bankId": "bank-1", "questionCount": 2]
         let request = Harness.request(.post, "/sessions", json: body, headers: ["idempotency-key": "start-1"])
@@ -66,9 +66,9 @@ struct IdempotencyTests {
         #expect(replayed.body == retried.body)
     }
 
-    @Test("keys expire after 24 hours: the same key then starts a new session")
-    func expiry() async throws {
-        let harness = Harness()
+    @Test("keys expire after 24 hours: the same key then starts a new session", arguments: StoreBackend.all)
+    func expiry(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let request = Harness.request(.post, "/sessions", json: ["bankId": "bank-1"], headers: ["idempotency-key": "daily"])
         let first = try await harness.send(.session, request)
@@ -80,9 +80,9 @@ struct IdempotencyTests {
         #expect(later.object["session"]?["sessionId"] as? String != first.object["session"]?["sessionId"] as? String)
     }
 
-    @Test("keys are per user: two users with one key do not meet")
-    func perUser() async throws {
-        let harness = Harness()
+    @Test("keys are per user: two users with one key do not meet", arguments: StoreBackend.all)
+    func perUser(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let alice = try await harness.send(.session, Harness.request(.post, "/sessions", user: "alice", json: ["bankId": "bank-1"], headers: ["idempotency-key": "same"]))
         let bob = try await harness.send(.session, Harness.request(.post, "/sessions", user: "bob", json: ["bankId": "bank-1"], headers: ["idempotency-key": "same"]))

@@ -5,9 +5,9 @@ import Testing
 /// One user's data never appears in, or is changed by, another user's request (PRODUCT.md §2, failure 5).
 @Suite("Users are isolated")
 struct IsolationTests {
-    @Test("another user's session is not found, by any route, and stays as it was")
-    func foreignSession() async throws {
-        let harness = Harness()
+    @Test("another user's session is not found, by any route, and stays as it was", arguments: StoreBackend.all)
+    func foreignSession(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let sessionId = try await harness.startSession(user: "alice")
         let question = try await harness.currentQuestion(sessionId, user: "alice")
@@ -36,9 +36,9 @@ struct IsolationTests {
         #expect(malloryProgress.object["sessions"]?["started"] as? Int == 0)
     }
 
-    @Test("only authors import, and only authors see correct answers in a listing")
-    func authorsOnly() async throws {
-        let harness = Harness()
+    @Test("only authors import, and only authors see correct answers in a listing", arguments: StoreBackend.all)
+    func authorsOnly(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         let refused = try await harness.send(.quiz, Harness.request(.post, "/banks/bank-1/questions", user: "learner", json: Bank.json))
         #expect(refused.status == 403)
         #expect(refused.errorCode == "FORBIDDEN")

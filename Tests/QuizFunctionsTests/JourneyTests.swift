@@ -5,9 +5,9 @@ import Testing
 /// A learner's whole journey through the four functions, each request on a freshly built function.
 @Suite("A learner's journey")
 struct JourneyTests {
-    @Test("start, retry a wrong answer, master it through the pool, finish, see progress")
-    func wholeJourney() async throws {
-        let harness = Harness()
+    @Test("start, retry a wrong answer, master it through the pool, finish, see progress", arguments: StoreBackend.all)
+    func wholeJourney(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
 
         let sessionId = try await harness.startSession(count: 3)
@@ -88,9 +88,9 @@ struct JourneyTests {
         #expect(categories.reduce(0) { $0 + ($1["answers"] as? Int ?? 0) } == 6)
     }
 
-    @Test("a session survives a restart: a new process continues it")
-    func resumeAfterRestart() async throws {
-        let harness = Harness()
+    @Test("a session survives a restart: a new process continues it", arguments: StoreBackend.all)
+    func resumeAfterRestart(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let sessionId = try await harness.startSession(count: 2)
         let question = try await harness.currentQuestion(sessionId)

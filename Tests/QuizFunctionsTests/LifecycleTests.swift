@@ -6,9 +6,9 @@ import Testing
 /// Session statuses, time limits, early completion, abandonment and the maintenance sweep (PRODUCT.md §5).
 @Suite("Session lifecycle")
 struct LifecycleTests {
-    @Test("an answer after the time limit is 409 SESSION_EXPIRED and the session becomes expired")
-    func expiry() async throws {
-        let harness = Harness()
+    @Test("an answer after the time limit is 409 SESSION_EXPIRED and the session becomes expired", arguments: StoreBackend.all)
+    func expiry(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let sessionId = try await harness.startSession(extra: ["timeLimitSeconds": 60])
         let id = try #require(try await harness.currentQuestion(sessionId)["questionId"] as? String)
@@ -29,9 +29,9 @@ struct LifecycleTests {
         #expect(question.errorCode == "SESSION_EXPIRED")
     }
 
-    @Test("complete early returns the results; a completed session takes no answers")
-    func completeEarly() async throws {
-        let harness = Harness()
+    @Test("complete early returns the results; a completed session takes no answers", arguments: StoreBackend.all)
+    func completeEarly(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let sessionId = try await harness.startSession(count: 3)
         let id = try #require(try await harness.currentQuestion(sessionId)["questionId"] as? String)
@@ -49,9 +49,9 @@ struct LifecycleTests {
         #expect(next.errorCode == "SESSION_NOT_ACTIVE")
     }
 
-    @Test("abandon ends the session; abandoning a completed one is 409")
-    func abandon() async throws {
-        let harness = Harness()
+    @Test("abandon ends the session; abandoning a completed one is 409", arguments: StoreBackend.all)
+    func abandon(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let sessionId = try await harness.startSession()
         let gaveUp = try await harness.send(.session, Harness.request(.post, "/sessions/\(sessionId)/abandon", json: [:] as [String: String]))
@@ -63,9 +63,9 @@ struct LifecycleTests {
         #expect(progress.object["sessions"]?["abandoned"] as? Int == 1)
     }
 
-    @Test("maintenance abandons idle sessions, expires late ones and sweeps expired items")
-    func maintenance() async throws {
-        let harness = Harness()
+    @Test("maintenance abandons idle sessions, expires late ones and sweeps expired items", arguments: StoreBackend.all)
+    func maintenance(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
         try await harness.importBank()
         let idle = try await harness.startSession(extra: ["timeLimitSeconds": 604_800])
         let late = try await harness.startSession(extra: ["timeLimitSeconds": 60])
