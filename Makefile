@@ -3,7 +3,7 @@
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
 
-.PHONY: deps build release serve test bench bench-answers
+.PHONY: deps build release serve test bench bench-answers bench-dynamodb
 
 FUNCTIONS := session quiz answer progress maintenance
 
@@ -45,3 +45,8 @@ bench: deps
 ## Answer latency and throughput in process: 10,000 questions, a 500-entry pool.
 bench-answers: deps
 	$(SWIFT) run -c release quiz-answer-bench
+
+## Our DynamoDB client against moto_server next to boto3 against the same server: GetItem,
+## PutItem and a conditional UpdateItem.
+bench-dynamodb: deps
+	$(SWIFT) run -c release quiz-dynamodb-bench $(BENCH_ARGS)

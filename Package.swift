@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "quiz-store-bench", targets: ["StoreBenchmark"]),
         .executable(name: "local-runner", targets: ["local-runner"]),
         .executable(name: "quiz-answer-bench", targets: ["AnswerBenchmark"]),
+        .executable(name: "quiz-dynamodb-bench", targets: ["DynamoDBBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -103,6 +104,12 @@ let package = Package(
         .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["QuizStore", "QuizStoreSQLite", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "DynamoDBBenchmark",
+            dependencies: ["QuizStore", "QuizStoreDynamoDB", "QuizResilience"],
             swiftSettings: swiftSettings
         ),
 
