@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import JWTKit
 
@@ -29,6 +30,9 @@ struct LocalTokens: Sendable {
 
     let keys: JWTKeyCollection
 
+    /// The shortest secret accepted: HS256's 32 bytes.
+    static let minimumSecretBytes = 32
+
     init(secret: String) async {
         keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
@@ -37,6 +41,10 @@ struct LocalTokens: Sendable {
     /// Tokens with the configured secret.
     static func load(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> LocalTokens {
         if let secret = environment["QUIZ_JWT_SECRET"], !secret.isEmpty {
+            // HS256 keys shorter than the hash are weak, and jwt-kit stops the process on them.
+            guard secret.utf8.count >= minimumSecretBytes else {
+                throw ValidationError("QUIZ_JWT_SECRET must be at least \(minimumSecretBytes) bytes long (an HS256 key of 256 bits)")
+            }
             return await LocalTokens(secret: secret)
         }
         return await LocalTokens(secret: try storedSecret(in: RunnerEnvironment.dataDirectory))
@@ -50,7 +58,11 @@ struct LocalTokens: Sendable {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
-        let secret = (0..<4).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
+        // 256 random bits as 64 hex digits.
+        let secret = (0..<4).map { _ in
+            let digits = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
         // Create exclusively: when two processes race, one writes and both read the winner's secret.
         if FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) {
             return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
