@@ -33,14 +33,35 @@ public final class SQLiteTableStore: TableStore {
     /// Opens the database file at `path`, creating it and its directories when needed.
     public init(path: String, configuration: Configuration = Configuration()) throws(TableError) {
         try Self.createParentDirectories(of: path)
-        let connection = try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout)
-        try connection.writeTransaction { () throws(TableError) in
-            try connection.execute(Schema.createItems)
-            try connection.execute(Schema.createExpiryIndex)
-        }
+        let connection = try Self.open(path: path, configuration: configuration)
         self.path = path
         self.configuration = configuration
         self.connection = Mutex(connection)
+    }
+
+    /// A connection to the file, with the schema in place. Processes that open a new file at the
+    /// same moment race to turn on WAL and create the schema, and SQLite may answer the loser
+    /// `SQLITE_BUSY` at once, without waiting in the busy handler (switching the journal mode
+    /// needs the file to itself); so a busy open is tried again, with short pauses, for as long as
+    /// the busy timeout allows.
+    private static func open(path: String, configuration: Configuration) throws(TableError) -> SQLiteConnection {
+        let deadline = ContinuousClock.now + configuration.busyTimeout
+        var pause = Duration.milliseconds(1)
+        while true {
+            do throws(TableError) {
+                let connection = try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout)
+                try connection.writeTransaction { () throws(TableError) in
+                    try connection.execute(Schema.createItems)
+                    try connection.execute(Schema.createExpiryIndex)
+                }
+                return connection
+            } catch {
+                guard error.code == .busy, ContinuousClock.now + pause < deadline else { throw error }
+            }
+            let microseconds = pause.components.seconds * 1_000_000 + pause.components.attoseconds / 1_000_000_000_000
+            usleep(UInt32(clamping: microseconds))
+            pause = min(pause * 2, .milliseconds(50))
+        }
     }
 
     /// Opens the store a `sqlite:PATH` URL names (`sqlite:.quiz/quiz.db`, `sqlite:///var/quiz.db`).
@@ -55,6 +76,8 @@ public final class SQLiteTableStore: TableStore {
     // MARK: - Single items
 
     public func get(_ key: Key, from table: TableSchema) async throws(TableError) -> Item? {
+        let zz = ZZProbe.now()
+        defer { ZZProbe.add(21, "sqlite get total", since: zz) }
         try table.validate(key)
         let now = configuration.currentTime()
         return try connection.withLock { connection throws(TableError) in
@@ -64,7 +87,10 @@ public final class SQLiteTableStore: TableStore {
             defer { statement.reset() }
             bind(key, of: table, to: statement)
             statement.bind(4, now)
-            return try statement.step() ? try decodeBody(statement, column: 0) : nil
+            let found = try statement.step()
+            let zd = ZZProbe.now()
+            defer { ZZProbe.add(22, "sqlite get decode", since: zd) }
+            return found ? try decodeBody(statement, column: 0) : nil
         }
     }
 
@@ -114,6 +140,8 @@ public final class SQLiteTableStore: TableStore {
     // MARK: - Query
 
     public func query(_ query: Query) async throws(TableError) -> QueryPage {
+        let zz = ZZProbe.now()
+        defer { ZZProbe.add(23, "sqlite query total", since: zz) }
         try query.validate()
         let start = try query.cursor.map { cursor throws(TableError) in try cursor.key(in: query) }
         let limit = query.limit ?? configuration.defaultPageSize
@@ -138,7 +166,9 @@ public final class SQLiteTableStore: TableStore {
                     break
                 }
                 lastSort = statement.text(0)
+                let zd = ZZProbe.now()
                 items.append(try decodeBody(statement, column: 1))
+                ZZProbe.add(24, "sqlite query decode", since: zd)
             }
             statement.reset()
             let next = more ? Cursor(after: Key(query.partition, query.table.sortKey == nil ? nil : lastSort)) : nil
@@ -205,10 +235,17 @@ public final class SQLiteTableStore: TableStore {
     // MARK: - Transactions
 
     public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
+        var zz = ZZProbe.now()
         try WriteValidation.check(writes)
         for case .put(let item, let table, _) in writes { try WriteValidation.check(item, for: table) }
+        ZZProbe.add(25, "txn validate", since: zz)
+        zz = ZZProbe.now()
         try connection.withLock { connection throws(TableError) in
+            ZZProbe.add(31, "txn lock", since: zz)
+            zz = ZZProbe.now()
             try connection.writeTransaction { () throws(TableError) in
+                ZZProbe.add(26, "txn begin", since: zz)
+                zz = ZZProbe.now()
                 // Every condition is checked against the state before the transaction; only
                 // when all hold is anything written (DynamoDB's all-or-nothing contract).
                 var reasons: [CancellationReason] = []
@@ -253,6 +290,9 @@ public final class SQLiteTableStore: TableStore {
                     reasons.append(.none)
                 }
                 guard reasons.allSatisfy({ $0.code == .none }) else { throw .transactionCanceled(reasons) }
+                ZZProbe.add(27, "txn checks+reads+apply", since: zz)
+                zz = ZZProbe.now()
+                defer { ZZProbe.add(28, "txn writes", since: zz); zz = ZZProbe.now() }
                 for (key, table, item) in planned {
                     if let item {
                         try write(item, key: key, table: table, on: connection)
@@ -261,6 +301,7 @@ public final class SQLiteTableStore: TableStore {
                     }
                 }
             }
+            ZZProbe.add(29, "txn commit", since: zz)
         }
     }
 
@@ -320,7 +361,9 @@ public final class SQLiteTableStore: TableStore {
 
     private func write(_ item: Item, key: Key, table: TableSchema, on connection: SQLiteConnection) throws(TableError) {
         let expiry = table.expiry(of: item)
+        let ze = ZZProbe.now()
         let body = ItemCodec.encode(item)
+        ZZProbe.add(30, "txn encode", since: ze)
         if let expiry {
             // Most writes of an item with a TTL rewrite it with the same TTL (a session while it
             // runs): then the body alone changes, and the expiry index is left as it is.

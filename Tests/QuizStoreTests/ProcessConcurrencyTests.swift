@@ -68,6 +68,24 @@ struct ProcessConcurrencyTests {
         }
     }
 
+    @Test("16 processes opening one new file at the same moment all start and write")
+    func concurrentFirstOpen() async throws {
+        // The first opens of a file race to turn on WAL and create the schema; three rounds, each on a new file.
+        for round in 0..<3 {
+            let directory = TemporaryDirectory()
+            let path = "\(directory.path)/fresh-\(round).db"
+            let results = try Self.runWorkers((0..<16).map { ["marker", path, "opener-\($0)", "3"] })
+            for result in results {
+                #expect(result.status == 0, "worker failed: \(result.errors)")
+                #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines) == "written=3")
+            }
+            let store = try SQLiteTableStore(path: path)
+            for index in 0..<16 {
+                #expect(try await store.queryAll(Query(TableSchema(name: "markers"), partition: "owner#opener-\(index)")).count == 3)
+            }
+        }
+    }
+
     @Test("processes writing their own partitions never see each other's items")
     func partitionIsolation() async throws {
         let directory = TemporaryDirectory()
