@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizEngineTests", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "QuizTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QuizFunctionsTests",
@@ -174,7 +174,9 @@ let package = Package(
         ),
         .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore"], swiftSettings: swiftSettings),
         .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
-        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import QuizTestSupport
 
 /// The loopback HTTP/1.1 server of `Fixtures/fixture_server.py`, running as a child process
 /// for as long as this object lives.
@@ -10,69 +11,21 @@ import Glibc
 final class FixtureServer {
     /// The port on 127.0.0.1 the server listens on.
     let port: Int
-    private let process: Process
-    /// Held open for the server's lifetime: its end of the pipe is the server's lifeline.
-    private let lifeline: Pipe
-
-    struct StartFailure: Error, CustomStringConvertible {
-        var description: String
-    }
+    private let child: PortReportingProcess
 
     init() throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/fixture_server.py")
-        let process = Process()
-        let output = Pipe()
-        let lifeline = Pipe()
-        process.executableURL = URL(fileURLWithPath: Self.python)
         // -I: no environment variables or user site-packages; -S: no site import (the
         // script needs only the standard library, and site costs a third of the start-up).
-        process.arguments = ["-I", "-S", script.path, "--port", "0"]
-        process.standardOutput = output
-        process.standardInput = lifeline
-        try process.run()
-
-        // The first line of stdout is the port the kernel picked for `--port 0`.
-        var printed = Data()
-        while !printed.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed.append(chunk)
-        }
-        let line = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let port = Int(line) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw StartFailure(description: "fixture server printed '\(line)' instead of a port")
-        }
-        self.port = port
-        self.process = process
-        self.lifeline = lifeline
+        child = try PortReportingProcess(
+            executable: PortReportingProcess.python, arguments: ["-I", "-S", script.path, "--port", "0"], name: "fixture server")
+        port = child.port
     }
 
-    /// The interpreter that `python3` on PATH runs, found once per test process: a version
-    /// manager's shim (pyenv's is a shell script) costs about 0.3 s per start, and every test
-    /// starts a server. Falls back to `/usr/bin/python3`.
-    private static let python: String = {
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys; print(sys.executable)"]
-        process.standardOutput = output
-        guard (try? process.run()) != nil else { return "/usr/bin/python3" }
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let path = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return process.terminationStatus == 0 && !path.isEmpty ? path : "/usr/bin/python3"
-    }()
-
     deinit {
-        // SIGKILL, not `terminate()`: on Linux, Process starts the child with the signal mask
-        // of the spawning thread, and Swift Concurrency's worker threads block SIGTERM, so the
-        // server would never see it. The server has nothing to clean up.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? lifeline.fileHandleForWriting.close()
+        // The server has nothing to clean up.
+        child.stop()
     }
 
     /// The URL of `path` (which starts with `/`) on this server.
@@ -100,7 +53,7 @@ final class RefusingPort {
 
     init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw FixtureServer.StartFailure(description: "socket: errno \(errno)") }
+        guard descriptor >= 0 else { throw PortReportingProcess.StartFailure(description: "socket: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -113,7 +66,7 @@ final class RefusingPort {
         }
         guard bound else {
             close(descriptor)
-            throw FixtureServer.StartFailure(description: "bind: errno \(errno)")
+            throw PortReportingProcess.StartFailure(description: "bind: errno \(errno)")
         }
         self.descriptor = descriptor
         port = Int(UInt16(bigEndian: address.sin_port))

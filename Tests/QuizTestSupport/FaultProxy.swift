@@ -43,38 +43,16 @@ public final class FaultProxy: @unchecked Sendable {
 
     /// The port on 127.0.0.1.
     public let port: Int
-    private let process: Process
-    private let lifeline: Pipe
+    private let child: PortReportingProcess
     private let control: Mutex<CurlHTTPClient>
     private let stopped = Mutex(false)
 
     /// Starts a proxy in front of `upstream` and waits until it listens.
     public init(upstream: MotoServer) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/fault_proxy.py").path
-        let process = Process()
-        let output = Pipe()
-        let lifeline = Pipe()
-        process.executableURL = URL(fileURLWithPath: MotoServer.python)
-        process.arguments = [script, String(upstream.port)]
-        process.standardInput = lifeline
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var printed = Data()
-        while !printed.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed.append(chunk)
-        }
-        let line = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let port = Int(line) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw MotoServer.Failure(description: "fault proxy printed '\(line)' instead of a port")
-        }
-        self.port = port
-        self.process = process
-        self.lifeline = lifeline
+        child = try PortReportingProcess(
+            executable: MotoServer.python, arguments: [script, String(upstream.port)], discardErrors: true, name: "fault proxy")
+        port = child.port
         control = Mutex(try CurlHTTPClient(configuration: .init(connectTimeout: .seconds(5), requestTimeout: .seconds(30))))
     }
 
@@ -86,9 +64,7 @@ public final class FaultProxy: @unchecked Sendable {
             defer { stopped = true }
             return !stopped
         }) else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? lifeline.fileHandleForWriting.close()
+        child.stop()
     }
 
     /// The URL the backend under test sends its requests to.

@@ -18,9 +18,7 @@ public final class MotoServer: @unchecked Sendable {
 
     /// The port on 127.0.0.1.
     public let port: Int
-    private let process: Process
-    /// Held open for the server's lifetime: its read end is the server's lifeline.
-    private let lifeline: Pipe
+    private let child: PortReportingProcess
     private let stopped = Mutex(false)
 
     /// The region every test uses; moto keeps the tables of each region apart.
@@ -38,35 +36,13 @@ public final class MotoServer: @unchecked Sendable {
 
     /// Starts a server with these extra environment variables and waits until it accepts connections.
     public init(environment: [String: String] = [:]) throws {
-        let process = Process()
-        let output = Pipe()
-        let lifeline = Pipe()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = ["-c", Self.launcher]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = lifeline
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-
-        // The launcher prints the port it picked, then starts serving on it.
-        var printed = Data()
-        while !printed.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed.append(chunk)
-        }
-        let line = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let port = Int(line) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw Failure(description: "moto launcher printed '\(line)' instead of a port")
-        }
-        self.port = port
-        self.process = process
-        self.lifeline = lifeline
+        // The launcher prints the port it picked, then starts serving on it. Standard error is
+        // discarded: moto logs every request there.
+        child = try PortReportingProcess(
+            executable: Self.python, arguments: ["-c", Self.launcher], environment: environment, discardErrors: true, name: "moto launcher")
+        port = child.port
         do {
-            try Self.waitForListener(port: port, process: process)
+            try Self.waitForListener(port: port, process: child.process)
         } catch {
             stop()
             throw error
@@ -75,20 +51,17 @@ public final class MotoServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Kills the server and waits for it. SIGKILL, not SIGTERM: Process starts its child with the
-    /// signal mask of the spawning thread, and Swift Concurrency's threads block SIGTERM.
+    /// Kills the server and waits for it.
     public func stop() {
         guard stopped.withLock({ stopped in
             defer { stopped = true }
             return !stopped
         }) else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? lifeline.fileHandleForWriting.close()
+        child.stop()
     }
 
     /// Whether the server process is still running.
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { child.process.isRunning }
 
     /// The endpoint URL.
     public var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -119,14 +92,8 @@ public final class MotoServer: @unchecked Sendable {
 
     // MARK: - Python
 
-    /// The interpreter that `python3` on PATH runs (moto and boto3 are installed for it), found
-    /// once: a version manager's shim costs a noticeable fraction of a second per start.
-    public static let python: String = {
-        guard let result = try? run(executable: "/usr/bin/env", ["python3", "-c", "import sys; print(sys.executable)"]),
-            result.status == 0, !result.output.isEmpty
-        else { return "/usr/bin/python3" }
-        return result.output
-    }()
+    /// The interpreter moto and boto3 are installed for: `python3` on PATH.
+    public static var python: String { PortReportingProcess.python }
 
     /// Runs a Python script with boto3 against this server, with `AWS_*` set for it, and returns
     /// its exit status and trimmed output (standard output and error together).
@@ -161,24 +128,9 @@ public final class MotoServer: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             guard process.isRunning else { throw Failure(description: "moto exited with status \(process.terminationStatus)") }
-            if canConnect(port: port) { return }
+            if PortReportingProcess.accepts(port: port) { return }
             usleep(50_000)
         }
         throw Failure(description: "moto did not listen on 127.0.0.1:\(port) within a minute")
-    }
-
-    private static func canConnect(port: Int) -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
     }
 }

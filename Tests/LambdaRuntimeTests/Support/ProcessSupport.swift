@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import QuizTestSupport
 
 /// Finding, starting, watching and stopping the processes the integration tests run.
 ///
@@ -27,14 +28,8 @@ enum ProcessSupport {
         repositoryRoot.appendingPathComponent("Tests/LambdaRuntimeTests/Fixtures/\(name)")
     }
 
-    /// The interpreter that `python3` on PATH runs, found once: a version manager's shim costs
-    /// a noticeable fraction of a second per start. Falls back to `/usr/bin/python3`.
-    static let python: String = {
-        guard let result = try? run("/usr/bin/env", ["python3", "-c", "import sys; print(sys.executable)"]),
-            result.status == 0, !result.output.isEmpty, !result.output.contains("\n")
-        else { return "/usr/bin/python3" }
-        return result.output
-    }()
+    /// The interpreter `python3` on PATH runs.
+    static var python: String { PortReportingProcess.python }
 
     /// The environment of this process without anything Lambda-specific, plus `extra`.
     static func environment(adding extra: [String: String] = [:]) -> [String: String] {

@@ -1,6 +1,7 @@
 import CurlHTTP
 import Foundation
 import Glibc
+import QuizTestSupport
 
 /// The scripted Runtime API of `Fixtures/runtime_api.py`, running as a child process for as
 /// long as this object lives, recording every request it gets.
@@ -64,9 +65,7 @@ final class RuntimeAPIFixture {
 
     /// The port on 127.0.0.1 the fixture listens on.
     let port: Int
-    private let process: Process
-    /// Held open for the fixture's lifetime: its end of the pipe is the fixture's lifeline.
-    private let lifeline: Pipe
+    private let child: PortReportingProcess
     private let inspector: CurlHTTPClient
 
     /// The value of `AWS_LAMBDA_RUNTIME_API` that points at this fixture.
@@ -76,41 +75,17 @@ final class RuntimeAPIFixture {
     /// with its status.
     init(next: [NextAnswer], posts: [String: Int] = [:]) throws {
         let script = String(decoding: try JSONEncoder().encode(Script(next: next, posts: posts)), as: UTF8.self)
-        let process = Process()
-        let output = Pipe()
-        let lifeline = Pipe()
-        process.executableURL = URL(fileURLWithPath: ProcessSupport.python)
-        // -I: no environment variables or user site-packages; -S: no site import.
-        process.arguments = ["-I", "-S", ProcessSupport.fixture("runtime_api.py").path, "--port", "0", "--script", script]
-        process.standardOutput = output
-        process.standardInput = lifeline
-        try process.run()
-
-        // The first line of stdout is the port the kernel picked for `--port 0`.
-        var printed = Data()
-        while !printed.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed.append(chunk)
-        }
-        let line = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let port = Int(line) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw ProcessSupport.Failure(description: "runtime_api.py printed '\(line)' instead of a port")
-        }
-        self.port = port
-        self.process = process
-        self.lifeline = lifeline
+        // -I: no environment variables or user site-packages; -S: no site import. The first line
+        // of stdout is the port the kernel picked for `--port 0`.
+        child = try PortReportingProcess(
+            executable: PortReportingProcess.python,
+            arguments: ["-I", "-S", ProcessSupport.fixture("runtime_api.py").path, "--port", "0", "--script", script], name: "runtime_api.py")
+        port = child.port
         inspector = try CurlHTTPClient(configuration: .init(requestTimeout: .seconds(60)))
     }
 
     deinit {
-        // SIGKILL, not `terminate()`: on Linux, Process starts the child with the signal mask
-        // of the spawning thread, and Swift Concurrency's worker threads block SIGTERM.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? lifeline.fileHandleForWriting.close()
+        child.stop()
     }
 
     /// Every request recorded so far, in the order they arrived.
