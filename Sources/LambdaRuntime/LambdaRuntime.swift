@@ -38,12 +38,15 @@ public enum LambdaRuntime {
     /// with the reason to standard error (Lambda puts it in the function's log) and exits with
     /// ``LambdaRuntimeError/exitStatus``, which is never 0.
     ///
-    /// Main-actor isolated so that the loop's blocking Runtime API calls run on the main actor's
-    /// thread, which has nothing else to do, and never on a thread of the cooperative pool. (On
-    /// Linux, libdispatch drains the main queue on an overcommit thread of its own once
-    /// `dispatchMain()` parks the main thread; the pool's width-limited threads stay free.)
+    /// The loop runs nonisolated on a thread of its own (an `InvocationThread`), set as the task's
+    /// executor preference, so the handler, a nonisolated async function, runs on that same
+    /// thread without a hop to the cooperative pool and back per invocation, and the loop's
+    /// blocking Runtime API calls never occupy a thread of the cooperative pool.
+    ///
+    /// Main-actor isolated only as the entry point `main.swift` calls from; the factory is
+    /// `sending` because it is handed to the loop's thread.
     @MainActor
-    public static func run<Handler: LambdaHandler>(handlerFactory: () async throws -> Handler) async -> Never {
+    public static func run<Handler: LambdaHandler>(handlerFactory: sending () async throws -> Handler) async -> Never {
         // Line-buffered stdout: Lambda reads the function's log from a pipe, where the C
         // library would otherwise hold lines back until 4 KiB had gathered or the process ended.
         setvbuf(stdout, nil, _IOLBF, 0)
@@ -51,14 +54,26 @@ public enum LambdaRuntime {
             guard let endpoint = getenv(runtimeAPIVariable).map({ String(cString: $0) }), !endpoint.isEmpty else {
                 throw LambdaRuntimeError.missingRuntimeAPI
             }
-            let client = try CurlLambdaRuntimeClient(endpoint: endpoint)
-            try await run(client: client, handlerFactory: handlerFactory)
+            try await serveOnInvocationThread(endpoint: endpoint, handlerFactory: handlerFactory)
         } catch {
             // One write(2) of the whole line, so it cannot interleave with other output.
             let line = terminationLogLine(for: error)
             _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             exit(error.exitStatus)
         }
+    }
+
+    /// Connects to the Runtime API at `endpoint` and runs the loop, nonisolated, with a new
+    /// `InvocationThread` as the task's executor preference, so both run on that thread.
+    private nonisolated static func serveOnInvocationThread<Handler: LambdaHandler>(
+        endpoint: String, handlerFactory: sending () async throws -> Handler
+    ) async throws(LambdaRuntimeError) -> Never {
+        try await withTaskExecutorPreference(InvocationThread(), isolation: nil) { () async throws(LambdaRuntimeError) in
+            let client = try CurlLambdaRuntimeClient(endpoint: endpoint)
+            try await run(client: client, isolation: nil, handlerFactory: handlerFactory)
+        }
+        // The closure ends only by throwing: the loop never returns.
+        preconditionFailure("the Lambda run loop returned")
     }
 
     // MARK: - Run loop

@@ -8,9 +8,10 @@
 ///
 /// The calls are synchronous on purpose. Lambda sends one invocation at a time to an execution
 /// environment, so while the loop waits on the Runtime API there is no other work for its thread;
-/// ``LambdaRuntime/run(handlerFactory:)`` runs the loop on the main actor, so a blocking call
-/// occupies the main actor's thread and never one of Swift's cooperative pool, where the
-/// handler's own tasks run.
+/// ``LambdaRuntime/run(handlerFactory:)`` runs the loop on a thread of its own (an
+/// `InvocationThread`, the task's executor preference), so a blocking call occupies that thread
+/// and never one of Swift's cooperative pool, and the handler runs on it too, without a thread
+/// hop per invocation.
 /// Conforming types need not be `Sendable`: the loop keeps its client in one isolation domain.
 public protocol LambdaRuntimeClient {
     /// Waits for the next invocation: `GET /runtime/invocation/next`, with no time limit,
