@@ -50,3 +50,22 @@ bench-answers: deps
 ## PutItem and a conditional UpdateItem.
 bench-dynamodb: deps
 	$(SWIFT) run -c release quiz-dynamodb-bench $(BENCH_ARGS)
+
+.PHONY: bench-runtime bench-serve
+
+## Extra flags for the release builds of the two benchmarks below, e.g.
+## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.
+BENCH_BUILD_FLAGS ?=
+
+## The Lambda runtime loop under the real Runtime Interface Emulator, next to a C libcurl loop:
+## per-invocation time, cold start to first response, and the bootstraps' resident memory.
+bench-runtime: deps
+	for p in quiz-runtime-bench runtime-floor EchoFunction session-function; do \
+		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
+
+## `local-runner serve --workers 4` under 100 concurrent simulated learners over real HTTP.
+bench-serve: deps
+	for p in quiz-serve-bench local-runner $(FUNCTIONS:%=%-function); do \
+		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-serve-bench" $(BENCH_ARGS)

@@ -15,6 +15,9 @@ let package = Package(
         .executable(name: "local-runner", targets: ["local-runner"]),
         .executable(name: "quiz-answer-bench", targets: ["AnswerBenchmark"]),
         .executable(name: "quiz-dynamodb-bench", targets: ["DynamoDBBenchmark"]),
+        .executable(name: "quiz-runtime-bench", targets: ["RuntimeBenchmark"]),
+        .executable(name: "quiz-serve-bench", targets: ["ServeBenchmark"]),
+        .executable(name: "runtime-floor", targets: ["RuntimeFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -128,6 +131,13 @@ let package = Package(
             dependencies: ["QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
             swiftSettings: swiftSettings
         ),
+
+        // The runtime and serve benchmarks (`make bench-runtime`, `make bench-serve`), and the C
+        // libcurl Runtime API loop the runtime benchmark measures ours against.
+        .target(name: "BenchmarkSupport", swiftSettings: swiftSettings),
+        .executableTarget(name: "RuntimeFloor", linkerSettings: [.linkedLibrary("curl")]),
+        .executableTarget(name: "RuntimeBenchmark", dependencies: ["BenchmarkSupport", "CurlHTTP"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ServeBenchmark", dependencies: ["BenchmarkSupport", "CurlHTTP"], swiftSettings: swiftSettings),
 
         // MARK: - Tests
         .executableTarget(

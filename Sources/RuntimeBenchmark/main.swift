@@ -1,0 +1,62 @@
+// quiz-runtime-bench: the Lambda runtime loop (Sources/LambdaRuntime) under the real AWS Runtime
+// Interface Emulator (RIE), next to a minimal C libcurl loop (runtime-floor) measured in the same
+// run.
+//
+//   quiz-runtime-bench [--rie PATH] [--invocations 2000] [--warmup 100] [--launches 10] [--function-invocations 200]
+//   make bench-runtime
+//
+// 1. Per-invocation time: sequential invocations through RIE's invoke API over one keep-alive
+//    connection per emulator, the echo bootstrap (EchoFunction) and the floor alternating
+//    invocation by invocation (ABBA order), so machine noise falls on both alike. Target: ours
+//    within 1.3x of the floor.
+// 2. Cold start: from launching RIE with the bootstrap to the first response, for the floor, the
+//    echo bootstrap and session-function answering GET /health on a SQLite file; the three
+//    interleaved, median of --launches.
+// 3. Resident memory (VmRSS) of each bootstrap RIE started, after its run. Target: under 20 MiB.
+//
+// The bootstraps are the release products beside this executable; RIE comes from --rie, else
+// .tools/aws-lambda-rie of the working directory (`bash .ci/fetch-rie` installs it there).
+import BenchmarkSupport
+import CurlHTTP
+import Foundation
+
+ChildProcesses.installSignalHandlers()
+
+let usage = "usage: quiz-runtime-bench [--rie PATH] [--invocations N] [--warmup N] [--launches N] [--function-invocations N]"
+var options = RuntimeBenchmarkOptions()
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    func count() -> Int {
+        guard let text = arguments.next(), let value = Int(text), value > 0 else {
+            printError("quiz-runtime-bench: \(argument) needs a positive whole number\n\(usage)")
+            exit(2)
+        }
+        return value
+    }
+    switch argument {
+    case "--rie":
+        guard let path = arguments.next() else {
+            printError("quiz-runtime-bench: --rie needs a path\n\(usage)")
+            exit(2)
+        }
+        options.rie = path
+    case "--invocations": options.invocations = count()
+    case "--warmup": options.warmup = count()
+    case "--launches": options.launches = count()
+    case "--function-invocations": options.functionInvocations = count()
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    default:
+        printError("quiz-runtime-bench: unknown argument \(argument)\n\(usage)")
+        exit(2)
+    }
+}
+
+do {
+    let met = try RuntimeBenchmark(options: options).run()
+    exit(met ? 0 : 1)
+} catch {
+    printError("quiz-runtime-bench: \(error)")
+    exit(2)
+}

@@ -1,0 +1,206 @@
+import BenchmarkSupport
+import CurlHTTP
+import Dispatch
+import Foundation
+import Synchronization
+
+/// What to run, from the command line.
+struct ServeBenchmarkOptions {
+    var learners = 100
+    var workers = 4
+    var sessions = 1
+    var questionsPerSession = 10
+    var bankSize = 200
+}
+
+/// Mints tokens, starts the runner, imports the bank, runs the learners, reports, stops.
+struct ServeBenchmark {
+    static let bankID = "bench"
+    static let functions = ["session", "quiz", "answer", "progress", "maintenance"]
+
+    let options: ServeBenchmarkOptions
+    let runner: String
+    let directory: String
+
+    /// Resolves the runner and the five bootstraps before anything starts.
+    init(options: ServeBenchmarkOptions) throws {
+        self.options = options
+        runner = try Executables.product("local-runner")
+        for function in Self.functions {
+            _ = try Executables.product("\(function)-function")
+        }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("quiz-serve-bench-\(getpid())").path
+    }
+
+    /// Runs the benchmark; true when there were no errors.
+    func run() throws -> Bool {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var keepLogs = true
+        defer {
+            if keepLogs {
+                printError("quiz-serve-bench: the runner's log and database are kept in \(directory)")
+            } else {
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
+        // 48 random hex digits: HS256 wants a secret of at least 32 bytes.
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<3).map { _ in String(generator.next() as UInt64, radix: 16) }.joined() + "-quiz-serve-bench-secret"
+
+        print("local-runner and bootstraps: \(Executables.directory.path)")
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        print("cores: \(ProcessInfo.processInfo.activeProcessorCount); load average at start: \(load)")
+
+        let tokens = try mintTokens(secret: secret)
+        let serve = try ServeProcess(runner: runner, workers: options.workers, directory: directory, secret: secret)
+        defer { serve.stop() }
+        print("serve: http://127.0.0.1:\(serve.port), --workers \(options.workers), SQLite file \(directory)/quiz.db")
+
+        let setup = try CurlHTTPClient(configuration: .init(requestTimeout: .seconds(60)))
+        let health = try setup.send(HTTPRequest(url: "http://127.0.0.1:\(serve.port)/health"))
+        guard health.status == 200 else {
+            throw BenchmarkFailure("GET /health answered \(health.status): \(String(decoding: health.body, as: UTF8.self))\n\(serve.logTail)")
+        }
+        let bank = QuizAPI.bank(count: options.bankSize)
+        let clock = ContinuousClock()
+        let importStart = clock.now
+        let imported = try setup.send(
+            HTTPRequest(
+                method: .post, url: "http://127.0.0.1:\(serve.port)/banks/\(Self.bankID)/questions",
+                headers: [
+                    (name: "Authorization", value: "Bearer \(tokens.author)"), (name: "Content-Type", value: "application/json"),
+                    (name: "Idempotency-Key", value: "import-\(Self.bankID)"),
+                ],
+                body: Array(try JSONEncoder().encode(bank))))
+        let importTime = importStart.duration(to: clock.now)
+        guard imported.status == 201 else {
+            throw BenchmarkFailure("importing the bank answered \(imported.status): \(String(decoding: imported.body.prefix(500), as: UTF8.self))")
+        }
+        print(String(format: "bank: %d questions imported by an author in %.1f ms", bank.count, importTime.milliseconds) + " (POST /banks/\(Self.bankID)/questions, 201)")
+
+        let script = Learner.Script(
+            port: serve.port, bankID: Self.bankID, questionsPerSession: options.questionsPerSession, sessions: options.sessions,
+            correctChoice: Dictionary(uniqueKeysWithValues: bank.map { ($0.id, $0.correctAnswers[0]) }))
+        print("learners: \(options.learners) at once, each \(options.sessions) session(s) of \(options.questionsPerSession) questions, 1 first try in 4 wrong, no think time")
+        let (collected, wall) = runLearners(tokens: tokens.learners, script: script)
+
+        let memory = serve.workersByFunction().map { entry in
+            (entry.name, entry.pids.compactMap(ProcessTable.memory(of:)).map(\.rssMiB).max() ?? 0, entry.pids.count)
+        }
+        let stopped = serve.stop()
+
+        let seconds = wall.milliseconds / 1000
+        print()
+        print(String(format: "requests   %d in %.2f s: %.0f requests/s, %.0f answers/s (%d answers, %d of them wrong; %d sessions completed)",
+            collected.requests, seconds, Double(collected.requests) / seconds, Double(collected.answers) / seconds,
+            collected.answers, collected.wrongAnswers, collected.sessionsCompleted))
+        print("route                              count     p50 ms    p99 ms    max ms")
+        for route in RouteClass.allCases {
+            guard let summary = LatencySummary(collected.latencies[route] ?? []) else { continue }
+            print(route.rawValue.padded(32) + String(format: " %7d  %9.2f %9.2f %9.2f", summary.count, summary.p50.milliseconds, summary.p99.milliseconds, summary.max.milliseconds))
+        }
+        print("workers' VmRSS after the run (largest per function):")
+        for (name, rss, count) in memory {
+            print("  " + name.padded(22) + String(format: " %5.1f MiB  (%d processes)", rss, count))
+        }
+        print("serve stopped with status \(stopped.status); workers left running: \(stopped.leftWorkers.count)")
+        let expectedSessions = options.learners * options.sessions
+        var errors = collected.errors
+        var firstErrors = collected.firstErrors
+        if collected.sessionsCompleted != expectedSessions, errors == 0 {
+            errors += 1
+            firstErrors.append("\(collected.sessionsCompleted) sessions completed, \(expectedSessions) expected")
+        }
+        if !stopped.leftWorkers.isEmpty {
+            errors += 1
+            firstErrors.append("workers still running after serve stopped: \(stopped.leftWorkers)")
+        }
+        print("errors     \(errors)")
+        for error in firstErrors {
+            print("  \(error)")
+        }
+        keepLogs = errors > 0
+        return errors == 0
+    }
+
+    /// One author token and one token per learner, from `local-runner token` as a user mints
+    /// them, two at a time (one per core).
+    func mintTokens(secret: String) throws -> (author: String, learners: [String]) {
+        let users = ["bench-author"] + (1...options.learners).map { "learner-\($0)" }
+        let minted = Mutex([String?](repeating: nil, count: users.count))
+        let failure = Mutex<String?>(nil)
+        let runner = runner
+        let started = ContinuousClock.now
+        let next = Atomic(0)
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < users.count else { return }
+                let groups = index == 0 ? ["--group", "authors"] : []
+                do {
+                    let result = try runToCompletion(
+                        runner, ["token", users[index], "--lifetime", "7200"] + groups, environment: ["QUIZ_JWT_SECRET": secret])
+                    guard result.status == 0, !result.stdout.isEmpty else {
+                        failure.withLock { $0 = $0 ?? "local-runner token \(users[index]) exited \(result.status): \(result.stderr)" }
+                        return
+                    }
+                    minted.withLock { $0[index] = result.stdout }
+                } catch {
+                    failure.withLock { $0 = $0 ?? "local-runner token could not run: \(error)" }
+                    return
+                }
+            }
+        }
+        if let message = failure.withLock({ $0 }) {
+            throw BenchmarkFailure(message)
+        }
+        let tokens = minted.withLock { $0.compactMap { $0 } }
+        guard tokens.count == users.count else { throw BenchmarkFailure("some tokens were not minted") }
+        print(String(format: "tokens: %d minted with `local-runner token` in %.1f s", tokens.count, started.duration(to: .now).milliseconds / 1000))
+        return (tokens[0], Array(tokens.dropFirst()))
+    }
+
+    /// Starts one thread per learner, releases them together, and waits for all; returns what
+    /// they collected and the time from release to the last learner's end.
+    func runLearners(tokens: [String], script: Learner.Script) -> (Collected.State, Duration) {
+        let collected = Collected()
+        let ready = DispatchSemaphore(value: 0)
+        let go = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for (index, token) in tokens.enumerated() {
+            done.enter()
+            // Each learner makes its own client on its own thread: a libcurl handle is never
+            // shared between threads.
+            let thread = Thread {
+                ready.signal()
+                go.wait()
+                do {
+                    var learner = try Learner(number: index + 1, token: token, script: script)
+                    learner.run()
+                    collected.add(learner)
+                } catch {
+                    collected.addFailure("learner \(index + 1): no HTTP client: \(error)")
+                }
+                done.leave()
+            }
+            thread.start()
+        }
+        for _ in tokens {
+            ready.wait()
+        }
+        let start = ContinuousClock.now
+        for _ in tokens {
+            go.signal()
+        }
+        done.wait()
+        let wall = start.duration(to: .now)
+        return (collected.state.withLock { $0 }, wall)
+    }
+}
+
+extension String {
+    /// This text padded with spaces to `width` characters, for table columns.
+    func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

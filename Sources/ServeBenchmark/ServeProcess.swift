@@ -1,0 +1,138 @@
+import BenchmarkSupport
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `local-runner serve` for the benchmark: started on a free port (`--port 0`, read back from
+/// its startup line) over a SQLite file and a JWT secret of the benchmark's own folder, and always
+/// stopped, with every worker it started.
+final class ServeProcess {
+    /// The runner's process.
+    let process: Process
+    /// The port it serves on.
+    let port: Int
+    /// Its standard output and standard error: the startup line, one line per request, the
+    /// workers' log lines.
+    let logPath: String
+    /// Every worker seen, so that none can outlive the benchmark unnoticed.
+    private(set) var knownWorkers: Set<pid_t> = []
+
+    /// Starts `runner serve --workers N` and waits up to two minutes for its startup line.
+    init(runner: String, workers: Int, directory: String, secret: String) throws {
+        logPath = "\(directory)/serve.log"
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+            throw BenchmarkFailure("could not create \(logPath)")
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        defer { try? log.close() }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: runner)
+        // No scheduled maintenance: a sweep in the middle would be measured as learners' latency.
+        process.arguments = ["serve", "--port", "0", "--workers", String(workers), "--maintenance-interval", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "QUIZ_STORE_URL": "sqlite:\(directory)/quiz.db",
+            "QUIZ_JWT_SECRET": secret,
+            "QUIZ_DATA_DIR": directory,
+        ]) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        ChildProcesses.register(process.processIdentifier, stopSignal: SIGTERM)
+
+        let deadline = ContinuousClock.now + .seconds(120)
+        var port: Int?
+        while port == nil, process.isRunning, ContinuousClock.now < deadline {
+            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "serving http://127.0.0.1:") {
+                port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            } else {
+                usleep(50_000)
+            }
+        }
+        guard let port else {
+            let tail = String(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(2000))
+            self.port = 0
+            stop()
+            throw BenchmarkFailure("local-runner serve did not start:\n\(tail)")
+        }
+        self.port = port
+        noteWorkers()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// The live workers by function: `[(session-function, [pid…]), …]`, sorted by name.
+    func workersByFunction() -> [(name: String, pids: [pid_t])] {
+        let workers = noteWorkers()
+        let grouped = Dictionary(grouping: workers) { ProcessTable.executableName($0) ?? "?" }
+        return grouped.keys.sorted().map { ($0, grouped[$0] ?? []) }
+    }
+
+    /// The runner's children now, remembered.
+    @discardableResult
+    private func noteWorkers() -> [pid_t] {
+        let children = ProcessTable.children(of: process.processIdentifier)
+        knownWorkers.formUnion(children)
+        return children
+    }
+
+    /// The last lines of the log, for failure messages.
+    var logTail: String {
+        String(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(2000))
+    }
+
+    /// SIGTERM, as a user's Ctrl-C would (the runner lets requests finish, then stops its
+    /// workers); SIGKILL for a runner still running after a minute, and for any worker left.
+    /// Returns the runner's exit status and the workers that had to be killed. Safe to call twice.
+    @discardableResult
+    func stop() -> (status: Int32, leftWorkers: [pid_t]) {
+        if process.isRunning {
+            noteWorkers()
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while process.isRunning, ContinuousClock.now < deadline {
+                usleep(20_000)
+            }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+        process.waitUntilExit()
+        ChildProcesses.unregister(process.processIdentifier)
+        _ = ProcessTable.waitUntilGone(Array(knownWorkers), within: .seconds(10))
+        let left = knownWorkers.filter(ProcessTable.isAlive).sorted()
+        for pid in left {
+            kill(pid, SIGKILL)
+        }
+        knownWorkers.removeAll()
+        return (process.terminationStatus, left)
+    }
+}
+
+/// Runs `executable` to completion and returns its status and standard output; standard error
+/// is returned too, for messages.
+func runToCompletion(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    let output = Pipe()
+    let errors = Pipe()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let printed = output.fileHandleForReading.readDataToEndOfFile()
+    let complaints = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (
+        process.terminationStatus,
+        String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+        String(decoding: complaints, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    )
+}
