@@ -59,10 +59,11 @@ BENCH_BUILD_FLAGS ?=
 
 ## The Lambda runtime loop under the real Runtime Interface Emulator, next to a C libcurl loop:
 ## per-invocation time, cold start to first response, and the bootstraps' resident memory.
+## Linked as `local-runner package` links what it deploys: the Swift runtime inside the binary.
 bench-runtime: deps
 	for p in quiz-runtime-bench runtime-floor EchoFunction session-function; do \
-		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
-	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
+		$(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	"$$($(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
 
 ## `local-runner serve --workers 4` under 100 concurrent simulated learners over real HTTP.
 bench-serve: deps
