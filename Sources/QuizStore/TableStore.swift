@@ -96,14 +96,26 @@ public enum WriteValidation {
         guard writes.count <= TransactionWrite.maximumCount else {
             throw .validation("a transaction holds at most \(TransactionWrite.maximumCount) writes, not \(writes.count)")
         }
+        // A handful of writes, the usual transaction, are compared pair by pair: cheaper than
+        // hashing every table name and key into a set.
+        if writes.count <= 16 {
+            var seen: [ItemAddress] = []
+            seen.reserveCapacity(writes.count)
+            for write in writes {
+                let address = ItemAddress(table: write.table.name, key: try write.key())
+                guard !seen.contains(address) else { throw duplicate }
+                seen.append(address)
+            }
+            return
+        }
         var seen = Set<ItemAddress>()
         for write in writes {
             let address = ItemAddress(table: write.table.name, key: try write.key())
-            guard seen.insert(address).inserted else {
-                throw .validation("a transaction cannot include two writes to one item")
-            }
+            guard seen.insert(address).inserted else { throw duplicate }
         }
     }
+
+    private static var duplicate: TableError { .validation("a transaction cannot include two writes to one item") }
 
     private struct ItemAddress: Hashable {
         var table: String

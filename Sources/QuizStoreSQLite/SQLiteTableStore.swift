@@ -76,8 +76,6 @@ public final class SQLiteTableStore: TableStore {
     // MARK: - Single items
 
     public func get(_ key: Key, from table: TableSchema) async throws(TableError) -> Item? {
-        let zz = ZZProbe.now()
-        defer { ZZProbe.add(21, "sqlite get total", since: zz) }
         try table.validate(key)
         let now = configuration.currentTime()
         return try connection.withLock { connection throws(TableError) in
@@ -87,10 +85,7 @@ public final class SQLiteTableStore: TableStore {
             defer { statement.reset() }
             bind(key, of: table, to: statement)
             statement.bind(4, now)
-            let found = try statement.step()
-            let zd = ZZProbe.now()
-            defer { ZZProbe.add(22, "sqlite get decode", since: zd) }
-            return found ? try decodeBody(statement, column: 0) : nil
+            return try statement.step() ? try decodeBody(statement, column: 0) : nil
         }
     }
 
@@ -140,8 +135,6 @@ public final class SQLiteTableStore: TableStore {
     // MARK: - Query
 
     public func query(_ query: Query) async throws(TableError) -> QueryPage {
-        let zz = ZZProbe.now()
-        defer { ZZProbe.add(23, "sqlite query total", since: zz) }
         try query.validate()
         let start = try query.cursor.map { cursor throws(TableError) in try cursor.key(in: query) }
         let limit = query.limit ?? configuration.defaultPageSize
@@ -166,9 +159,7 @@ public final class SQLiteTableStore: TableStore {
                     break
                 }
                 lastSort = statement.text(0)
-                let zd = ZZProbe.now()
                 items.append(try decodeBody(statement, column: 1))
-                ZZProbe.add(24, "sqlite query decode", since: zd)
             }
             statement.reset()
             let next = more ? Cursor(after: Key(query.partition, query.table.sortKey == nil ? nil : lastSort)) : nil
@@ -235,23 +226,25 @@ public final class SQLiteTableStore: TableStore {
     // MARK: - Transactions
 
     public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
-        var zz = ZZProbe.now()
         try WriteValidation.check(writes)
         for case .put(let item, let table, _) in writes { try WriteValidation.check(item, for: table) }
-        ZZProbe.add(25, "txn validate", since: zz)
-        zz = ZZProbe.now()
         try connection.withLock { connection throws(TableError) in
-            ZZProbe.add(31, "txn lock", since: zz)
-            zz = ZZProbe.now()
             try connection.writeTransaction { () throws(TableError) in
-                ZZProbe.add(26, "txn begin", since: zz)
-                zz = ZZProbe.now()
                 // Every condition is checked against the state before the transaction; only
                 // when all hold is anything written (DynamoDB's all-or-nothing contract).
                 var reasons: [CancellationReason] = []
-                var planned: [(key: Key, table: TableSchema, item: Item?)] = []
+                var planned: [(key: Key, table: TableSchema, change: PlannedChange)] = []
+                planned.reserveCapacity(writes.count)
                 for write in writes {
                     let key = try write.key()
+                    // Counters added to without a condition are changed in the stored bytes.
+                    if case .update(_, let table, let actions, nil) = write, let deltas = Self.integerAdditions(actions, schema: table),
+                        let body = try addingInPlace(deltas, key: key, of: table, connection: connection)
+                    {
+                        planned.append((key, table, .body(body)))
+                        reasons.append(.none)
+                        continue
+                    }
                     // Only an update needs the whole current item; the others need what their
                     // condition reads, which spares decoding large items just to compare a version.
                     var current: Item?
@@ -271,38 +264,81 @@ public final class SQLiteTableStore: TableStore {
                     }
                     switch write {
                     case .put(let item, _, _):
-                        planned.append((key, write.table, item))
+                        planned.append((key, write.table, .item(item)))
                     case .update(_, _, let actions, _):
                         do throws(TableError) {
                             let updated = try UpdateAction.apply(actions, to: current, key: key, schema: write.table)
                             try WriteValidation.check(updated, for: write.table)
-                            planned.append((key, write.table, updated))
+                            planned.append((key, write.table, .item(updated)))
                         } catch {
                             let code: CancellationReason.Code = error.code == .itemTooLarge ? .itemTooLarge : .validation
                             reasons.append(CancellationReason(code: code, message: error.message))
                             continue
                         }
                     case .delete:
-                        planned.append((key, write.table, nil))
+                        planned.append((key, write.table, .delete))
                     case .conditionCheck:
                         break
                     }
                     reasons.append(.none)
                 }
                 guard reasons.allSatisfy({ $0.code == .none }) else { throw .transactionCanceled(reasons) }
-                ZZProbe.add(27, "txn checks+reads+apply", since: zz)
-                zz = ZZProbe.now()
-                defer { ZZProbe.add(28, "txn writes", since: zz); zz = ZZProbe.now() }
-                for (key, table, item) in planned {
-                    if let item {
-                        try write(item, key: key, table: table, on: connection)
-                    } else {
-                        try remove(key, of: table, on: connection)
+                for (key, table, change) in planned {
+                    switch change {
+                    case .item(let item): try write(item, key: key, table: table, on: connection)
+                    case .body(let body): try replaceBody(body, key: key, table: table, on: connection)
+                    case .delete: try remove(key, of: table, on: connection)
                     }
                 }
             }
-            ZZProbe.add(29, "txn commit", since: zz)
         }
+    }
+
+    /// What a transaction writes to one item once every condition holds.
+    private enum PlannedChange {
+        case item(Item)
+        /// New bytes for an item that exists and keeps its expiry.
+        case body([UInt8])
+        case delete
+    }
+
+    /// The additions of an update that is nothing but integer `add`s to distinct, non-key,
+    /// non-TTL attributes; `nil` for any other update, which goes the general way (and reports
+    /// whatever is wrong with it there).
+    private static func integerAdditions(_ actions: [UpdateAction], schema: TableSchema) -> [(name: String, delta: Int64)]? {
+        var deltas: [(name: String, delta: Int64)] = []
+        deltas.reserveCapacity(actions.count)
+        for action in actions {
+            guard case .add(let name, let number) = action, let delta = number.intValue, !name.isEmpty, name != schema.partitionKey,
+                name != schema.sortKey, name != schema.ttlAttribute, !deltas.contains(where: { $0.name == name })
+            else { return nil }
+            deltas.append((name, delta))
+        }
+        return deltas
+    }
+
+    /// The stored item's bytes with `deltas` added (`ItemCodec.adding`); `nil` when the item does
+    /// not exist, the additions cannot be made on the bytes, or the result is large enough that
+    /// its size must be measured the general way. The bound is safe: no attribute counts more
+    /// than 7 times its encoded length against the limit (`Item.size`), and 32 KiB × 7 is
+    /// below 400 KB.
+    private func addingInPlace(
+        _ deltas: [(name: String, delta: Int64)], key: Key, of table: TableSchema, connection: SQLiteConnection
+    ) throws(TableError) -> [UInt8]? {
+        let statement = try connection.statement(.selectAny)
+        bind(key, of: table, to: statement)
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        let body = try statement.withBytes(0) { bytes throws(TableError) in try ItemCodec.adding(deltas, to: bytes) }
+        guard let body, body.count <= 32 * 1024 else { return nil }
+        return body
+    }
+
+    private func replaceBody(_ body: [UInt8], key: Key, table: TableSchema, on connection: SQLiteConnection) throws(TableError) {
+        let statement = try connection.statement(.updateBody)
+        bind(key, of: table, to: statement)
+        statement.bind(4, bytes: body)
+        while try statement.step() {}
     }
 
     // MARK: - Maintenance
@@ -361,9 +397,7 @@ public final class SQLiteTableStore: TableStore {
 
     private func write(_ item: Item, key: Key, table: TableSchema, on connection: SQLiteConnection) throws(TableError) {
         let expiry = table.expiry(of: item)
-        let ze = ZZProbe.now()
         let body = ItemCodec.encode(item)
-        ZZProbe.add(30, "txn encode", since: ze)
         if let expiry {
             // Most writes of an item with a TTL rewrite it with the same TTL (a session while it
             // runs): then the body alone changes, and the expiry index is left as it is.

@@ -38,6 +38,9 @@ enum Schema {
         UPDATE quiz_items SET body = ?5 WHERE table_name = ?1 AND pk = ?2 AND sk = ?3 AND expires_at = ?4
         """
 
+    /// Replaces the body of an item whose expiry stays as stored (?4 is the body).
+    static let updateBody = "UPDATE quiz_items SET body = ?4 WHERE table_name = ?1 AND pk = ?2 AND sk = ?3"
+
     static let delete = "DELETE FROM quiz_items WHERE table_name = ?1 AND pk = ?2 AND sk = ?3"
 
     static let deleteExpired = """
@@ -49,7 +52,7 @@ enum Schema {
 /// The statements the store runs on nearly every call. The connection keeps each one prepared in
 /// a slot of its own, so finding it is an array index rather than a lookup by its SQL text.
 enum FrequentStatement: Int, CaseIterable {
-    case begin, commit, rollback, selectLive, selectAny, upsert, updateBodyKeepingExpiry, delete
+    case begin, commit, rollback, selectLive, selectAny, upsert, updateBodyKeepingExpiry, updateBody, delete
 
     var sql: String {
         switch self {
@@ -61,6 +64,7 @@ enum FrequentStatement: Int, CaseIterable {
         case .selectAny: Schema.selectAny
         case .upsert: Schema.upsert
         case .updateBodyKeepingExpiry: Schema.updateBodyKeepingExpiry
+        case .updateBody: Schema.updateBody
         case .delete: Schema.delete
         }
     }
