@@ -50,7 +50,7 @@ struct FunctionEdge<Route: Sendable>: Sendable {
         var errorCode: String?
         do {
             let match = try router.match(request)
-            routeName = "\(match.method.rawValue) \(match.template)"
+            routeName = match.name
             response = try await handler(match.route, match, request, &scope)
         } catch {
             errorCode = error.code.rawValue

@@ -30,14 +30,20 @@ public struct HTTPHeaders: Sendable, Hashable, Codable, ExpressibleByDictionaryL
 
     /// The value of the field `name`, whatever its case; `nil` when absent. Setting `nil` removes it.
     public subscript(name: String) -> String? {
-        get { fields[name.lowercased()] }
-        set { fields[name.lowercased()] = newValue }
+        get { fields[Self.lowercased(name)] }
+        set { fields[Self.lowercased(name)] = newValue }
+    }
+
+    /// `name.lowercased()`, without building a new string for a name that is lower-case ASCII
+    /// already, as nearly every name looked up is.
+    private static func lowercased(_ name: String) -> String {
+        name.utf8.allSatisfy({ $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) ? name : name.lowercased()
     }
 
     /// Adds a value to the field `name`, joining it to any value already there with a comma
     /// (RFC 9110 §5.3: a recipient may combine repeated fields this way).
     public mutating func add(_ name: String, _ value: String) {
-        let key = name.lowercased()
+        let key = Self.lowercased(name)
         if let existing = fields[key] {
             fields[key] = existing + "," + value
         } else {
@@ -47,7 +53,7 @@ public struct HTTPHeaders: Sendable, Hashable, Codable, ExpressibleByDictionaryL
 
     /// Whether the field `name` is present, whatever its case.
     public func contains(_ name: String) -> Bool {
-        fields[name.lowercased()] != nil
+        fields[Self.lowercased(name)] != nil
     }
 
     /// The number of distinct field names.
@@ -93,6 +99,8 @@ extension HTTPHeaders {
     /// (`"application/json"` for `Application/JSON; charset=utf-8`); `nil` when absent or empty.
     public var mediaType: String? {
         guard let value = self["content-type"] else { return nil }
+        // A plain lower-case type without parameters, as nearly every client sends it, is its own essence.
+        if value.utf8.allSatisfy({ Self.isPlainMediaTypeByte($0) }), !value.isEmpty { return value }
         let essence = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let trimmed = essence.trimmingASCIIWhitespace().lowercased()
         return trimmed.isEmpty ? nil : trimmed
@@ -101,6 +109,7 @@ extension HTTPHeaders {
     /// The `charset` parameter of `Content-Type` in lower case, if given (quotes removed).
     public var charset: String? {
         guard let value = self["content-type"] else { return nil }
+        guard value.utf8.contains(UInt8(ascii: ";")) else { return nil }
         for parameter in value.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
             guard pair.count == 2, pair[0].trimmingASCIIWhitespace().lowercased() == "charset" else { continue }
@@ -111,6 +120,19 @@ extension HTTPHeaders {
             return charset.lowercased()
         }
         return nil
+    }
+}
+
+extension HTTPHeaders {
+    /// A byte of a media type that needs no trimming or lower-casing: lower-case letters, digits
+    /// and the punctuation of type names (no `;`, no whitespace, no upper case).
+    fileprivate static func isPlainMediaTypeByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "/"), UInt8(ascii: "+"),
+            UInt8(ascii: "-"), UInt8(ascii: "."):
+            true
+        default: false
+        }
     }
 }
 

@@ -19,6 +19,8 @@ public struct Router<Route: Sendable>: Sendable {
         var method: HTTPMethod
         var template: RouteTemplate
         var route: Route
+        /// `METHOD /template`, built once for the logs and metrics of every request.
+        var name: String
     }
 
     /// A router with no routes.
@@ -35,7 +37,7 @@ public struct Router<Route: Sendable>: Sendable {
             !entries.contains { $0.method == method && $0.template.segments == parsed.segments },
             "route \(method) \(template) is declared twice"
         )
-        entries.append(Entry(method: method, template: parsed, route: route))
+        entries.append(Entry(method: method, template: parsed, route: route, name: "\(method.rawValue) \(template)"))
     }
 
     /// The methods and templates of all routes, in the order they were added.
@@ -57,16 +59,24 @@ public struct Router<Route: Sendable>: Sendable {
         guard let segments = Self.segments(of: path) else {
             throw .badRequest("The path is not valid percent-encoded UTF-8.")
         }
-        let candidates = entries.filter { $0.template.matches(segments) }
-        guard !candidates.isEmpty else {
-            throw .notFound(method: method, path: path)
+        // One pass without building candidate lists: the first most specific match of the method
+        // wins, as `max(by:)` over the candidates would pick it.
+        var best: Entry?
+        var matchedOtherMethod = false
+        for entry in entries where entry.template.matches(segments) {
+            guard entry.method == method else {
+                matchedOtherMethod = true
+                continue
+            }
+            if let current = best, !current.template.isLessSpecific(than: entry.template) { continue }
+            best = entry
         }
-        let allowed = candidates.filter { $0.method == method }
-        guard let best = allowed.max(by: { $0.template.isLessSpecific(than: $1.template) }) else {
-            throw .methodNotAllowed(method, allowed: candidates.map(\.method))
+        guard let best else {
+            guard matchedOtherMethod else { throw .notFound(method: method, path: path) }
+            throw .methodNotAllowed(method, allowed: entries.filter { $0.template.matches(segments) }.map(\.method))
         }
         let parameters = try best.template.parameters(in: segments)
-        return RouteMatch(route: best.route, method: best.method, template: best.template.text, parameters: parameters)
+        return RouteMatch(route: best.route, method: best.method, template: best.template.text, parameters: parameters, name: best.name)
     }
 
     /// The decoded segments of `path`, without the leading slash and one trailing slash; `nil`
@@ -96,6 +106,18 @@ public struct RouteMatch<Route: Sendable>: Sendable {
     public var template: String
     /// The parameter values, percent-decoded and validated.
     public var parameters: PathParameters
+    /// `METHOD /template`, e.g. `POST /sessions/{sessionId}/answer`: the route's name in logs
+    /// and metrics.
+    public var name: String
+
+    /// A match.
+    public init(route: Route, method: HTTPMethod, template: String, parameters: PathParameters, name: String? = nil) {
+        self.route = route
+        self.method = method
+        self.template = template
+        self.parameters = parameters
+        self.name = name ?? "\(method.rawValue) \(template)"
+    }
 }
 
 /// The parameter values of a matched route, e.g. `sessionId` → `s-1`.

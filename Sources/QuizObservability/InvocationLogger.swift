@@ -64,7 +64,7 @@ public struct InvocationLogger: Sendable {
         let timestamp = now()
         let level: LogLevel = record.status >= 500 ? .error : (record.status >= 400 ? .warn : .info)
         var line = JSONLine()
-        line.addRaw("_aws", json: metricDirective(timestamp: timestamp))
+        line.addRaw("_aws", parts: "{\"Timestamp\":", String(timestamp), ",\"CloudWatchMetrics\":[", directive, "]}")
         line.add("function", record.function)
         line.add("route", record.route)
         line.add("Latency", record.durationMilliseconds)
@@ -82,7 +82,7 @@ public struct InvocationLogger: Sendable {
             line.add("errorCode", record.errorCode)
             // The line is the metrics too, so it is written whatever the level: dropping it
             // would drop the metrics.
-            write(line.string)
+            write(line.finished())
         case .text:
             if level >= settings.level {
                 var text = "\(Self.iso8601(timestamp)) \(level.name) \(record.requestId) \(record.function) \(record.route) "
@@ -90,7 +90,7 @@ public struct InvocationLogger: Sendable {
                 if let code = record.errorCode { text += " errorCode=\(code)" }
                 write(text)
             }
-            write(line.string)
+            write(line.finished())
         }
     }
 
@@ -110,10 +110,6 @@ public struct InvocationLogger: Sendable {
         case .text:
             write("\(Self.iso8601(timestamp)) \(level.name) \(requestId ?? "-") \(message)")
         }
-    }
-
-    private func metricDirective(timestamp: Int64) -> String {
-        "{\"Timestamp\":\(timestamp),\"CloudWatchMetrics\":[\(directive)]}"
     }
 
     /// The metric directive: the same for every line, so built once.
@@ -162,11 +158,36 @@ public struct InvocationLogger: Sendable {
         var seconds = time_t(milliseconds / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        // Written digit by digit into one small buffer: a string per field, padded and joined,
+        // cost more than the rest of a log line.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        func digits(_ value: Int32, _ width: Int) {
+            var value = max(0, Int(value))
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            // A value wider than its field keeps all its digits, as the padded text did.
+            while value / divisor >= 10 { divisor *= 10 }
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(value / divisor))
+                value %= divisor
+                divisor /= 10
+            }
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))Z"
+        digits(parts.tm_year + 1900, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(parts.tm_mon + 1, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(parts.tm_mday, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(parts.tm_hour, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_min, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(parts.tm_sec, 2)
+        bytes.append(UInt8(ascii: "."))
+        digits(Int32(milliseconds % 1000), 3)
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -4,8 +4,10 @@ public struct JSONLine: Sendable {
     private var text = "{"
     private var empty = true
 
-    /// An empty object.
-    public init() {}
+    /// An empty object, with room for a typical log line so that it is not copied as it grows.
+    public init() {
+        text.reserveCapacity(512)
+    }
 
     /// Adds a string member.
     public mutating func add(_ name: String, _ value: String) {
@@ -66,6 +68,19 @@ public struct JSONLine: Sendable {
 
     /// The finished object.
     public var string: String { text + "}" }
+
+    /// The finished object, closing the text in place instead of copying it.
+    public consuming func finished() -> String {
+        text += "}"
+        return text
+    }
+
+    /// Adds a member whose value is JSON text built elsewhere, given in parts, so that a
+    /// value made of a fixed text and a few numbers is never joined into a string of its own.
+    public mutating func addRaw(_ name: String, parts: String...) {
+        key(name)
+        for part in parts { text += part }
+    }
 
     private mutating func key(_ name: String) {
         if !empty { text += "," }
