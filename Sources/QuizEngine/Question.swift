@@ -41,7 +41,7 @@ public struct Question: Codable, Sendable, Hashable, Identifiable {
     }
 
     /// Whether more than one answer is correct (PRODUCT.md §3), so the user must pick them all.
-    public var multiSelect: Bool { Set(correctAnswers).count > 1 }
+    public var multiSelect: Bool { correctAnswers.contains { $0 != correctAnswers[0] } }
 
     /// The choice ids in bank order.
     public var answerIds: [String] { answers.map(\.id) }
@@ -103,9 +103,10 @@ public enum AnswerGrader {
     /// Duplicate ids in `selected` are allowed: a selection is a set.
     public static func validate(_ selected: [String], choices: [String]) throws(SessionError) {
         guard !selected.isEmpty else { throw .emptySelection }
-        let offered = Set(choices)
+        // A question offers a handful of choices: searching them beats hashing them into a set.
+        let offered = choices.count > 16 ? Set(choices) : nil
         var unknown: [String] = []
-        for id in selected where !offered.contains(id) && !unknown.contains(id) {
+        for id in selected where !(offered?.contains(id) ?? choices.contains(id)) && !unknown.contains(id) {
             unknown.append(id)
         }
         guard unknown.isEmpty else { throw .unknownAnswers(unknown) }
@@ -117,7 +118,11 @@ public enum AnswerGrader {
     /// superset or any unknown id makes it wrong. The same rule grades single- and multi-select
     /// questions, so picking two choices of a single-answer question is simply wrong.
     public static func isCorrect(_ selected: [String], correctAnswers: [String]) -> Bool {
-        !correctAnswers.isEmpty && Set(selected) == Set(correctAnswers)
+        guard !correctAnswers.isEmpty else { return false }
+        // Equal as sets: each side's every id is on the other side. Selections are at most a
+        // dozen ids, so two searches are cheaper than two sets.
+        guard selected.count <= 16, correctAnswers.count <= 16 else { return Set(selected) == Set(correctAnswers) }
+        return selected.allSatisfy(correctAnswers.contains) && correctAnswers.allSatisfy(selected.contains)
     }
 
     /// Validates `selected` against the served `choices`, then grades it against `question`.

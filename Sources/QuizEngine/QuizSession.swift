@@ -92,8 +92,28 @@ public struct QuizSession: Codable, Sendable, Hashable {
 
     /// The set questions not done yet, in draw order.
     public var remainingQuestions: [QuestionRef] {
-        let done = Set(doneQuestionIds)
-        return questionIds.filter { !done.contains($0) }.map { QuestionRef(bankId: bankId, questionId: $0) }
+        var remaining: [QuestionRef] = []
+        remaining.reserveCapacity(questionIds.count - min(doneQuestionIds.count, questionIds.count))
+        forEachRemaining { remaining.append(QuestionRef(bankId: bankId, questionId: $0)) }
+        return remaining
+    }
+
+    /// How many set questions are not done yet: `remainingQuestions.count`, without building it.
+    public var remainingQuestionCount: Int {
+        var count = 0
+        forEachRemaining { _ in count += 1 }
+        return count
+    }
+
+    /// Calls `body` with each set question not done yet, in draw order. Against a few done ids a
+    /// linear search is cheaper than hashing every id into a set, which larger sessions use.
+    private func forEachRemaining(_ body: (String) -> Void) {
+        if doneQuestionIds.count <= 16 {
+            for id in questionIds where !doneQuestionIds.contains(id) { body(id) }
+        } else {
+            let done = Set(doneQuestionIds)
+            for id in questionIds where !done.contains(id) { body(id) }
+        }
     }
 
     /// What the session achieved so far; final once it has ended.

@@ -35,8 +35,15 @@ public struct ServedQuestion: Codable, Sendable, Hashable {
     public init(
         picked: PickedQuestion, answerIds: [String], shuffle: Bool, using rng: inout some RandomNumberGenerator
     ) {
-        var seen = Set<String>()
-        var order = answerIds.filter { seen.insert($0).inserted }
+        var order: [String] = []
+        order.reserveCapacity(answerIds.count)
+        // A handful of choices: a search of those kept so far is cheaper than a set.
+        if answerIds.count <= 16 {
+            for id in answerIds where !order.contains(id) { order.append(id) }
+        } else {
+            var seen = Set<String>()
+            order = answerIds.filter { seen.insert($0).inserted }
+        }
         if shuffle {
             rng.shuffle(&order)
         }

@@ -17,8 +17,19 @@ public struct WrongAnswerPool: Codable, Sendable, Hashable {
 
     /// A pool holding `entries`, in any order; of two entries for the same question the older stays.
     public init(entries: [PoolEntry] = [], version: Int = 0) {
-        var seen = Set<QuestionRef>()
-        self.entries = entries.sorted(by: PoolEntry.isOlder).filter { seen.insert($0.ref).inserted }
+        let sorted = entries.sorted(by: PoolEntry.isOlder)
+        if sorted.count <= 16 {
+            // The few entries an answer reads: a search of those kept beats hashing every ref.
+            var kept: [PoolEntry] = []
+            kept.reserveCapacity(sorted.count)
+            for entry in sorted where !kept.contains(where: { $0.bankId == entry.bankId && $0.questionId == entry.questionId }) {
+                kept.append(entry)
+            }
+            self.entries = kept
+        } else {
+            var seen = Set<QuestionRef>()
+            self.entries = sorted.filter { seen.insert($0.ref).inserted }
+        }
         self.version = version
     }
 

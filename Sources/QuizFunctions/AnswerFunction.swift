@@ -57,8 +57,18 @@ public struct AnswerFunction: Sendable {
 
     struct Handler: Sendable {
         let environment: QuizEnvironment
-        var data: LearnerData { LearnerData(environment) }
-        var bank: QuestionBank { QuestionBank(store: environment.store, table: environment.tables.questions) }
+        // Built once with the handler: every answer uses them several times, and building them
+        // anew each time copied the environment's store, tables and settings over and over.
+        let data: LearnerData
+        let bank: QuestionBank
+        let idempotency: IdempotencyGuard
+
+        init(environment: QuizEnvironment) {
+            self.environment = environment
+            data = LearnerData(environment)
+            bank = QuestionBank(store: environment.store, table: environment.tables.questions)
+            idempotency = IdempotencyGuard(environment)
+        }
 
         /// How often an answer is recomputed when only the user's pool moved under it (another
         /// session of the same user answered at the same moment).
@@ -82,7 +92,7 @@ public struct AnswerFunction: Sendable {
             defer { scope.random = random }
             let now = scope.now
             let requestId = scope.requestId
-            return try await IdempotencyGuard(environment).run(
+            return try await idempotency.run(
                 request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim throws(APIError) in
                 for _ in 1..<Self.poolRaceAttempts {
@@ -173,7 +183,7 @@ public struct AnswerFunction: Sendable {
             var claimIndex: Int?
             if let claim {
                 claimIndex = writes.count
-                writes.append(IdempotencyGuard(environment).completion(of: claim, response: response, now: now))
+                writes.append(idempotency.completion(of: claim, response: response, now: now))
             }
             do {
                 try await data.commit(writes, poolWrites: poolWrites, claimIndex: claimIndex)

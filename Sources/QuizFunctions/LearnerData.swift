@@ -49,7 +49,7 @@ struct LearnerData: Sendable {
             let head = try await ageIndex(of: userId, oldest: 2)
             var others = head.oldest
             // `remainingQuestions` shrinks by at most the answered question: only then can the set be done.
-            if session.remainingQuestions.count <= 1 {
+            if session.remainingQuestionCount <= 1 {
                 others += try await poolIndex(of: userId, prefix: PoolRecord.sessionIndexPrefix(session.id), limit: 2)
             }
             // The entry item is the truth about the answered question; index copies read a moment later are not.
@@ -143,15 +143,15 @@ struct LearnerData: Sendable {
         var writes: [TransactionWrite] = [
             .put(item, into: tables.users, if: previous.map(SessionRecord.unchanged) ?? .itemNotExists)
         ]
-        let indexKey = Keys.active(sessionId: session.id, startedAt: session.startedAt)
         if previous == nil {
+            let indexKey = Keys.active(sessionId: session.id, startedAt: session.startedAt)
             let index: Item = [
                 "pk": .string(indexKey.partition), "sk": .string(indexKey.sort!), "userId": .string(session.userId),
                 "sessionId": .string(session.id),
             ]
             writes.append(.put(index, into: tables.users))
         } else if previous?.status.isActive == true, !session.status.isActive {
-            writes.append(.delete(indexKey, from: tables.users))
+            writes.append(.delete(Keys.active(sessionId: session.id, startedAt: session.startedAt), from: tables.users))
         }
         if let counters = ProgressRecord.write(
             ProgressRecord.actions(from: previous?.status, to: session.status) + progress, userId: session.userId, table: tables.users)

@@ -40,14 +40,18 @@ enum ProgressRecord {
         actions.isEmpty ? nil : .update(Keys.progress(userId), in: table, merged(actions))
     }
 
-    /// One action per attribute, as an update requires.
+    /// One action per attribute, as an update requires. A dozen actions at most: summed in
+    /// place, in first-seen order, without hashing their names.
     private static func merged(_ actions: [UpdateAction]) -> [UpdateAction] {
-        var order: [String] = []
-        var sums: [String: Int64] = [:]
+        var sums: [(name: String, sum: Int64)] = []
+        sums.reserveCapacity(actions.count)
         for case .add(let name, let delta) in actions {
-            if sums[name] == nil { order.append(name) }
-            sums[name, default: 0] += delta.intValue ?? 0
+            if let index = sums.firstIndex(where: { $0.name == name }) {
+                sums[index].sum += delta.intValue ?? 0
+            } else {
+                sums.append((name, delta.intValue ?? 0))
+            }
         }
-        return order.map { .add($0, Number(sums[$0]!)) }
+        return sums.map { .add($0.name, Number($0.sum)) }
     }
 }
