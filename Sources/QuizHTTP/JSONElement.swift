@@ -108,6 +108,9 @@ private struct Parser {
     private mutating func object(depth: Int) -> JSONElement? {
         position += 1
         var members: [(String, JSONElement)] = []
+        // Room for a typical object at once (an event's sections hold up to a dozen members):
+        // growing from empty reallocates the members four or five times.
+        members.reserveCapacity(8)
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
@@ -264,9 +267,26 @@ private struct Parser {
     /// repaired string differs from them).
     private static func validated(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         var text = String(decoding: bytes, as: UTF8.self)
+        // ASCII, nearly every string of an event, is valid UTF-8 as it is: nothing to compare.
+        if isASCII(bytes) { return text }
         let same = text.withUTF8 { utf8 in
             utf8.count == bytes.count && (bytes.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
         }
         return same ? text : nil
+    }
+
+    /// Whether every byte is below 0x80, checked eight bytes at a time.
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        while index + 8 <= bytes.count {
+            if UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 8
+        }
+        while index < bytes.count {
+            if bytes[index] >= 0x80 { return false }
+            index += 1
+        }
+        return true
     }
 }
