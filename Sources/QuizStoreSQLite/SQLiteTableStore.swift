@@ -151,6 +151,7 @@ public final class SQLiteTableStore: TableStore {
                 statement.bind(Int32(5 + offset), textBytes: bound)
             }
             var items: [Item] = []
+            items.reserveCapacity(min(limit, 64))
             var lastSort: String?
             var more = false
             while try statement.step() {
@@ -158,7 +159,8 @@ public final class SQLiteTableStore: TableStore {
                     more = true
                     break
                 }
-                lastSort = statement.text(0)
+                // Only the sort key of a full page's last row is ever needed (for the cursor).
+                if items.count == limit - 1 { lastSort = statement.text(0) }
                 items.append(try decodeBody(statement, column: 1))
             }
             statement.reset()
