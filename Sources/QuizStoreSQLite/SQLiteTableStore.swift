@@ -28,7 +28,10 @@ public final class SQLiteTableStore: TableStore {
     /// The database file.
     public let path: String
     private let configuration: Configuration
+    /// The connection every write goes through, and reads while it is free.
     private let connection: Mutex<SQLiteConnection>
+    /// Connections for reads that arrive while `connection` is busy.
+    private let readers: ReaderPool
 
     /// Opens the database file at `path`, creating it and its directories when needed.
     public init(path: String, configuration: Configuration = Configuration()) throws(TableError) {
@@ -37,6 +40,22 @@ public final class SQLiteTableStore: TableStore {
         self.path = path
         self.configuration = configuration
         self.connection = Mutex(connection)
+        self.readers = ReaderPool(path: path, busyTimeout: configuration.busyTimeout)
+    }
+
+    /// Runs a read on the main connection when it is free, else on a reader connection.
+    ///
+    /// A process that serves one request at a time (a Lambda bootstrap, a `serve` worker) always
+    /// finds the main connection free and never opens another. One that serves many at once reads
+    /// in parallel with its writes: in WAL mode each read sees the last committed state, and only
+    /// writers queue for the file's one write lock.
+    private func read<Value: Sendable>(_ body: (SQLiteConnection) throws(TableError) -> Value) throws(TableError) -> Value {
+        if let value = try connection.withLockIfAvailable({ connection throws(TableError) -> Value in try body(connection) }) {
+            return value
+        }
+        let reader = try readers.take()
+        defer { readers.giveBack(reader) }
+        return try body(reader.connection)
     }
 
     /// A connection to the file, with the schema in place. Processes that open a new file at the
@@ -78,7 +97,7 @@ public final class SQLiteTableStore: TableStore {
     public func get(_ key: Key, from table: TableSchema) async throws(TableError) -> Item? {
         try table.validate(key)
         let now = configuration.currentTime()
-        return try connection.withLock { connection throws(TableError) in
+        return try read { connection throws(TableError) in
             let statement = try connection.statement(.selectLive)
             // A statement left mid-result holds its read snapshot open, and a later BEGIN
             // IMMEDIATE on a stale snapshot fails with BUSY at once: always reset after reading.
@@ -140,7 +159,7 @@ public final class SQLiteTableStore: TableStore {
         let limit = query.limit ?? configuration.defaultPageSize
         let now = configuration.currentTime()
         let plan = QueryPlan(query: query, resumesAfter: start?.sort)
-        return try connection.withLock { connection throws(TableError) in
+        return try read { connection throws(TableError) in
             let statement = try connection.queryStatement(shape: plan.shape)
             statement.bind(1, query.table.name)
             statement.bind(2, query.partition)
@@ -179,7 +198,7 @@ public final class SQLiteTableStore: TableStore {
         // Chunks of 100 as DynamoDB's BatchGetItem; each chunk reads under one lock hold.
         for start in stride(from: 0, to: unique.count, by: WriteValidation.batchGetChunk) {
             let chunk = unique[start..<min(start + WriteValidation.batchGetChunk, unique.count)]
-            items += try connection.withLock { connection throws(TableError) in
+            items += try read { connection throws(TableError) in
                 var found: [Item] = []
                 let statement = try connection.statement(.selectLive)
                 for key in chunk {
@@ -447,6 +466,37 @@ public final class SQLiteTableStore: TableStore {
             if mkdir(current, 0o755) != 0 && errno != EEXIST {
                 throw TableError(.backendFailure, "cannot create directory \(current) (errno \(errno))")
             }
+        }
+    }
+}
+
+/// Connections kept for reads that find the main connection busy, opened on first need and
+/// reused; at most `retained` stay open when idle.
+private final class ReaderPool: Sendable {
+    /// A connection on loan: used by one caller at a time, which is all SQLite's NOMUTEX mode asks.
+    struct Loan: @unchecked Sendable {
+        let connection: SQLiteConnection
+    }
+
+    static let retained = 4
+
+    private let path: String
+    private let busyTimeout: Duration
+    private let idle = Mutex<[Loan]>([])
+
+    init(path: String, busyTimeout: Duration) {
+        self.path = path
+        self.busyTimeout = busyTimeout
+    }
+
+    func take() throws(TableError) -> Loan {
+        if let loan = idle.withLock({ $0.popLast() }) { return loan }
+        return Loan(connection: try SQLiteConnection(path: path, busyTimeout: busyTimeout))
+    }
+
+    func giveBack(_ loan: Loan) {
+        idle.withLock { idle in
+            if idle.count < Self.retained { idle.append(loan) }
         }
     }
 }

@@ -43,6 +43,50 @@ struct SQLiteBackendTests {
         try await second.update(Key("p", "s"), in: Tables.main, [.add("v", 1)], if: .version(1, attribute: "v"))
         #expect(try await first.get(Key("p", "s"), from: Tables.main)?.int("v") == 2)
     }
+
+    @Test("reads beside writes on one store, from many tasks, see only committed states, in order")
+    func readsBesideWrites() async throws {
+        // While a write holds the store's main connection, reads go to connections of their own;
+        // each must see a whole transaction or none of it, and never go back in time.
+        let directory = TemporaryDirectory()
+        let store = try SQLiteTableStore(path: "\(directory.path)/busy.db")
+        try await store.put(["pk": "p", "sk": "x", "n": 0], into: Tables.main)
+        try await store.put(["pk": "p", "sk": "y", "n": 0], into: Tables.main)
+        let writers = 2, transactions = 300, readers = 4
+
+        let torn = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<writers {
+                group.addTask {
+                    for _ in 0..<transactions {
+                        try await store.transactWrite([
+                            .update(Key("p", "x"), in: Tables.main, [.add("n", 1)]), .update(Key("p", "y"), in: Tables.main, [.add("n", 1)]),
+                        ])
+                    }
+                    return 0
+                }
+            }
+            for _ in 0..<readers {
+                group.addTask {
+                    var problems = 0
+                    var last: Int64 = 0
+                    while last < Int64(writers * transactions) {
+                        let page = try await store.query(Query(Tables.main, partition: "p"))
+                        let values = page.items.compactMap { $0.int("n") }
+                        // x and y change in one transaction: a query (one snapshot) sees them equal.
+                        if values.count != 2 || values[0] != values[1] || values[0] < last { problems += 1 }
+                        last = max(last, values.first ?? 0)
+                        let single = try await store.get(Key("p", "x"), from: Tables.main)?.int("n") ?? -1
+                        if single < last { problems += 1 }
+                        last = max(last, single)
+                    }
+                    return problems
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(torn == 0)
+        #expect(try await store.get(Key("p", "y"), from: Tables.main)?.int("n") == Int64(writers * transactions))
+    }
 }
 
 /// The binary item form the SQLite backend stores.
