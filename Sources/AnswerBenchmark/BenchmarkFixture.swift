@@ -7,7 +7,8 @@ import QuizStore
 /// The benchmark's data: a large bank, a learner with a full pool, and the events it sends.
 struct BenchmarkFixture {
     let environment: QuizEnvironment
-    let user = "bench-learner"
+    /// The learner whose sessions and pool the benchmark uses.
+    private(set) var user = "bench-learner"
     let bankId = "bench-bank"
     let questionCount: Int
 
@@ -73,8 +74,17 @@ struct BenchmarkFixture {
         try await store.put(PoolRecord.summaryItem(countsByRemainingTries: counts, userId: user), into: users)
     }
 
-    func startSession() async throws -> Session {
-        try await seedPool()
+    /// The same bank and pool, for another learner (whose pool still needs `seedPool()`).
+    func learner(_ user: String) -> BenchmarkFixture {
+        var copy = self
+        copy.user = user
+        return copy
+    }
+
+    /// A new session with its first question served; the pool is put back to `poolEntries`
+    /// first unless `reseed` is false.
+    func startSession(reseed: Bool = true) async throws -> Session {
+        if reseed { try await seedPool() }
         let request = HTTPRequestEvent(
             method: .post, path: "/sessions", headers: ["content-type": "application/json"],
             body: Data(#"{"bankId":"\#(bankId)","timeLimitSeconds":86400}"#.utf8), requestId: "start",
@@ -110,6 +120,111 @@ struct BenchmarkFixture {
             let version = body["version"] as? Int
         else { return nil }
         return (Session(id: session.id, questionId: id, version: version), false)
+    }
+
+    /// Answer events made by filling in a template, and responses read by scanning their bytes:
+    /// the client side of the concurrent run, which must cost little next to the handler, since
+    /// its time counts in the wall-clock throughput. (`answerEvent` and `follow` build and parse
+    /// the JSON in full, at a cost comparable to a third of an answer.)
+    struct FastClient {
+        /// The event of `answerEvent` cut at the markers where the session, question, choice
+        /// and request id go.
+        enum Piece {
+            case text([UInt8])
+            case session, question, choice, request
+        }
+        private let pieces: [Piece]
+        static let markers: [(String, Piece)] = [
+            ("SESSION-MARKER", .session), ("QUESTION-MARKER", .question), ("CHOICE-MARKER", .choice), ("REQUEST-MARKER", .request),
+        ]
+
+        init(_ fixture: BenchmarkFixture) throws {
+            let request = HTTPRequestEvent(
+                method: .post, path: "/sessions/SESSION-MARKER/answer", headers: ["content-type": "application/json"],
+                body: Data(#"{"questionId":"QUESTION-MARKER","selectedAnswers":["CHOICE-MARKER"],"timeSpentMs":1200}"#.utf8),
+                requestId: "REQUEST-MARKER", claims: ["sub": fixture.user])
+            let template = Array(try request.httpAPIEvent(routeKey: "POST /sessions/{sessionId}/answer", time: fixture.environment.now()))
+            var pieces: [Piece] = []
+            var literal: [UInt8] = []
+            var index = 0
+            scan: while index < template.count {
+                for (marker, piece) in Self.markers {
+                    let bytes = Array(marker.utf8)
+                    if template[index...].starts(with: bytes) {
+                        pieces.append(.text(literal))
+                        literal = []
+                        pieces.append(piece)
+                        index += bytes.count
+                        continue scan
+                    }
+                }
+                literal.append(template[index])
+                index += 1
+            }
+            pieces.append(.text(literal))
+            self.pieces = pieces
+        }
+
+        func event(session: Session, wrong: Bool, requestId: String) -> Data {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(1600)
+            for piece in pieces {
+                switch piece {
+                case .text(let text): bytes += text
+                case .session: bytes += session.id.utf8
+                case .question: bytes += session.questionId.utf8
+                case .choice: bytes.append(wrong ? UInt8(ascii: "a") : UInt8(ascii: "b"))
+                case .request: bytes += requestId.utf8
+                }
+            }
+            return Data(bytes)
+        }
+
+        /// What `follow` returns, read from the response's bytes: a 200 either completes the
+        /// session or names the next question (the `questionId` inside `question`) and version.
+        func follow(_ response: Data, session: Session) -> (session: Session, completed: Bool)? {
+            let bytes = Array(response)
+            guard Self.find(Array(#""statusCode":200"#.utf8), in: bytes, from: 0) != nil else { return nil }
+            if Self.find(Array(#"\"nextAction\":\"SESSION_COMPLETE\""#.utf8), in: bytes, from: 0) != nil { return (session, true) }
+            guard let question = Self.find(Array(#"\"question\":{"#.utf8), in: bytes, from: 0),
+                let id = Self.string(after: Array(#"\"questionId\":\""#.utf8), in: bytes, from: question),
+                let version = Self.integer(after: Array(#"\"version\":"#.utf8), in: bytes)
+            else { return nil }
+            return (Session(id: session.id, questionId: id, version: version), false)
+        }
+
+        private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+            guard needle.count <= bytes.count else { return nil }
+            var index = start
+            while index + needle.count <= bytes.count {
+                if bytes[index] == needle[0], bytes[index..<index + needle.count].elementsEqual(needle) { return index + needle.count }
+                index += 1
+            }
+            return nil
+        }
+
+        /// The text between `prefix` and the next escaped quote.
+        private static func string(after prefix: [UInt8], in bytes: [UInt8], from start: Int) -> String? {
+            guard let begin = find(prefix, in: bytes, from: start), let end = find(Array(#"\""#.utf8), in: bytes, from: begin) else { return nil }
+            return String(decoding: bytes[begin..<end - 2], as: UTF8.self)
+        }
+
+        /// The digits after the last `prefix` (the top-level `version` comes last in the body).
+        private static func integer(after prefix: [UInt8], in bytes: [UInt8]) -> Int? {
+            var position = 0
+            var last: Int?
+            while let found = find(prefix, in: bytes, from: position) {
+                last = found
+                position = found
+            }
+            guard var index = last else { return nil }
+            var value = 0
+            while index < bytes.count, (48...57).contains(bytes[index]) {
+                value = value * 10 + Int(bytes[index] - 48)
+                index += 1
+            }
+            return value
+        }
     }
 
     /// The entries in the learner's pool now.

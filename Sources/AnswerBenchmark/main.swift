@@ -1,7 +1,7 @@
 // quiz-answer-bench: answer processing and next-question selection, in process, on the SQLite
 // backend, with a 10,000-question bank and a 500-entry wrong-answer pool.
 //
-//   swift run -c release quiz-answer-bench [--answers 20000] [--questions 10000] [--pool 500]
+//   swift run -c release quiz-answer-bench [--answers 20000] [--questions 10000] [--pool 500] [--learners N]
 //
 // Every answer goes the way a Lambda invocation does: the raw API Gateway event bytes into the
 // answer function (decode, route, load session, pool and question, grade, pick and serve the next
@@ -18,6 +18,7 @@ var answers = 20_000
 var questionCount = 10_000
 var poolSize = 500
 var breakdown = false
+var learners: Int?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -25,8 +26,9 @@ while let argument = arguments.next() {
     case "--questions": questionCount = Int(arguments.next() ?? "") ?? questionCount
     case "--pool": poolSize = Int(arguments.next() ?? "") ?? poolSize
     case "--breakdown": breakdown = true
+    case "--learners": learners = max(1, Int(arguments.next() ?? "") ?? 2)
     default:
-        print("usage: quiz-answer-bench [--answers N] [--questions N] [--pool N] [--breakdown]")
+        print("usage: quiz-answer-bench [--answers N] [--questions N] [--pool N] [--breakdown] [--learners N]")
         exit(argument == "--help" ? 0 : 2)
     }
 }
@@ -41,6 +43,24 @@ print("bank: \(questionCount) questions; pool: \(poolSize) entries; \(answers) a
 
 if breakdown {
     try await Breakdown.run(fixture: fixture, session: try await fixture.startSession())
+}
+
+// --learners N: N learners answer at the same time in this process; throughput is answers over
+// wall-clock time, every session started before the clock starts.
+if let learners {
+    let run = try await AnswerRun(fixture: fixture).measureConcurrently(learners: learners, answers: answers)
+    let sorted = run.latencies.sorted()
+    func ms(_ duration: Duration) -> Double { Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15 }
+    func at(_ fraction: Double) -> Double { ms(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) }
+    print("\(learners) learners at once, \(sorted.count) answers")
+    print(String(format: "latency  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms", at(0.5), at(0.9), at(0.99), ms(sorted.last!)))
+    print(String(format: "throughput  %.0f answers/s (wall clock, answers only)", Double(sorted.count) / (ms(run.wall) / 1000)))
+    print(String(format: "cpu  %.1f µs per answer (whole process)", ms(run.cpu) * 1000 / Double(sorted.count)))
+    print("failed answers: \(run.failures)")
+    let met = at(0.99) <= 1.0 && Double(sorted.count) / (ms(run.wall) / 1000) >= 5000 && run.failures == 0
+    print("targets (p99 <= 1 ms, >= 5,000 answers/s, no failures): \(met ? "met" : "NOT met")")
+    try? FileManager.default.removeItem(atPath: directory)
+    exit(met ? 0 : 1)
 }
 
 // The loop runs off the main actor: awaiting the handler from top-level code would hop threads
