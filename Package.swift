@@ -122,7 +122,7 @@ let package = Package(
 
         .executableTarget(
             name: "DynamoDBBenchmark",
-            dependencies: ["QuizStore", "QuizStoreDynamoDB", "QuizResilience"],
+            dependencies: ["BenchmarkSupport", "QuizStore", "QuizStoreDynamoDB", "QuizResilience"],
             swiftSettings: swiftSettings
         ),
 

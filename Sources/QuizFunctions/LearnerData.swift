@@ -14,6 +14,16 @@ struct LearnerData: Sendable {
         settings = environment.settings
     }
 
+    /// A failure reading the pool, as the edge answers it: API and table errors as they are,
+    /// anything else (damaged items) a logged 500.
+    static func poolReadFailure(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError: error
+        case let error as TableError: APIError(error)
+        default: .internalFailure("reading the pool failed", underlying: error)
+        }
+    }
+
     // MARK: - Reading
 
     /// The caller's session; 404 when there is none, which is also what another user's session
@@ -56,12 +66,8 @@ struct LearnerData: Sendable {
             var entries = others.filter { $0.ref != answered }
             if let stored { entries.append(stored.entry) }
             return PoolForAnswer(pool: WrongAnswerPool(entries: entries), answered: stored, summary: head.summary)
-        } catch let error as APIError {
-            throw error
-        } catch let error as TableError {
-            throw APIError(error)
         } catch {
-            throw .internalFailure("reading the pool failed", underlying: error)
+            throw Self.poolReadFailure(error)
         }
     }
 
@@ -69,12 +75,8 @@ struct LearnerData: Sendable {
     func poolForStart(of userId: String) async throws(APIError) -> WrongAnswerPool {
         do {
             return WrongAnswerPool(entries: try await ageIndex(of: userId, oldest: 1).oldest)
-        } catch let error as APIError {
-            throw error
-        } catch let error as TableError {
-            throw APIError(error)
         } catch {
-            throw .internalFailure("reading the pool failed", underlying: error)
+            throw Self.poolReadFailure(error)
         }
     }
 
@@ -83,12 +85,8 @@ struct LearnerData: Sendable {
         do {
             let items = try await store.queryAll(Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(PoolRecord.entryPrefix)))
             return WrongAnswerPool(entries: try items.map { item throws(APIError) in try PoolRecord.entry(from: item) })
-        } catch let error as APIError {
-            throw error
-        } catch let error as TableError {
-            throw APIError(error)
         } catch {
-            throw .internalFailure("reading the pool failed", underlying: error)
+            throw Self.poolReadFailure(error)
         }
     }
 
