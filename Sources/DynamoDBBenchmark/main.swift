@@ -5,7 +5,9 @@
 //
 //   swift build -c release --product quiz-dynamodb-bench && .build/release/quiz-dynamodb-bench [--operations N] [--rounds R]
 //
-// The two clients take turns, round after round, so drift in the machine's load hits both.
+// The two clients take turns, round after round, so drift in the machine's load hits both, and
+// send the same requests: the update asks for the item as written (ReturnValues ALL_NEW) and for
+// the current item when the condition fails (ALL_OLD), as the table layer's update does.
 // moto answers every request itself (and closes the connection after each), so both clients
 // pay the same server time; the difference is the clients' own work.
 import Foundation
@@ -104,7 +106,8 @@ let botoScript = #"""
             TableName=table, Key={"pk": {"S": "bench"}, "sk": {"S": "boto-counter"}},
             UpdateExpression="SET #v = :next ADD #n :one", ConditionExpression="#v = :v",
             ExpressionAttributeNames={"#v": "version", "#n": "n"},
-            ExpressionAttributeValues={":v": {"N": str(i)}, ":next": {"N": str(i + 1)}, ":one": {"N": "1"}}))
+            ExpressionAttributeValues={":v": {"N": str(i)}, ":next": {"N": str(i + 1)}, ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD"))
     print(json.dumps(times))
     """#
 
