@@ -149,7 +149,7 @@ let package = Package(
         // Servers the tests start and stop: moto (DynamoDB) and the fault-injecting proxy in front of it.
         .target(
             name: "QuizTestSupport",
-            dependencies: ["QuizStoreDynamoDB", "CurlHTTP"],
+            dependencies: ["BenchmarkSupport", "QuizStoreDynamoDB", "CurlHTTP"],
             path: "Tests/QuizTestSupport",
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
@@ -178,7 +178,7 @@ let package = Package(
             name: "LocalRunnerTests",
             dependencies: [
                 "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
-                "QuizTestSupport",
+                "QuizTestSupport", "BenchmarkSupport",
             ],
             swiftSettings: swiftSettings
         ),

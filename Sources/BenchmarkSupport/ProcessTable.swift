@@ -77,7 +77,7 @@ public enum ProcessTable {
     }
 
     /// A `/proc` file's whole text, read to the end: such files report a size of 0.
-    private static func procFile(_ path: String) -> String? {
+    public static func procFile(_ path: String) -> String? {
         guard let file = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? file.close() }
         return (try? file.readToEnd()).map { String(decoding: $0, as: UTF8.self) }

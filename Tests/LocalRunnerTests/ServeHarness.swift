@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Testing
 
@@ -136,28 +137,8 @@ enum ServeTokens {
 
 // MARK: - Processes
 
-/// What `/proc` says about processes.
-enum ProcessTable {
-    /// The live (not zombie) children of `parent`.
-    static func children(of parent: pid_t) -> [pid_t] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid_t($0) }.filter { pid in
-            guard let fields = statFields(pid) else { return false }
-            return fields.count > 1 && fields[0] != "Z" && pid_t(fields[1]) == parent
-        }.sorted()
-    }
-
-    /// Whether `pid` is a running process: false once it has exited, zombie or reaped.
-    static func isAlive(_ pid: pid_t) -> Bool {
-        guard let fields = statFields(pid) else { return false }
-        return fields.first != "Z"
-    }
-
-    /// The file name of the executable `pid` runs, e.g. `answer-function`.
-    static func executableName(_ pid: pid_t) -> String? {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")).map { URL(fileURLWithPath: $0).lastPathComponent }
-    }
-
+/// The waits the serve tests need, beside BenchmarkSupport's reading of `/proc`.
+extension ProcessTable {
     /// Waits until none of `pids` is alive; false if some still are at the limit.
     static func waitUntilGone(_ pids: [pid_t], within limit: Duration = .seconds(60)) async throws -> Bool {
         let deadline = ContinuousClock.now + limit
@@ -212,19 +193,5 @@ enum ProcessTable {
             kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
-    }
-
-    /// The fields of `/proc/PID/stat` after `pid (comm)`: state, parent, …
-    private static func statFields(_ pid: pid_t) -> [Substring]? {
-        guard let stat = procFile("/proc/\(pid)/stat"), let end = stat.lastIndex(of: ")") else { return nil }
-        return stat[stat.index(after: end)...].split(separator: " ")
-    }
-
-    /// A `/proc` file's whole text. Read to the end explicitly: such files report a size of 0
-    /// and are produced a page at a time.
-    private static func procFile(_ path: String) -> String? {
-        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? file.close() }
-        return (try? file.readToEnd()).map { String(decoding: $0, as: UTF8.self) }
     }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Glibc
 public import QuizStoreDynamoDB
@@ -128,7 +129,7 @@ public final class MotoServer: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             guard process.isRunning else { throw Failure(description: "moto exited with status \(process.terminationStatus)") }
-            if PortReportingProcess.accepts(port: port) { return }
+            if LoopbackPort.accepts(port) { return }
             usleep(50_000)
         }
         throw Failure(description: "moto did not listen on 127.0.0.1:\(port) within a minute")
