@@ -53,14 +53,24 @@ struct LearnerData: Sendable {
     /// `entries(ownedBy:)` exactly as the whole pool would, which is all `QuizSession.answer`
     /// asks of it; its own `penaltyIndicator` is not the pool's (use `summary`).
     func poolForAnswer(of userId: String, answering answered: QuestionRef, in session: QuizSession) async throws(APIError) -> PoolForAnswer {
-        let key = PoolRecord.entryKey(userId, answered)
+        let partition = Keys.user(userId)
+        var reads: [ReadRequest] = [
+            .get(PoolRecord.entryKey(userId, answered), from: tables.users),
+            .query(Self.ageIndexQuery(tables, partition: partition, oldest: 2)),
+        ]
+        // `remainingQuestions` shrinks by at most the answered question: only then can the set be done.
+        if session.remainingQuestionCount <= 1 {
+            reads.append(
+                .query(Query(tables.users, partition: partition, sortKey: .beginsWith(PoolRecord.sessionIndexPrefix(session.id)), limit: 2)))
+        }
         do {
-            let stored = try await store.get(key, from: tables.users).map { item throws(APIError) in try PoolRecord.stored(from: item) }
-            let head = try await ageIndex(of: userId, oldest: 2)
+            // One batch: SQLite reads it from one snapshot, DynamoDB in one round trip.
+            let results = try await store.read(reads)
+            let stored = try results[0].item.map { item throws(APIError) in try PoolRecord.stored(from: item) }
+            let head = try Self.ageIndex(results[1].page, oldest: 2)
             var others = head.oldest
-            // `remainingQuestions` shrinks by at most the answered question: only then can the set be done.
-            if session.remainingQuestionCount <= 1 {
-                others += try await poolIndex(of: userId, prefix: PoolRecord.sessionIndexPrefix(session.id), limit: 2)
+            if results.count > 2 {
+                others += try results[2].page.items.map { item throws(APIError) in try PoolRecord.entry(from: item) }
             }
             // The entry item is the truth about the answered question; index copies read a moment later are not.
             var entries = others.filter { $0.ref != answered }
@@ -101,8 +111,16 @@ struct LearnerData: Sendable {
 
     /// The pool's summary and its `oldest` oldest entries: the head of the age index.
     private func ageIndex(of userId: String, oldest: Int) async throws -> (summary: PoolSummary, oldest: [PoolEntry]) {
-        let page = try await store.query(
-            Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(PoolRecord.agePrefix), limit: oldest + 1))
+        try Self.ageIndex(try await store.query(Self.ageIndexQuery(tables, partition: Keys.user(userId), oldest: oldest)), oldest: oldest)
+    }
+
+    /// The query for the head of the age index: the summary item sorts first, then the entries by age.
+    private static func ageIndexQuery(_ tables: QuizTables, partition: String, oldest: Int) -> Query {
+        Query(tables.users, partition: partition, sortKey: .beginsWith(PoolRecord.agePrefix), limit: oldest + 1)
+    }
+
+    /// The summary and the `oldest` oldest entries on a page of the age-index query.
+    private static func ageIndex(_ page: QueryPage, oldest: Int) throws -> (summary: PoolSummary, oldest: [PoolEntry]) {
         var items = page.items[...]
         var summary = PoolSummary()
         if let first = items.first, first.string("sk") == PoolRecord.summarySortKey {
@@ -110,12 +128,6 @@ struct LearnerData: Sendable {
             items = items.dropFirst()
         }
         return (summary, try items.prefix(oldest).map { item throws(APIError) in try PoolRecord.entry(from: item) })
-    }
-
-    /// The first `limit` entries of one pool index, in its order.
-    private func poolIndex(of userId: String, prefix: String, limit: Int) async throws -> [PoolEntry] {
-        let page = try await store.query(Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(prefix), limit: limit))
-        return try page.items.map { item throws(APIError) in try PoolRecord.entry(from: item) }
     }
 
     /// The user's progress counters.

@@ -90,6 +90,11 @@ public struct ResilientTableStore: TableStore {
         try await executor.run { () async throws(TableError) -> QueryPage in try await base.query(query) }
     }
 
+    /// Several independent reads in request order, with retries. A retry reads the whole batch again.
+    public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
+        try await executor.run { () async throws(TableError) -> [ReadResult] in try await base.read(requests) }
+    }
+
     /// The items with these keys that exist, read with retries. A retry reads every key again.
     public func batchGet(_ keys: [Key], from table: TableSchema) async throws(TableError) -> [Item] {
         try await executor.run { () async throws(TableError) -> [Item] in try await base.batchGet(keys, from: table) }

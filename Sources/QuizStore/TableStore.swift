@@ -24,6 +24,12 @@ public protocol TableStore: Sendable {
     /// One page of the items of a partition.
     func query(_ query: Query) async throws(TableError) -> QueryPage
 
+    /// Several reads that do not depend on one another, answered in request order. Every request
+    /// is checked before any is read. SQLite answers them all from one snapshot, taking the
+    /// file's read locks once; DynamoDB sends them at the same time. Either way the batch costs
+    /// one round instead of one per read.
+    func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult]
+
     /// The items with these keys that exist, in no particular order. Any number of keys;
     /// the backend splits them into requests of at most 100.
     func batchGet(_ keys: [Key], from table: TableSchema) async throws(TableError) -> [Item]
@@ -44,6 +50,11 @@ public protocol TableStore: Sendable {
 }
 
 extension TableStore {
+    /// One request after another (`readEach`), for a backend without a better way.
+    public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
+        try await readEach(requests)
+    }
+
     /// Writes the item whole, replacing any item with its key.
     public func put(_ item: Item, into table: TableSchema) async throws(TableError) {
         try await put(item, into: table, if: nil)

@@ -1,6 +1,38 @@
 import QuizStore
 
 extension DynamoDBTableStore {
+    // MARK: - Read batch
+
+    /// Sends every read at once (`GetItem` and `Query`, each on its own connection lane when one
+    /// is free) and answers in request order: one round trip's wait for the batch, not one per
+    /// read. DynamoDB has no snapshot across requests, so each read is consistent on its own. The
+    /// first error, in request order, is the batch's.
+    public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
+        for request in requests { try request.validate() }
+        guard requests.count > 1 else { return try await readEach(requests) }
+        let outcomes = await withTaskGroup(of: (Int, Result<ReadResult, TableError>).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask {
+                    do throws(TableError) {
+                        switch request {
+                        case .get(let key, let table): return (index, .success(.item(try await self.get(key, from: table))))
+                        case .query(let query): return (index, .success(.page(try await self.query(query))))
+                        }
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var outcomes = [Result<ReadResult, TableError>?](repeating: nil, count: requests.count)
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes
+        }
+        var results: [ReadResult] = []
+        results.reserveCapacity(requests.count)
+        for case let outcome? in outcomes { results.append(try outcome.get()) }
+        return results
+    }
+
     // MARK: - Batch get
 
     /// Reads the keys in `BatchGetItem` requests of at most 100 keys, with consistent reads,

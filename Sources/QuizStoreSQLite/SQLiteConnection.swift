@@ -164,6 +164,22 @@ final class SQLiteConnection {
         }
     }
 
+    /// Runs `body`, which only reads, in one read transaction when `grouped` (one snapshot for all
+    /// its statements; the WAL read lock taken once), or as it is otherwise (each statement its
+    /// own snapshot, which for a single read is the same and spares the BEGIN and COMMIT).
+    func readTransaction<T>(when grouped: Bool, _ body: () throws(TableError) -> T) throws(TableError) -> T {
+        guard grouped else { return try body() }
+        try run(.beginRead)
+        do {
+            let result = try body()
+            try run(.commit)
+            return result
+        } catch {
+            try? run(.rollback)
+            throw error
+        }
+    }
+
     /// The table-layer error for a SQLite result code, with SQLite's message (which never holds bound values).
     func error(_ status: Int32, context: String) -> TableError {
         let message = "\(context): \(String(cString: sqlite3_errmsg(handle))) (SQLite code \(status))"

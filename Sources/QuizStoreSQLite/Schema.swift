@@ -52,12 +52,14 @@ enum Schema {
 /// The statements the store runs on nearly every call. The connection keeps each one prepared in
 /// a slot of its own, so finding it is an array index rather than a lookup by its SQL text.
 enum FrequentStatement: Int, CaseIterable {
-    case begin, commit, rollback, selectLive, selectAny, upsert, updateBodyKeepingExpiry, updateBody, delete
+    case begin, beginRead, commit, rollback, selectLive, selectAny, upsert, updateBodyKeepingExpiry, updateBody, delete
 
     var sql: String {
         switch self {
         // IMMEDIATE: see `SQLiteConnection.writeTransaction`.
         case .begin: "BEGIN IMMEDIATE"
+        // DEFERRED: the first read takes the snapshot, and the transaction never writes.
+        case .beginRead: "BEGIN DEFERRED"
         case .commit: "COMMIT"
         case .rollback: "ROLLBACK"
         case .selectLive: Schema.selectLive

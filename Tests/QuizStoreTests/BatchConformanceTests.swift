@@ -41,3 +41,35 @@ struct BatchConformanceTests {
         #expect(try await store.queryAll(Query(Tables.main, partition: "p")) == [])
     }
 }
+
+/// Read batches: several gets and queries answered in request order.
+@Suite("Table read batches")
+struct ReadBatchConformanceTests {
+    @Test("a read batch answers each read in request order, as the single reads would", arguments: Backend.all)
+    func readBatch(backend: Backend) async throws {
+        let store = try await backend.open().store
+        for index in 0..<5 { try await store.put(item("p", "s\(index)", ["i": .int(Int64(index))]), into: Tables.main) }
+        let results = try await store.read([
+            .get(Key("p", "s3"), from: Tables.main),
+            .query(Query(Tables.main, partition: "p", sortKey: .beginsWith("s"), limit: 2)),
+            .get(Key("p", "missing"), from: Tables.main),
+            .query(Query(Tables.main, partition: "p", ascending: false, limit: 1)),
+        ])
+        #expect(results.count == 4)
+        #expect(results[0] == .item(item("p", "s3", ["i": .int(3)])))
+        #expect(results[1].page.items.map { $0.int("i")! } == [0, 1])
+        #expect(results[1].page.nextCursor != nil)
+        #expect(results[2] == .item(nil))
+        #expect(results[3].page.items.map { $0.int("i")! } == [4])
+        #expect(try await store.read([]) == [])
+    }
+
+    @Test("a read batch with one bad request reads nothing and says why", arguments: Backend.all)
+    func invalidReadBatch(backend: Backend) async throws {
+        let store = try await backend.open().store
+        let error = await tableError {
+            _ = try await store.read([.get(Key("p", "s"), from: Tables.main), .query(Query(Tables.main, partition: ""))])
+        }
+        #expect(error?.code == .validation)
+    }
+}
