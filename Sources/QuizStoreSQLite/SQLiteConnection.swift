@@ -152,16 +152,7 @@ final class SQLiteConnection {
     /// read-then-write never has to upgrade its lock, the case where SQLite returns BUSY at
     /// once whatever the busy timeout ([BEGIN](https://www.sqlite.org/lang_transaction.html)).
     func writeTransaction<T>(_ body: () throws(TableError) -> T) throws(TableError) -> T {
-        try run(.begin)
-        do {
-            let result = try body()
-            try run(.commit)
-            return result
-        } catch {
-            // ROLLBACK fails only when there is no transaction left to roll back.
-            try? run(.rollback)
-            throw error
-        }
+        try transaction(.begin, body)
     }
 
     /// Runs `body`, which only reads, in one read transaction when `grouped` (one snapshot for all
@@ -169,12 +160,18 @@ final class SQLiteConnection {
     /// own snapshot, which for a single read is the same and spares the BEGIN and COMMIT).
     func readTransaction<T>(when grouped: Bool, _ body: () throws(TableError) -> T) throws(TableError) -> T {
         guard grouped else { return try body() }
-        try run(.beginRead)
+        return try transaction(.beginRead, body)
+    }
+
+    /// `body` between `begin` and COMMIT, rolled back if it throws.
+    private func transaction<T>(_ begin: FrequentStatement, _ body: () throws(TableError) -> T) throws(TableError) -> T {
+        try run(begin)
         do {
             let result = try body()
             try run(.commit)
             return result
         } catch {
+            // ROLLBACK fails only when there is no transaction left to roll back.
             try? run(.rollback)
             throw error
         }

@@ -64,7 +64,7 @@ struct ReadBatchConformanceTests {
         #expect(try await store.read([]) == [])
     }
 
-    @Test("a read batch with one bad request reads nothing and says why", arguments: Backend.all)
+    @Test("a read batch with one bad request fails as a whole with a validation error", arguments: Backend.all)
     func invalidReadBatch(backend: Backend) async throws {
         let store = try await backend.open().store
         let error = await tableError {
