@@ -113,31 +113,38 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: - Tools
+        // MARK: - Benchmarks (Benchmarks/; not product code)
+        // Process and /proc helpers shared by the benchmarks and the tests: starting children and
+        // stopping them on every path, finding sibling executables, free loopback ports.
+        .target(name: "ProcessTools", path: "Benchmarks/ProcessTools", swiftSettings: swiftSettings),
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "StoreBenchmark",
             dependencies: ["QuizStore", "QuizStoreSQLite", "CSQLite"],
+            path: "Benchmarks/StoreBenchmark",
             swiftSettings: swiftSettings
         ),
-
         .executableTarget(
             name: "DynamoDBBenchmark",
-            dependencies: ["BenchmarkSupport", "QuizStore", "QuizStoreDynamoDB", "QuizResilience"],
+            dependencies: ["ProcessTools", "QuizStore", "QuizStoreDynamoDB", "QuizResilience"],
+            path: "Benchmarks/DynamoDBBenchmark",
             swiftSettings: swiftSettings
         ),
-
         .executableTarget(
             name: "AnswerBenchmark",
             dependencies: ["QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
+            path: "Benchmarks/AnswerBenchmark",
             swiftSettings: swiftSettings
         ),
-
         // The runtime and serve benchmarks (`make bench-runtime`, `make bench-serve`), and the C
         // libcurl Runtime API loop the runtime benchmark measures ours against.
-        .target(name: "BenchmarkSupport", swiftSettings: swiftSettings),
-        .executableTarget(name: "RuntimeFloor", linkerSettings: [.linkedLibrary("curl")]),
-        .executableTarget(name: "RuntimeBenchmark", dependencies: ["BenchmarkSupport", "CurlHTTP"], swiftSettings: swiftSettings),
-        .executableTarget(name: "ServeBenchmark", dependencies: ["BenchmarkSupport", "CurlHTTP"], swiftSettings: swiftSettings),
+        .executableTarget(name: "RuntimeFloor", path: "Benchmarks/RuntimeFloor", linkerSettings: [.linkedLibrary("curl")]),
+        .executableTarget(
+            name: "RuntimeBenchmark", dependencies: ["BenchmarkSupport", "ProcessTools", "CurlHTTP"], path: "Benchmarks/RuntimeBenchmark",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ServeBenchmark", dependencies: ["BenchmarkSupport", "ProcessTools", "CurlHTTP"], path: "Benchmarks/ServeBenchmark",
+            swiftSettings: swiftSettings),
 
         // MARK: - Tests
         .executableTarget(
@@ -149,7 +156,7 @@ let package = Package(
         // Servers the tests start and stop: moto (DynamoDB) and the fault-injecting proxy in front of it.
         .target(
             name: "QuizTestSupport",
-            dependencies: ["BenchmarkSupport", "QuizStoreDynamoDB", "CurlHTTP"],
+            dependencies: ["ProcessTools", "QuizStoreDynamoDB", "CurlHTTP"],
             path: "Tests/QuizTestSupport",
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
@@ -178,7 +185,7 @@ let package = Package(
             name: "LocalRunnerTests",
             dependencies: [
                 "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
-                "QuizTestSupport", "BenchmarkSupport",
+                "QuizTestSupport", "ProcessTools",
             ],
             swiftSettings: swiftSettings
         ),

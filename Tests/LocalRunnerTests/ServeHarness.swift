@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ProcessTools
 import Foundation
 import Testing
 
@@ -137,7 +137,7 @@ enum ServeTokens {
 
 // MARK: - Processes
 
-/// The waits the serve tests need, beside BenchmarkSupport's reading of `/proc`.
+/// The waits the serve tests need, beside ProcessTools's reading of `/proc`.
 extension ProcessTable {
     /// Waits until none of `pids` is alive; false if some still are at the limit.
     static func waitUntilGone(_ pids: [pid_t], within limit: Duration = .seconds(60)) async throws -> Bool {

@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ProcessTools
 import Foundation
 import Glibc
 import Testing

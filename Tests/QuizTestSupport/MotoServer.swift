@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ProcessTools
 import Foundation
 import Glibc
 public import QuizStoreDynamoDB

@@ -16,7 +16,7 @@
 //
 // The bootstraps are the release products beside this executable; RIE comes from --rie, else
 // .tools/aws-lambda-rie of the working directory (`bash .ci/fetch-rie` installs it there).
-import BenchmarkSupport
+import ProcessTools
 import CurlHTTP
 import Foundation
 

@@ -105,9 +105,9 @@ public struct ResidentMemory: Sendable {
 /// Loopback ports.
 public enum LoopbackPort {
     /// A port on 127.0.0.1 that was free a moment ago: bound to port 0, read back, released.
-    public static func free() throws(BenchmarkFailure) -> Int {
+    public static func free() throws(ToolFailure) -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw BenchmarkFailure("socket: errno \(errno)") }
+        guard descriptor >= 0 else { throw ToolFailure("socket: errno \(errno)") }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -119,7 +119,7 @@ public enum LoopbackPort {
                 bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
             }
         }
-        guard bound else { throw BenchmarkFailure("bind to 127.0.0.1:0: errno \(errno)") }
+        guard bound else { throw ToolFailure("bind to 127.0.0.1:0: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 

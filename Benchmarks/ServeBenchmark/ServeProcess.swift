@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ProcessTools
 import Foundation
 
 #if canImport(Glibc)
@@ -23,7 +23,7 @@ final class ServeProcess {
     init(runner: String, workers: Int, directory: String, secret: String) throws {
         logPath = "\(directory)/serve.log"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
-            throw BenchmarkFailure("could not create \(logPath)")
+            throw ToolFailure("could not create \(logPath)")
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? log.close() }
@@ -56,7 +56,7 @@ final class ServeProcess {
             let tail = String(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(2000))
             self.port = 0
             stop()
-            throw BenchmarkFailure("local-runner serve did not start:\n\(tail)")
+            throw ToolFailure("local-runner serve did not start:\n\(tail)")
         }
         self.port = port
         noteWorkers()

@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ProcessTools
 import CurlHTTP
 import Foundation
 
@@ -41,7 +41,7 @@ final class Emulator {
         client = try CurlHTTPClient(configuration: .init(connectTimeout: .seconds(5), requestTimeout: .seconds(60)))
 
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
-            throw BenchmarkFailure("could not create \(logPath)")
+            throw ToolFailure("could not create \(logPath)")
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? log.close() }

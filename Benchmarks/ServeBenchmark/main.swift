@@ -11,7 +11,7 @@
 // think time. Reported: requests, requests/s, answers/s, p50/p99 per route class, and errors,
 // which must be 0 (no request in this script has an expected non-2xx answer). The benchmark
 // starts the runner itself and stops it, and every worker, on every path.
-import BenchmarkSupport
+import ProcessTools
 import CurlHTTP
 import Dispatch
 import Foundation

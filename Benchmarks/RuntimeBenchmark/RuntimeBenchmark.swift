@@ -1,4 +1,5 @@
 import BenchmarkSupport
+import ProcessTools
 import CurlHTTP
 import Foundation
 
@@ -35,7 +36,7 @@ struct RuntimeBenchmark {
         self.options = options
         let rie = options.rie ?? FileManager.default.currentDirectoryPath + "/.tools/aws-lambda-rie"
         guard FileManager.default.isExecutableFile(atPath: rie) else {
-            throw BenchmarkFailure(
+            throw ToolFailure(
                 "no Runtime Interface Emulator at \(rie): install it with `bash .ci/fetch-rie` (it prints the path) "
                     + "and pass --rie PATH, or run from the repository root")
         }
@@ -127,11 +128,11 @@ struct RuntimeBenchmark {
             }
         }
         guard let ours = LatencySummary(samples[0]), let theirs = LatencySummary(samples[1]) else {
-            throw BenchmarkFailure("no invocations were measured")
+            throw ToolFailure("no invocations were measured")
         }
         let memory = try emulators.map { emulator in
             guard let pid = emulator.bootstrapPID, let memory = ProcessTable.memory(of: pid) else {
-                throw BenchmarkFailure("\(emulator.bootstrapName) is not running under RIE after the run:\n\(emulator.logTail)")
+                throw ToolFailure("\(emulator.bootstrapName) is not running under RIE after the run:\n\(emulator.logTail)")
             }
             return memory
         }
@@ -181,10 +182,10 @@ struct RuntimeBenchmark {
                 let elapsed = start.duration(to: clock.now)
                 emulator.stop()
                 guard response.status == 200 else {
-                    throw BenchmarkFailure("\(item.name): the first invocation answered \(response.status):\n\(emulator.logTail)")
+                    throw ToolFailure("\(item.name): the first invocation answered \(response.status):\n\(emulator.logTail)")
                 }
                 if let problem = item.check(response.body) {
-                    throw BenchmarkFailure("\(item.name): \(problem):\n\(String(decoding: response.body.prefix(500), as: UTF8.self))\n\(emulator.logTail)")
+                    throw ToolFailure("\(item.name): \(problem):\n\(String(decoding: response.body.prefix(500), as: UTF8.self))\n\(emulator.logTail)")
                 }
                 try? FileManager.default.removeItem(atPath: emulator.logPath)
                 if launch > 0 {
@@ -195,7 +196,7 @@ struct RuntimeBenchmark {
         print("   bootstrap           median      min      max   (ms, launch -> first response)")
         var medians: [Duration] = []
         for (index, item) in cases.enumerated() {
-            guard let summary = LatencySummary(samples[index]) else { throw BenchmarkFailure("no launches were measured") }
+            guard let summary = LatencySummary(samples[index]) else { throw ToolFailure("no launches were measured") }
             medians.append(summary.p50)
             print("   " + item.name.padded(18) + String(format: " %7.1f  %7.1f  %7.1f", summary.p50.milliseconds, summary.min.milliseconds, summary.max.milliseconds))
         }
@@ -218,7 +219,7 @@ struct RuntimeBenchmark {
         let first = try emulator.invokeWhenListening(Self.healthEvent)
         _ = emulator.bootstrapPID
         if let problem = Self.healthFailure(first.body) {
-            throw BenchmarkFailure("session-function: \(problem):\n\(emulator.logTail)")
+            throw ToolFailure("session-function: \(problem):\n\(emulator.logTail)")
         }
         var samples: [Duration] = []
         let clock = ContinuousClock()
@@ -227,11 +228,11 @@ struct RuntimeBenchmark {
             let response = try emulator.invoke(Self.healthEvent)
             samples.append(start.duration(to: clock.now))
             if let problem = Self.healthFailure(response.body) {
-                throw BenchmarkFailure("session-function: \(problem):\n\(emulator.logTail)")
+                throw ToolFailure("session-function: \(problem):\n\(emulator.logTail)")
             }
         }
         guard let latency = LatencySummary(samples), let pid = emulator.bootstrapPID, let memory = ProcessTable.memory(of: pid) else {
-            throw BenchmarkFailure("session-function is not running under RIE after the run:\n\(emulator.logTail)")
+            throw ToolFailure("session-function is not running under RIE after the run:\n\(emulator.logTail)")
         }
         print(String(format: "   GET /health per invocation: mean %.1f µs, p50 %.1f µs, p99 %.1f µs", latency.mean.microseconds, latency.p50.microseconds, latency.p99.microseconds))
         print("   session-function   \(memory.description)")
@@ -270,7 +271,7 @@ struct RuntimeBenchmark {
     /// Throws unless the emulator answered 200 with `event` itself.
     func check(_ response: HTTPResponse, echoing event: [UInt8], from emulator: Emulator) throws {
         guard response.status == 200, response.body == event else {
-            throw BenchmarkFailure(
+            throw ToolFailure(
                 "\(emulator.bootstrapName) answered \(response.status) with \(String(decoding: response.body.prefix(300), as: UTF8.self)):\n\(emulator.logTail)")
         }
     }

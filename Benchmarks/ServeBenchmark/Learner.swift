@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ProcessTools
 import CurlHTTP
 import Foundation
 import Synchronization

@@ -1,4 +1,5 @@
 import BenchmarkSupport
+import ProcessTools
 import CurlHTTP
 import Dispatch
 import Foundation
@@ -59,7 +60,7 @@ struct ServeBenchmark {
         let setup = try CurlHTTPClient(configuration: .init(requestTimeout: .seconds(60)))
         let health = try setup.send(HTTPRequest(url: "http://127.0.0.1:\(serve.port)/health"))
         guard health.status == 200 else {
-            throw BenchmarkFailure("GET /health answered \(health.status): \(String(decoding: health.body, as: UTF8.self))\n\(serve.logTail)")
+            throw ToolFailure("GET /health answered \(health.status): \(String(decoding: health.body, as: UTF8.self))\n\(serve.logTail)")
         }
         let bank = QuizAPI.bank(count: options.bankSize)
         let clock = ContinuousClock()
@@ -74,7 +75,7 @@ struct ServeBenchmark {
                 body: Array(try JSONEncoder().encode(bank))))
         let importTime = importStart.duration(to: clock.now)
         guard imported.status == 201 else {
-            throw BenchmarkFailure("importing the bank answered \(imported.status): \(String(decoding: imported.body.prefix(500), as: UTF8.self))")
+            throw ToolFailure("importing the bank answered \(imported.status): \(String(decoding: imported.body.prefix(500), as: UTF8.self))")
         }
         print(String(format: "bank: %d questions imported by an author in %.1f ms", bank.count, importTime.milliseconds) + " (POST /banks/\(Self.bankID)/questions, 201)")
 
@@ -152,10 +153,10 @@ struct ServeBenchmark {
             }
         }
         if let message = failure.withLock({ $0 }) {
-            throw BenchmarkFailure(message)
+            throw ToolFailure(message)
         }
         let tokens = minted.withLock { $0.compactMap { $0 } }
-        guard tokens.count == users.count else { throw BenchmarkFailure("some tokens were not minted") }
+        guard tokens.count == users.count else { throw ToolFailure("some tokens were not minted") }
         print(String(format: "tokens: %d minted with `local-runner token` in %.1f s", tokens.count, started.duration(to: .now).milliseconds / 1000))
         return (tokens[0], Array(tokens.dropFirst()))
     }

@@ -1,4 +1,4 @@
-import BenchmarkSupport
+import ProcessTools
 import Foundation
 
 /// A `moto_server` (the DynamoDB-compatible fake the tests use) on a free loopback port, started

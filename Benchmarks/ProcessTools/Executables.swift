@@ -15,10 +15,10 @@ public enum Executables {
 
     /// The executable product `name` beside this one; throws a failure that says how to build
     /// it when it is missing.
-    public static func product(_ name: String) throws(BenchmarkFailure) -> String {
+    public static func product(_ name: String) throws(ToolFailure) -> String {
         let path = directory.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw BenchmarkFailure(
+            throw ToolFailure(
                 "no executable \(name) in \(directory.path): build it in the same configuration "
                     + "(`swift build -c release --product \(name)`), or run `make bench-runtime` / `make bench-serve`")
         }
@@ -27,7 +27,7 @@ public enum Executables {
 }
 
 /// Why a benchmark could not run or measure: printed to standard error, exit status 2.
-public struct BenchmarkFailure: Error, CustomStringConvertible {
+public struct ToolFailure: Error, CustomStringConvertible {
     public var description: String
 
     public init(_ description: String) {
