@@ -167,7 +167,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "QuizEngineTests", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
+        // The memory model's oracle test runs the reference FSRS package (Scripts/fsrs_oracle.py).
+        .testTarget(
+            name: "QuizEngineTests", dependencies: ["QuizEngine", "QuizTestSupport"], exclude: ["Scripts"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "QuizTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
