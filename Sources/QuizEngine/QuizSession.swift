@@ -166,7 +166,7 @@ public struct QuizSession: Codable, Sendable, Hashable {
         self.options = options
         self.questionIds = questionIds
         self.startedAt = startedAt
-        expiresAt = Self.adding(seconds: options.timeLimitSeconds, to: startedAt)
+        expiresAt = SessionLifecycle.adding(seconds: options.timeLimitSeconds, to: startedAt)
         status = .started
         version = 1
         updatedAt = startedAt
@@ -207,16 +207,6 @@ public struct QuizSession: Codable, Sendable, Hashable {
 
     /// Records a change: one version step, and the time of the change.
     mutating func touch(now: EpochMilliseconds) {
-        version += 1
-        updatedAt = now
-    }
-
-    /// `time + seconds`, saturating instead of trapping on absurd limits.
-    static func adding(seconds: Int, to time: EpochMilliseconds) -> EpochMilliseconds {
-        let (milliseconds, overflow) = Int64(clamping: seconds).multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return seconds < 0 ? .min : .max }
-        let (sum, sumOverflow) = time.addingReportingOverflow(milliseconds)
-        guard !sumOverflow else { return milliseconds < 0 ? .min : .max }
-        return sum
+        lifecycle.touch(now: now)
     }
 }
