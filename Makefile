@@ -3,7 +3,7 @@
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
 
-.PHONY: deps build release serve test bench bench-answers bench-dynamodb
+.PHONY: deps build release serve test bench bench-answers bench-dynamodb bench-learning
 
 FUNCTIONS := session quiz answer progress maintenance
 
@@ -48,6 +48,11 @@ bench: deps
 ## Answer latency and throughput in process: 10,000 questions, a 500-entry pool.
 bench-answers: deps
 	$(SWIFT) run -c release quiz-answer-bench
+
+## Simulated learners, 90 days of the same daily review budget under quiz mode, review mode and
+## random scheduling: the expected share of the bank recalled on days 30, 60 and 90.
+bench-learning: deps
+	$(SWIFT) run -c release quiz-learning-bench $(BENCH_ARGS)
 
 ## Our DynamoDB client against moto_server next to boto3 against the same server: GetItem,
 ## PutItem and a conditional UpdateItem.

@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "quiz-runtime-bench", targets: ["RuntimeBenchmark"]),
         .executable(name: "quiz-serve-bench", targets: ["ServeBenchmark"]),
         .executable(name: "runtime-floor", targets: ["RuntimeFloor"]),
+        .executable(name: "quiz-learning-bench", targets: ["LearningSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -144,6 +145,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "ServeBenchmark", dependencies: ["BenchmarkSupport", "ProcessTools", "CurlHTTP"], path: "Benchmarks/ServeBenchmark",
+            swiftSettings: swiftSettings),
+        // `make bench-learning`: simulated learners under quiz, review and random scheduling.
+        .executableTarget(
+            name: "LearningSimulation", dependencies: ["QuizEngine"], path: "Benchmarks/LearningSimulation",
             swiftSettings: swiftSettings),
 
         // MARK: - Tests
