@@ -10,8 +10,9 @@ extension FlashcardSession {
     ///   once completed or abandoned; `staleCard` when `questionId` is not the card shown.
     public mutating func reveal(questionId: String? = nil, now: EpochMilliseconds) throws(FlashcardError) -> FlashcardReveal {
         try ensureActive(now: now)
-        guard var serving = current, questionId == nil || questionId == serving.questionId else {
-            throw .staleCard(submitted: questionId ?? "", showing: current?.questionId)
+        guard var serving = current else { throw FlashcardError(.staleCard, "no card is being shown") }
+        if let questionId, questionId != serving.questionId {
+            throw .staleCard(submitted: questionId, showing: serving.questionId)
         }
         if !serving.isRevealed {
             serving.revealedAt = now
