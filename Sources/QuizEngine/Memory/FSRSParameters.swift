@@ -50,6 +50,8 @@ public struct FSRSParameters: Codable, Sendable, Hashable {
 
     private init(checked weights: [Double]) {
         self.weights = weights
+        decay = -weights[20]
+        factor = pow(0.9, 1 / decay) - 1
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -72,9 +74,10 @@ public struct FSRSParameters: Codable, Sendable, Hashable {
     subscript(_ index: Int) -> Double { weights[index] }
 
     /// The forgetting curve's decay, `-w20` (FSRS-6 made it trainable; FSRS-5 fixed it at -0.5).
-    public var decay: Double { -weights[20] }
+    public let decay: Double
 
     /// The curve's factor, `0.9^(1/decay) - 1`, chosen so that retrievability is exactly 0.9 when
-    /// the days elapsed equal the stability: that is what "stability" means.
-    public var factor: Double { pow(0.9, 1 / decay) - 1 }
+    /// the days elapsed equal the stability: that is what "stability" means. Kept, not recomputed:
+    /// every retrievability needs it.
+    public let factor: Double
 }
