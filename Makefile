@@ -3,12 +3,13 @@
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
 
-.PHONY: deps build release serve test bench bench-answers bench-dynamodb
+.PHONY: deps build release serve test bench bench-answers bench-dynamodb bench-learning
 
 FUNCTIONS := session quiz answer progress maintenance
 
 ## Install what the build and the tests need, only what is missing: the system libraries the
-## package links (apt) and the Python modules the contract test validates OpenAPI with (pip).
+## package links (apt) and the Python modules the tests use (pip): OpenAPI validation, cfn-lint,
+## moto, and the reference FSRS implementation the memory model's oracle test runs.
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -20,6 +21,8 @@ deps:
 		python3 -m pip install --quiet pyyaml jsonschema referencing openapi-spec-validator
 	@python3 -c "import cfnlint" 2>/dev/null || python3 -m pip install --quiet cfn-lint
 	@python3 -c "import moto, boto3" 2>/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1" boto3
+	@python3 -c "from importlib.metadata import version; assert version('fsrs') == '6.3.2'" 2>/dev/null || \
+		python3 -m pip install --quiet "fsrs==6.3.2"
 
 build: deps
 	$(SWIFT) build
@@ -45,6 +48,11 @@ bench: deps
 ## Answer latency and throughput in process: 10,000 questions, a 500-entry pool.
 bench-answers: deps
 	$(SWIFT) run -c release quiz-answer-bench
+
+## Simulated learners, 90 days of the same daily review budget under quiz mode, review mode and
+## random scheduling: the expected share of the bank recalled on days 30, 60 and 90.
+bench-learning: deps
+	$(SWIFT) run -c release quiz-learning-bench $(BENCH_ARGS)
 
 ## Our DynamoDB client against moto_server next to boto3 against the same server: GetItem,
 ## PutItem and a conditional UpdateItem.

@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "quiz-runtime-bench", targets: ["RuntimeBenchmark"]),
         .executable(name: "quiz-serve-bench", targets: ["ServeBenchmark"]),
         .executable(name: "runtime-floor", targets: ["RuntimeFloor"]),
+        .executable(name: "quiz-learning-bench", targets: ["LearningSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
@@ -145,6 +146,10 @@ let package = Package(
         .executableTarget(
             name: "ServeBenchmark", dependencies: ["BenchmarkSupport", "ProcessTools", "CurlHTTP"], path: "Benchmarks/ServeBenchmark",
             swiftSettings: swiftSettings),
+        // `make bench-learning`: simulated learners under quiz, review and random scheduling.
+        .executableTarget(
+            name: "LearningSimulation", dependencies: ["QuizEngine"], path: "Benchmarks/LearningSimulation",
+            swiftSettings: swiftSettings),
 
         // MARK: - Tests
         .executableTarget(
@@ -167,7 +172,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "QuizEngineTests", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
+        // The memory model's oracle test runs the reference FSRS package (Scripts/fsrs_oracle.py).
+        .testTarget(
+            name: "QuizEngineTests", dependencies: ["QuizEngine", "QuizTestSupport"], exclude: ["Scripts"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "QuizTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(

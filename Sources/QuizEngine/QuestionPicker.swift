@@ -48,6 +48,18 @@ public enum QuestionPicker {
         return rng.sample(distinct, count: count)
     }
 
+    /// The first `count` distinct ids of `candidates`, in the order given: a `review` session's
+    /// set, already ordered by `ReviewOrder`.
+    public static func takeQuestionSet(from candidates: [String], count: Int) -> [String] {
+        var seen = Set<String>()
+        var taken: [String] = []
+        taken.reserveCapacity(min(max(count, 0), candidates.count))
+        for id in candidates where taken.count < count && seen.insert(id).inserted {
+            taken.append(id)
+        }
+        return taken
+    }
+
     /// Picks the question to serve after `justAnswered` (or the first one, when it is `nil`).
     ///
     /// - Parameters:
@@ -56,9 +68,11 @@ public enum QuestionPicker {
     ///   - pool: the user's pool, after the answer to `justAnswered` was recorded.
     ///   - justAnswered: the question just answered correctly; it is not served again at once while
     ///     anything else is left.
+    ///   - inOrder: serve the set questions in the order of `remaining` (a `review` session)
+    ///     instead of at random; the pool rules are the same either way.
     public static func pickNext(
         remaining: [QuestionRef], sessionId: String, pool: WrongAnswerPool, justAnswered: QuestionRef?,
-        using rng: inout some RandomNumberGenerator
+        inOrder: Bool = false, using rng: inout some RandomNumberGenerator
     ) -> Pick {
         if !remaining.isEmpty {
             // While set questions remain: 20 % the oldest pool entry, of any session, since the pool
@@ -69,7 +83,7 @@ public enum QuestionPicker {
             if let oldest = pool.oldestEntry(excluding: justAnswered), rng.chance(poolReviewProbability) {
                 return .serve(PickedQuestion(oldest.ref, origin: .wrongAnswerPool))
             }
-            let index = rng.uniformIndex(below: remaining.count)
+            let index = inOrder ? 0 : rng.uniformIndex(below: remaining.count)
             return .serve(PickedQuestion(remaining[index], origin: .sessionSet))
         }
         // The set is done: review this session's own entries, oldest first, without randomness.

@@ -63,7 +63,8 @@ extension QuizSession {
             answered: served.ref, correct: false, firstTry: served.isFirstTry, next: .retry(retry),
             poolChange: poolChange,
             progress: ProgressDelta(category: category, attempts: 1),
-            penaltyIndicator: pool.penaltyIndicator, version: version
+            penaltyIndicator: pool.penaltyIndicator, version: version,
+            review: served.isFirstTry ? .again : nil
         )
     }
 
@@ -94,7 +95,8 @@ extension QuizSession {
 
         let next: AnswerOutcome.Next
         let pick = QuestionPicker.pickNext(
-            remaining: remainingQuestions, sessionId: id, pool: pool, justAnswered: ref, using: &rng
+            remaining: remainingQuestions, sessionId: id, pool: pool, justAnswered: ref,
+            inOrder: options.mode == .review, using: &rng
         )
         switch pick {
         case .serve(let picked):
@@ -111,7 +113,8 @@ extension QuizSession {
         )
         return AnswerOutcome(
             answered: ref, correct: true, firstTry: firstTry, next: next, poolChange: poolChange,
-            progress: progress, penaltyIndicator: pool.penaltyIndicator, version: version
+            progress: progress, penaltyIndicator: pool.penaltyIndicator, version: version,
+            review: firstTry ? .good : nil
         )
     }
 }
@@ -167,12 +170,17 @@ public struct AnswerOutcome: Codable, Sendable, Hashable {
     public var penaltyIndicator: String
     /// The session's version after the answer, for the response and the next `expectedVersion`.
     public var version: Int
+    /// The review this answer records in the question's memory (docs/memory-model.md): exactly one
+    /// per serving, at its first try, `good` when correct and `again` when wrong; `nil` for the
+    /// retries of a serving, which leave the memory as it is.
+    public var review: ReviewRating?
 
     /// An outcome.
     public init(
         answered: QuestionRef, correct: Bool, firstTry: Bool, next: Next, poolChange: PoolChange,
-        progress: ProgressDelta, penaltyIndicator: String, version: Int
+        progress: ProgressDelta, penaltyIndicator: String, version: Int, review: ReviewRating? = nil
     ) {
+        self.review = review
         self.answered = answered
         self.correct = correct
         self.firstTry = firstTry

@@ -2,20 +2,34 @@
 
 extension QuizSession {
     /// How long an untouched session lives before the maintenance sweep abandons it: 24 hours.
-    public static let defaultIdleLimitSeconds = 86_400
+    public static let defaultIdleLimitSeconds = SessionLifecycle.defaultIdleLimitSeconds
+
+    /// The session's lifecycle fields as one value, whose rules every kind of session shares.
+    var lifecycle: SessionLifecycle {
+        get {
+            SessionLifecycle(
+                startedAt: startedAt, expiresAt: expiresAt, status: status, version: version, updatedAt: updatedAt,
+                endedAt: endedAt
+            )
+        }
+        set {
+            status = newValue.status
+            version = newValue.version
+            updatedAt = newValue.updatedAt
+            endedAt = newValue.endedAt
+        }
+    }
 
     /// The status as a reader should see it at `now`: an active session past `expiresAt` reads as
     /// `expired` even before a write has marked it so (for `GET /sessions/{id}`, which only reads).
     public func effectiveStatus(now: EpochMilliseconds) -> SessionStatus {
-        status.isActive && now >= expiresAt ? .expired : status
+        lifecycle.effectiveStatus(now: now)
     }
 
     /// Whole seconds left before `expiresAt`, rounded up so that 0 means "out of time"; 0 once the
     /// session has ended.
     public func timeRemainingSeconds(now: EpochMilliseconds) -> Int {
-        guard effectiveStatus(now: now).isActive else { return 0 }
-        let remaining = expiresAt - now
-        return Int(clamping: remaining / 1000 + (remaining % 1000 > 0 ? 1 : 0))
+        lifecycle.timeRemainingSeconds(now: now)
     }
 
     /// Completes the session at the user's request (`POST /sessions/{id}/complete`), whether or not
@@ -28,11 +42,7 @@ extension QuizSession {
     ///   `notActive` for an abandoned session.
     @discardableResult
     public mutating func complete(now: EpochMilliseconds) throws(SessionError) -> SessionResults {
-        guard status != .completed else { return results }
-        try ensureActive(now: now)
-        status = .completed
-        endedAt = now
-        touch(now: now)
+        _ = try updateLifecycle { lifecycle throws(SessionError) in try lifecycle.complete(now: now) }
         return results
     }
 
@@ -42,11 +52,7 @@ extension QuizSession {
     /// - Throws: `expired` after `expiresAt` (the session is then marked `expired`: save it);
     ///   `notActive` for a completed session.
     public mutating func abandon(now: EpochMilliseconds) throws(SessionError) {
-        guard status != .abandoned else { return }
-        try ensureActive(now: now)
-        status = .abandoned
-        endedAt = now
-        touch(now: now)
+        try updateLifecycle { lifecycle throws(SessionError) in try lifecycle.abandon(now: now) }
     }
 
     /// The maintenance function's step for one session: an active session untouched for
@@ -57,41 +63,24 @@ extension QuizSession {
     public mutating func sweep(
         now: EpochMilliseconds, idleLimitSeconds: Int = defaultIdleLimitSeconds
     ) -> SessionStatus? {
-        guard status.isActive else { return nil }
-        if now >= Self.adding(seconds: idleLimitSeconds, to: updatedAt) {
-            status = .abandoned
-            endedAt = now
-        } else if now >= expiresAt {
-            markExpired()
-        } else {
-            return nil
-        }
-        touch(now: now)
-        return status
+        lifecycle.sweep(now: now, idleLimitSeconds: idleLimitSeconds)
     }
 
     /// Throws unless the session takes changes at `now`; an active session found past `expiresAt` is
-    /// marked `expired` first, so that the caller saves that (PRODUCT.md §5: "the status becomes
-    /// `expired`") even though its request fails. The mutation reaches the caller because a mutating
-    /// method's `self` is written back when it throws.
+    /// marked `expired` first, so that the caller saves that even though its request fails (the
+    /// mutation reaches the caller because a mutating method's `self` is written back when it
+    /// throws).
     mutating func ensureActive(now: EpochMilliseconds) throws(SessionError) {
-        switch status {
-        case .started, .inProgress:
-            guard now >= expiresAt else { return }
-            markExpired()
-            touch(now: now)
-            throw .expired(expiresAt: expiresAt)
-        case .expired:
-            throw .expired(expiresAt: expiresAt)
-        case .completed, .abandoned:
-            throw .notActive(status: status)
-        }
+        try updateLifecycle { lifecycle throws(SessionError) in try lifecycle.ensureActive(now: now) }
     }
 
-    private mutating func markExpired() {
-        status = .expired
-        // The session ended when its time ran out, not when someone noticed.
-        endedAt = expiresAt
+    /// Runs `body` on the lifecycle and keeps what it changed, also when it throws.
+    private mutating func updateLifecycle<Result>(
+        _ body: (inout SessionLifecycle) throws(SessionError) -> Result
+    ) throws(SessionError) -> Result {
+        var lifecycle = lifecycle
+        defer { self.lifecycle = lifecycle }
+        return try body(&lifecycle)
     }
 }
 

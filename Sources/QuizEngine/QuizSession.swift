@@ -24,16 +24,45 @@ public struct QuizSession: Codable, Sendable, Hashable {
         /// Whether first servings show the choices shuffled; otherwise in bank order. Retries are
         /// always reshuffled.
         public var shuffleChoices: Bool
+        /// How the set is drawn and served: at random (`quiz`) or in the order given (`review`).
+        public var mode: Mode
 
-        /// Options with the API's defaults: 10 questions, 1800 seconds, shuffled choices.
+        /// Options with the API's defaults: 10 questions, 1800 seconds, shuffled choices, quiz mode.
         public init(
-            category: String? = nil, questionCount: Int = 10, timeLimitSeconds: Int = 1800, shuffleChoices: Bool = true
+            category: String? = nil, questionCount: Int = 10, timeLimitSeconds: Int = 1800, shuffleChoices: Bool = true,
+            mode: Mode = .quiz
         ) {
             self.category = category
             self.questionCount = questionCount
             self.timeLimitSeconds = timeLimitSeconds
             self.shuffleChoices = shuffleChoices
+            self.mode = mode
         }
+
+        private enum CodingKeys: String, CodingKey {
+            case category, questionCount, timeLimitSeconds, shuffleChoices, mode
+        }
+
+        /// Decodes options; options saved before sessions had modes are `quiz` sessions.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            category = try container.decodeIfPresent(String.self, forKey: .category)
+            questionCount = try container.decode(Int.self, forKey: .questionCount)
+            timeLimitSeconds = try container.decode(Int.self, forKey: .timeLimitSeconds)
+            shuffleChoices = try container.decode(Bool.self, forKey: .shuffleChoices)
+            mode = try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .quiz
+        }
+    }
+
+    /// How a session's questions are chosen (docs/memory-model.md). The raw values are the API's
+    /// `mode` spellings; flashcard sessions are `FlashcardSession`s.
+    public enum Mode: String, Codable, Sendable, Hashable, CaseIterable {
+        /// The set is drawn at random and served in random order (the adaptive rules).
+        case quiz
+        /// The set is the given questions in the given order (`ReviewOrder`: due first, least
+        /// likely recalled first, then new), served in that order; the retry and pool rules are
+        /// those of `quiz`.
+        case review
     }
 
     // MARK: - Identity and set-up
@@ -134,20 +163,29 @@ public struct QuizSession: Codable, Sendable, Hashable {
     /// it may be a review of the user's oldest entry. The session is `started` at version 1, with the
     /// pick in `pendingQuestion`; the pool is only read.
     ///
+    /// In `review` mode (`options.mode`) nothing is drawn at random: the set is the first
+    /// `options.questionCount` distinct ids of `candidateQuestionIds`, which the caller ordered
+    /// with `ReviewOrder`, and set questions are served in that order.
+    ///
     /// - Throws: `noQuestions` when there is nothing to draw.
     public static func start(
         id: String, userId: String, bankId: String, candidateQuestionIds: [String], options: Options = Options(),
         pool: WrongAnswerPool, now: EpochMilliseconds, using rng: inout some RandomNumberGenerator
     ) throws(SessionError) -> QuizSession {
-        let drawn = QuestionPicker.drawQuestionSet(
-            from: candidateQuestionIds, count: options.questionCount, using: &rng
-        )
+        let drawn: [String]
+        switch options.mode {
+        case .quiz:
+            drawn = QuestionPicker.drawQuestionSet(from: candidateQuestionIds, count: options.questionCount, using: &rng)
+        case .review:
+            drawn = QuestionPicker.takeQuestionSet(from: candidateQuestionIds, count: options.questionCount)
+        }
         guard !drawn.isEmpty else { throw .noQuestions }
         var session = QuizSession(
             id: id, userId: userId, bankId: bankId, options: options, questionIds: drawn, startedAt: now
         )
         let first = QuestionPicker.pickNext(
-            remaining: session.remainingQuestions, sessionId: id, pool: pool, justAnswered: nil, using: &rng
+            remaining: session.remainingQuestions, sessionId: id, pool: pool, justAnswered: nil,
+            inOrder: options.mode == .review, using: &rng
         )
         // A non-empty set always yields a question, never `sessionComplete`.
         if case .serve(let picked) = first {
@@ -166,7 +204,7 @@ public struct QuizSession: Codable, Sendable, Hashable {
         self.options = options
         self.questionIds = questionIds
         self.startedAt = startedAt
-        expiresAt = Self.adding(seconds: options.timeLimitSeconds, to: startedAt)
+        expiresAt = SessionLifecycle.adding(seconds: options.timeLimitSeconds, to: startedAt)
         status = .started
         version = 1
         updatedAt = startedAt
@@ -207,16 +245,6 @@ public struct QuizSession: Codable, Sendable, Hashable {
 
     /// Records a change: one version step, and the time of the change.
     mutating func touch(now: EpochMilliseconds) {
-        version += 1
-        updatedAt = now
-    }
-
-    /// `time + seconds`, saturating instead of trapping on absurd limits.
-    static func adding(seconds: Int, to time: EpochMilliseconds) -> EpochMilliseconds {
-        let (milliseconds, overflow) = Int64(clamping: seconds).multipliedReportingOverflow(by: 1000)
-        guard !overflow else { return seconds < 0 ? .min : .max }
-        let (sum, sumOverflow) = time.addingReportingOverflow(milliseconds)
-        guard !sumOverflow else { return milliseconds < 0 ? .min : .max }
-        return sum
+        lifecycle.touch(now: now)
     }
 }

@@ -99,13 +99,16 @@ extension RandomNumberGenerator {
         return Int(product.high)
     }
 
-    /// `true` with the given probability, from one 64-bit draw.
-    ///
-    /// The top 53 bits make a `Double` uniformly spread over `[0, 1)`, the finest grid a `Double`
-    /// holds exactly there; the draw succeeds when that value is below `probability`.
+    /// `true` with the given probability, from one 64-bit draw: the draw succeeds when
+    /// `unitInterval()` is below `probability`.
     mutating func chance(_ probability: Double) -> Bool {
-        let unit = Double(next() >> 11) * 0x1.0p-53
-        return unit < probability
+        unitInterval() < probability
+    }
+
+    /// A `Double` uniformly spread over `[0, 1)` from one 64-bit draw: the top 53 bits, the finest
+    /// grid a `Double` holds exactly there.
+    mutating func unitInterval() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Puts `elements` into a uniformly random order (Fisher–Yates, from the back).
