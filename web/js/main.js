@@ -132,7 +132,7 @@ async function show() {
     add(content, h('p', { class: 'flash flash-error', role: 'alert' }, `Something went wrong: ${error.message}`));
   }
   focusHeading(content);
-  announce(screen.title);
+  announce(flash ? `${screen.title}. ${flash.text}` : screen.title);
 }
 
 async function boot() {

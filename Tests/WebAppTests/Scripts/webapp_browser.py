@@ -84,7 +84,8 @@ def find(driver, selector):
 
 
 def shot(driver, args, name):
-    driver.save_screenshot(os.path.join(args.screenshots, f"{name}.png"))
+    """The whole page (the body, however tall), as `name`.png."""
+    driver.find_element(By.TAG_NAME, "body").screenshot(os.path.join(args.screenshots, f"{name}.png"))
 
 
 def console_errors(driver):
@@ -269,10 +270,12 @@ def learner(args):
         submit_answer(driver)
         answers += 1
         wait(driver, lambda d: "Reconnecting" in d.find_element(By.ID, "connection").text, "no reconnecting state")
+        # Another URL than the page's own (a hash change would not reload): the browser's error page.
         try:
-            driver.get(args.base_url + "/#/quiz")  # the browser's own error page: nothing answers
+            driver.get(args.base_url + "/index.html#/quiz")
         except WebDriverException:
             pass
+        observed["deadPage"] = driver.execute_script("return location.href")
         server("start")
         driver.get(args.base_url + "/")
         resumed = wait(driver, lambda d: d.find_element(By.ID, "feedback").text if "last answer" in d.find_element(By.ID, "feedback").text else False,
@@ -414,6 +417,8 @@ def keyboard(args):
             return driver.switch_to.active_element
 
         def tab_to(predicate, what, limit=30):
+            if predicate(active()):
+                return active()  # already there: the app moved focus itself
             for _ in range(limit):
                 press(Keys.TAB)
                 element = active()
@@ -475,7 +480,8 @@ def keyboard(args):
             check = active()
             assert check.text == "Check answer", f"focus after the choices is on {check.text!r}"
             focus_ring(check, "check answer button")
-            if question["attempt"] == 1 and not os.path.exists(os.path.join(args.screenshots, "11-quiz-360.png")):
+            if not observed.get("quizShot"):
+                observed["quizShot"] = True
                 shot(driver, args, "11-quiz-360")
                 page_checks(driver, "quiz at 360 px")
             press(Keys.ENTER)

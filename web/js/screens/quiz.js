@@ -205,7 +205,7 @@ export async function renderQuiz(app, container) {
       stage.querySelector('input[name="choice"]').focus();
       return;
     }
-    const lines = [h('p', { class: 'right' }, h('strong', {}, 'Correct!'), result.message ? ` ${result.message}` : '')];
+    const lines = [h('p', { class: 'right' }, h('strong', {}, result.message || 'Correct!'))];
     if (result.explanation) lines.push(h('p', { class: 'explanation' }, h('strong', {}, 'Why: '), result.explanation));
     let next;
     if (result.nextAction === 'SESSION_COMPLETE') {
@@ -223,7 +223,18 @@ export async function renderQuiz(app, container) {
       });
     }
     fill(feedback, ...lines);
-    fill(stage, h('div', { class: 'card next' }, next));
+    // The answered question stays in view, the chosen choices marked right, with the way on below it.
+    const form = stage.querySelector('form.question');
+    if (form) {
+      form.classList.add('answered');
+      form.querySelector('.retry-notice')?.remove();
+      for (const input of form.querySelectorAll('input[name="choice"]:checked')) {
+        add(input.labels[0], h('span', { class: 'visually-hidden' }, ' (your answer: right)'));
+        input.closest('li').classList.add('chosen');
+      }
+      form.querySelector('button[type="submit"]')?.remove();
+    }
+    add(stage, h('div', { class: 'next' }, next));
     next.focus();
   }
 
