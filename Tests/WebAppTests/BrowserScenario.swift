@@ -6,8 +6,9 @@ import Testing
 /// Selenium and the Debian `chromedriver`, against one ``WebAppServe``.
 ///
 /// The script speaks a line protocol on its standard output: `STEP text` (progress, kept for the
-/// failure message), `SERVER stop` / `SERVER start` (the test stops or starts the runner, then
-/// answers `ok` on the script's standard input), and `RESULT {json}` last. Foundation starts a
+/// failure message), `SERVER stop` / `SERVER start` / `SERVER new-secret` (the test stops or
+/// starts the runner, or restarts it with another JWT secret, then answers `ok` on the script's
+/// standard input), and `RESULT {json}` last. Foundation starts a
 /// child as the leader of a process group of its own, which the driver and the browser join, and
 /// the whole group is killed on every path: success, failure, a hang past the limit.
 struct BrowserScenario {
@@ -66,6 +67,11 @@ struct BrowserScenario {
                 await serve.stop()
                 input.fileHandleForWriting.write(Data("ok\n".utf8))
             } else if line == "SERVER start" {
+                try await serve.start()
+                input.fileHandleForWriting.write(Data("ok\n".utf8))
+            } else if line == "SERVER new-secret" {
+                await serve.stop()
+                serve.secret = "another-secret-so-every-earlier-token-is-refused"
                 try await serve.start()
                 input.fileHandleForWriting.write(Data("ok\n".utf8))
             } else if line.hasPrefix("RESULT ") {

@@ -20,7 +20,7 @@ struct WebAppBrowserTests {
         #expect(imported.status == 201, "import: \(imported.text)")
     }
 
-    @Test("a learner answers wrong then right, reloads, answers across a runner restart, finishes and sees progress")
+    @Test("a learner answers wrong then right, reloads, answers across runner restarts and a new sign-in, finishes, sees progress")
     func learnerJourney() async throws {
         let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"])
         try await Self.importCapitals(serve)
@@ -69,6 +69,14 @@ struct WebAppBrowserTests {
         #expect((resumed["feedback"] as? String)?.contains("Why: ") == true, "the explanation of the recovered answer: \(resumed)")
         #expect(resumed["now"] as? String != resumed["answered"] as? String, "\(resumed)")
         #expect(resumed["pending"] is NSNull, "\(resumed)")
+
+        // A runner restarted with another secret refuses the token: sign in again, the kept answer goes then.
+        let again = seen["signInAgain"] as? [String: Any] ?? [:]
+        #expect(again["hash"] as? String == "#/signin", "\(again)")
+        #expect((again["flash"] as? String)?.hasPrefix("Your sign-in has expired.") == true, "\(again)")
+        #expect(again["pending"] as? [String] == ["answer"], "\(again)")
+        #expect((again["feedback"] as? String)?.hasPrefix("Your last answer was received: correct.") == true, "\(again)")
+        #expect(again["now"] as? String != again["answered"] as? String && again["pendingAfter"] is NSNull, "\(again)")
 
         // The progress screen draws the charts it has data for.
         let charts = seen["charts"] as? [String: [String: Any]] ?? [:]

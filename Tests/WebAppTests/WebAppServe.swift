@@ -15,8 +15,12 @@ import FoundationNetworking
 final class WebAppServe: @unchecked Sendable {
     // @unchecked: used by one test at a time; the process handles are only touched from it.
 
-    /// The JWT secret of every runner and every token these tests mint.
+    /// The JWT secret the runner starts with.
     static let secret = "web-app-tests-secret-long-enough-for-hs256"
+
+    /// The JWT secret of the next start (``start()``): a test can change it to make every token
+    /// issued so far invalid, as deleting `.quiz/jwt-secret` would.
+    var secret = WebAppServe.secret
 
     /// The `local-runner` built beside this test bundle.
     static let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
@@ -76,7 +80,7 @@ final class WebAppServe: @unchecked Sendable {
         process.executableURL = Self.executable
         process.arguments = ["serve", "--port", String(port), "--maintenance-interval", "0"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging([
-            "QUIZ_STORE_URL": "sqlite:\(folder)/quiz.db", "QUIZ_JWT_SECRET": Self.secret, "QUIZ_DATA_DIR": folder,
+            "QUIZ_STORE_URL": "sqlite:\(folder)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": folder,
         ]) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log

@@ -159,9 +159,20 @@ async function boot() {
     app.go('signin');
   });
   window.addEventListener('hashchange', () => void show());
+  // A token the API stopped accepting, met in any screen's event handler: sign in again; every
+  // POST still pending stays kept and is sent after the sign-in.
+  window.addEventListener('unhandledrejection', (event) => {
+    if (!(event.reason instanceof SignInRequired)) return;
+    event.preventDefault();
+    app.signInAgain();
+  });
 
   if (app.auth.signedIn) {
-    await resume();
+    try {
+      await resume();
+    } catch (error) {
+      app.flash = { text: `Could not finish an earlier request: ${error.message}`, tone: 'error' };
+    }
     if ((window.location.hash === '' || window.location.hash === '#/') && openSession.get(app.auth.user)) {
       window.history.replaceState(null, '', '#/quiz');
     }

@@ -4,7 +4,9 @@ through Selenium) for the Swift tests in Tests/WebAppTests.
 
 Protocol on standard output, one line each:
   STEP <text>            progress, shown when the test fails
-  SERVER stop|start      asks the test to stop or start the runner; the test answers "ok" on stdin
+  SERVER stop|start|new-secret
+                         asks the test to stop or start the runner, or to restart it with another
+                         JWT secret; the test answers "ok" on stdin
   RESULT <json>          what the scenario observed, for the test to check against the API
 Any failure raises: the traceback goes to standard error and the exit status is 1.
 
@@ -282,6 +284,23 @@ def learner(args):
                        "the pending answer was not sent again after the reload")
         observed["resumed"] = {"feedback": resumed, "answered": unsent["id"], "now": current_question(driver)["id"],
                                "pending": driver.execute_script("return localStorage.getItem('aq.v1.grace.pending')")}
+
+        step("the runner comes back with another secret: the answer meets a 401, the learner signs in again, it is sent then")
+        server("new-secret")
+        refused = current_question(driver)
+        choose(driver, key[refused["id"]]["correctAnswers"])
+        submit_answer(driver)
+        answers += 1
+        flash = find(driver, "main .flash")
+        observed["signInAgain"] = {
+            "flash": flash.text, "hash": driver.execute_script("return location.hash"),
+            "pending": driver.execute_script("return JSON.parse(localStorage.getItem('aq.v1.grace.pending') || '[]').map((e) => e.kind)"),
+        }
+        sign_in(driver, "grace")
+        resent = wait(driver, lambda d: d.find_element(By.ID, "feedback").text if "last answer" in d.find_element(By.ID, "feedback").text else False,
+                      "the answer kept through the sign-in was not sent")
+        observed["signInAgain"].update({"feedback": resent, "now": current_question(driver)["id"], "answered": refused["id"],
+                                        "pendingAfter": driver.execute_script("return localStorage.getItem('aq.v1.grace.pending')")})
 
         step("answering the rest right (one of them submitted twice at once)")
         doubled = False
