@@ -63,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let fleet = WorkerFleet(try makePools())
         let tokens = try await LocalTokens.load()
+        let webAppSetup = try webApp.setUp(tokens: tokens, envVarsFile: envVars, executableDirectory: Self.executableDirectory)
         do {
             try await fleet.start()
         } catch {
@@ -74,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         let summary = startupSummary(fleet)
         let gateway = ServeGateway(pools: fleet.pools, tokens: tokens, timeout: .seconds(timeout))
         let app = Application(
-            responder: try webApp.responder(api: gateway, tokens: tokens, envVarsFile: envVars, executableDirectory: Self.executableDirectory),
+            responder: webAppSetup.serving(gateway),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in
                 printError("local-runner: serving http://127.0.0.1:\(channel.localAddress?.port ?? 0) (\(summary))")

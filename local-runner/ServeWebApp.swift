@@ -89,18 +89,30 @@ struct ServeWebApp<API: HTTPResponder>: HTTPResponder where API.Context == Basic
 
 // MARK: - Composition
 
+/// What `serve` puts in front of its API, prepared before any worker starts so that a bad web
+/// folder stops `serve` before it has anything to clean up.
+struct WebAppSetup: Sendable {
+    /// The app's files, with this runner's `config.json`; `nil` when there is no app.
+    let files: WebAppFiles?
+    /// The dev login; `nil` when it is off.
+    let devLogin: DevLogin?
+
+    /// The front door before `api`.
+    func serving<API: HTTPResponder>(_ api: API) -> ServeWebApp<API> where API.Context == BasicRequestContext {
+        ServeWebApp(api: api, files: files, devLogin: devLogin)
+    }
+}
+
 extension WebAppOptions {
-    /// The front door for `serve`: the app found by ``resolvedWebRoot(executableDirectory:)`` with
-    /// a `config.json` describing this runner's sign-in in place of any file of that name, and the
-    /// dev login as the options say, in front of `api`. Says on standard error what it serves.
-    func responder<API: HTTPResponder>(
-        api: API, tokens: LocalTokens, envVarsFile: String?, executableDirectory: URL
-    ) throws -> ServeWebApp<API> where API.Context == BasicRequestContext {
+    /// The app found by ``resolvedWebRoot(executableDirectory:)`` with a `config.json` describing
+    /// this runner's sign-in in place of any file of that name, and the dev login as the options
+    /// say. Says on standard error what it will serve.
+    func setUp(tokens: LocalTokens, envVarsFile: String?, executableDirectory: URL) throws -> WebAppSetup {
         let authorGroup = try RunnerEnvironment.variables(for: .quiz, envVarsFile: envVarsFile)["QUIZ_AUTHOR_GROUP"] ?? "authors"
         let devLogin = devLoginPolicy.map { DevLogin(policy: $0, tokens: tokens, authorGroup: authorGroup) }
         guard let root = try resolvedWebRoot(executableDirectory: executableDirectory) else {
             printError("local-runner: no web app found (no web/index.html); serving the API only")
-            return ServeWebApp(api: api, files: nil, devLogin: devLogin)
+            return WebAppSetup(files: nil, devLogin: devLogin)
         }
         var files = try WebAppFiles(root: root)
         files.set(WebAppFiles.File(body: try localConfiguration(authorGroup: authorGroup), contentType: "application/json"), at: "/config.json")
@@ -111,7 +123,7 @@ extension WebAppOptions {
             case .some: "dev login on, learner tokens only"
             }
         printError("local-runner: web app at / from \(root.path) (\(files.scriptAndStyleBytes / 1024) KB of JS and CSS); \(signIn)")
-        return ServeWebApp(api: api, files: files, devLogin: devLogin)
+        return WebAppSetup(files: files, devLogin: devLogin)
     }
 
     /// The `config.json` the app reads under serve: the API on the same origin, and how to sign in.

@@ -89,4 +89,35 @@ struct WebAppServingTests {
         #expect(offConfig.text == #"{"apiBaseUrl":"","signIn":{"authorGroup":"authors","method":"token"}}"#)
         await off.stop()
     }
+
+    @Test("--web-root serves another folder; one without index.html stops serve before any worker starts")
+    func webRoot() async throws {
+        var template = Array("\(NSTemporaryDirectory())/quiz-webroot-XXXXXX".utf8CString)
+        let root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        defer { try? FileManager.default.removeItem(atPath: root) }
+
+        let refused = Process()
+        refused.executableURL = WebAppServe.executable
+        refused.arguments = ["serve", "--port", "0", "--web-root", root]
+        refused.environment = ProcessInfo.processInfo.environment.merging(["QUIZ_STORE_URL": "sqlite:\(root)/quiz.db", "QUIZ_DATA_DIR": root]) { $1 }
+        let errors = Pipe()
+        refused.standardError = errors
+        refused.standardOutput = FileHandle.nullDevice
+        try refused.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        refused.waitUntilExit()
+        #expect(refused.terminationStatus != 0)
+        #expect(text.contains("holds no index.html"), "\(text)")
+        #expect(!text.contains("serving http"), "\(text)")
+
+        try Data("<!doctype html><title>mine</title>".utf8).write(to: URL(fileURLWithPath: "\(root)/index.html"))
+        let serve = try await WebAppServe(arguments: ["--workers", "1", "--web-root", root])
+        let index = try await WebClient(port: serve.port).send("GET", "/")
+        #expect(index.text == "<!doctype html><title>mine</title>")
+        let config = try await WebClient(port: serve.port).send("GET", "/config.json")
+        #expect(config.status == 200 && config.header("content-type") == "application/json")
+        let missing = try await WebClient(port: serve.port).send("GET", "/js/main.js")
+        #expect(missing.status == 404 && missing.errorCode == "NOT_FOUND")
+        await serve.stop()
+    }
 }
