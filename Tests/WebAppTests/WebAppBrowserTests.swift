@@ -174,4 +174,40 @@ struct WebAppBrowserTests {
         #expect(config["backoff"] as? [Double] == [250, 500, 3000, 2500, 5000])
         await serve.stop()
     }
+
+    @Test("a lost reply and a 503 with Retry-After: each answer sent again under its own key, applied once")
+    func faultsBetweenBrowserAndRunner() async throws {
+        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"])
+        try await Self.importCapitals(serve)
+        let seen: BrowserScenario.Result
+        do {
+            seen = try await BrowserScenario.run("faults", serve: serve)
+        } catch {
+            await serve.stop()
+            throw error
+        }
+        let log = seen["proxyLog"] as? [[String: Any]] ?? []
+        #expect(log.count == 4, "answers seen by the proxy: \(log)")
+        guard log.count == 4 else { return await serve.stop() }
+        // The lost reply: the runner applied it (200), the browser heard nothing, sent the same key
+        // again and got the stored response.
+        #expect(log[0]["fault"] as? String == "lose-reply" && log[0]["status"] as? Int == 200, "\(log[0])")
+        #expect(log[1]["key"] as? String == log[0]["key"] as? String && log[1]["status"] as? Int == 200, "\(log[1])")
+        #expect(log[1]["replayed"] as? String == "true", "the repeat was answered from the idempotency record: \(log[1])")
+        #expect((seen["lostReplyFeedback"] as? String)?.hasPrefix("Correct") == true)
+        // The 503: the same key again, no sooner than Retry-After said.
+        #expect(log[2]["fault"] as? String == "503" && log[3]["status"] as? Int == 200, "\(log[2]) \(log[3])")
+        #expect(log[3]["key"] as? String == log[2]["key"] as? String && log[2]["key"] as? String != log[0]["key"] as? String)
+        let waited = (log[3]["at"] as? Double ?? 0) - (log[2]["at"] as? Double ?? 0)
+        #expect(waited >= 1.9, "the retry came \(waited) s after a 503 with Retry-After: 2")
+        #expect((seen["busyBanner"] as? String)?.contains("The server is busy.") == true)
+
+        // Two answers given, two counted.
+        let sessionId = try #require(seen["sessionId"] as? String)
+        let session = try await WebClient(port: serve.port).send("GET", "/sessions/\(sessionId)", token: try await serve.token("lee"))
+        let state = session.json["session"] as? [String: Any] ?? [:]
+        #expect(state["answersSubmitted"] as? Int == 2 && state["completedCount"] as? Int == 2, "\(session.text)")
+        #expect(state["status"] as? String == "completed")
+        await serve.stop()
+    }
 }

@@ -48,7 +48,7 @@ function render(kind, message) {
   }
   const countdown = h('span', { class: 'countdown', 'aria-hidden': 'true' });
   const tryNow = h('button', { type: 'button', class: 'secondary', onclick: () => wakeAll() }, 'Try now');
-  fill(element, h('p', {}, h('strong', {}, message), ' Reconnecting… ', countdown), tryNow);
+  fill(element, h('p', {}, h('strong', {}, message), kind === 'busy' ? ' Retrying… ' : ' Reconnecting… ', countdown), tryNow);
   tick();
 }
 

@@ -10,7 +10,7 @@ Protocol on standard output, one line each:
   RESULT <json>          what the scenario observed, for the test to check against the API
 Any failure raises: the traceback goes to standard error and the exit status is 1.
 
-Scenarios: learner, author, keyboard (see each function's docstring).
+Scenarios: learner, author, keyboard, faults (see each function's docstring).
 """
 
 import argparse
@@ -533,9 +533,144 @@ def keyboard(args):
         driver.quit()
 
 
+# MARK: - Faults between the browser and the runner
+
+
+class FaultyProxy:
+    """A forwarding HTTP proxy on 127.0.0.1 between the browser and the runner that can fail the
+    next answer (POST /sessions/ID/answer) in one of two ways, once:
+      "503"         answer 503 STORAGE_UNAVAILABLE with Retry-After, without forwarding;
+      "lose-reply"  forward it (the runner applies it), then close the connection unanswered.
+    It logs every answer it sees: when, its Idempotency-Key, the fault, the runner's status and
+    whether the runner replayed a stored response."""
+
+    def __init__(self, upstream_port):
+        import http.server
+        proxy = self
+        self.upstream_port = upstream_port
+        self.fault = None
+        self.retry_after = 2
+        self.log = []
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                proxy.handle(self)
+
+            do_POST = do_HEAD = do_GET
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def arm(self, fault, retry_after=2):
+        with self.lock:
+            self.fault, self.retry_after = fault, retry_after
+
+    def handle(self, request):
+        import http.client
+        import re
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else None
+        is_answer = request.command == "POST" and re.fullmatch(r"/sessions/[^/]+/answer", request.path) is not None
+        fault = None
+        if is_answer:
+            with self.lock:
+                fault, self.fault = self.fault, None
+        entry = {"at": round(time.monotonic() - self.started, 3), "key": request.headers.get("Idempotency-Key"), "fault": fault}
+        if fault == "503":
+            entry["status"] = 503
+            self.log.append(entry)
+            payload = json.dumps({"error": {"code": "STORAGE_UNAVAILABLE", "message": "Storage is unavailable.", "requestId": "proxy"}}).encode()
+            request.send_response(503)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Retry-After", str(self.retry_after))
+            request.send_header("Content-Length", str(len(payload)))
+            request.end_headers()
+            request.wfile.write(payload)
+            return
+        headers = {name: value for name, value in request.headers.items() if name.lower() not in ("connection", "keep-alive", "content-length")}
+        upstream = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=120)
+        try:
+            upstream.request(request.command, request.path, body=body, headers=headers)
+            response = upstream.getresponse()
+            payload = response.read()
+        finally:
+            upstream.close()
+        if is_answer:
+            entry.update(status=response.status, replayed=response.getheader("Idempotency-Replayed"))
+            self.log.append(entry)
+        if fault == "lose-reply":
+            request.close_connection = True
+            request.connection.shutdown(2)  # the runner has applied it; the browser hears nothing
+            return
+        request.send_response(response.status)
+        for name, value in response.getheaders():
+            if name.lower() not in ("connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"):
+                request.send_header(name, value)
+        request.send_header("Content-Length", str(len(payload)))
+        request.end_headers()
+        if request.command != "HEAD":
+            request.wfile.write(payload)
+
+
+def faults(args):
+    """Behind a proxy that loses the reply to one answer (after the runner applied it) and answers
+    another with 503 and Retry-After: the app sends each again under its own key, waits as told,
+    and the learner sees each answered once."""
+    from urllib.parse import urlparse
+    proxy = FaultyProxy(urlparse(args.base_url).port)
+    base = f"http://127.0.0.1:{proxy.port}"
+    key = answer_key(os.path.join(FIXTURES, "capitals.json"))
+    driver = browser(args)
+    observed = {}
+    try:
+        driver.get(base + "/")
+        step("signing in and starting a two-question session through the proxy")
+        sign_in(driver, "lee")
+        start_session(driver, "capitals", 2)
+        find(driver, "main form button[type=submit]").click()
+        question = current_question(driver)
+        observed["sessionId"] = driver.execute_script("return localStorage.getItem('aq.v1.lee.session')")
+
+        step("an answer whose reply is lost after the runner applied it")
+        proxy.arm("lose-reply")
+        form = driver.find_element(By.CSS_SELECTOR, "form.question")
+        choose(driver, key[question["id"]]["correctAnswers"])
+        submit_answer(driver)
+        assert wait_outcome(driver, form) == "next"
+        observed["lostReplyFeedback"] = feedback(driver)
+        driver.find_element(By.CSS_SELECTOR, ".stage .next button").click()
+
+        step("an answer refused with 503 and Retry-After: 2")
+        question = current_question(driver)
+        proxy.arm("503", retry_after=2)
+        form = driver.find_element(By.CSS_SELECTOR, "form.question")
+        choose(driver, key[question["id"]]["correctAnswers"])
+        submit_answer(driver)
+        observed["busyBanner"] = wait(driver, lambda d: d.find_element(By.ID, "connection").text if "busy" in d.find_element(By.ID, "connection").text else False,
+                                      "no busy state after a 503")
+        shot(driver, args, "14-server-busy")
+        assert wait_outcome(driver, form) == "next"
+        observed["busyFeedback"] = feedback(driver)
+        page_checks(driver, "after the faults")
+        observed["proxyLog"] = proxy.log
+        print("RESULT " + json.dumps(observed), flush=True)
+    finally:
+        driver.quit()
+        proxy.server.shutdown()
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["learner", "author", "keyboard"])
+    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults"])
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--work", required=True)
@@ -543,7 +678,7 @@ def main():
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     args = parser.parse_args()
     threading.Thread(target=watch_parent, daemon=True).start()
-    {"learner": learner, "author": author, "keyboard": keyboard}[args.scenario](args)
+    {"learner": learner, "author": author, "keyboard": keyboard, "faults": faults}[args.scenario](args)
 
 
 if __name__ == "__main__":
