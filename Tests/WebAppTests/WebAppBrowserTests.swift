@@ -103,7 +103,7 @@ struct WebAppBrowserTests {
         await serve.stop()
     }
 
-    @Test("an author imports a CSV with one bad row, sees that row's problem, then imports the corrected file")
+    @Test("an author imports a CSV with one bad row, sees that row's problem, imports the corrected file, gives up a session on it")
     func authorImport() async throws {
         let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"])
         let seen: BrowserScenario.Result
@@ -123,6 +123,14 @@ struct WebAppBrowserTests {
         let listed = try await WebClient(port: serve.port).send("GET", "/banks/rivers/questions", token: token)
         let ids = (listed.json["questions"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }.sorted()
         #expect(ids == ["riv-1", "riv-2", "riv-3"])
+
+        // Giving up a session asks first, ends it, and forgets it in the browser.
+        #expect(seen["confirm"] as? String == "Give up this session?")
+        #expect(seen["ended"] as? String == "abandoned")
+        #expect(seen["openSessionAfter"] is NSNull)
+        let sessionId = try #require(seen["sessionId"] as? String)
+        let session = try await WebClient(port: serve.port).send("GET", "/sessions/\(sessionId)", token: token)
+        #expect((session.json["session"] as? [String: Any])?["status"] as? String == "abandoned", "\(session.text)")
         await serve.stop()
     }
 

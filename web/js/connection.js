@@ -25,6 +25,7 @@ export function retryAfterMs(header, now = Date.now()) {
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : null;
 }
 
+/** 'online', 'offline' (no answer at all) or 'busy' (the server asked us to wait). */
 let state = 'online';
 let wakers = new Set();
 let nextTryAt = 0;
@@ -66,11 +67,6 @@ function wakeAll() {
 }
 
 window.addEventListener('online', () => wakeAll());
-
-/** The current state: 'online', 'offline' (no answer at all) or 'busy' (the server asks us to wait). */
-export function connectionState() {
-  return state;
-}
 
 /**
  * Waits `ms` before the next try of a request that could not get through, showing why (`kind`:

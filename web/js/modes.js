@@ -13,8 +13,3 @@ export const MODES = [
     screen: 'quiz',
   },
 ];
-
-/** The mode with this id, or the default one. */
-export function modeFor(id) {
-  return MODES.find((mode) => mode.id === id) ?? MODES[0];
-}

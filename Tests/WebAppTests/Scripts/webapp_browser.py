@@ -350,7 +350,7 @@ def learner(args):
 
 def author(args):
     """Signs in as an author, imports a CSV with one bad row (refused, the row's problem shown),
-    then the corrected file."""
+    then the corrected file; starts a session on it and gives it up."""
     driver = browser(args)
     try:
         driver.get(args.base_url + "/")
@@ -379,6 +379,20 @@ def author(args):
         observed["imported"] = find(driver, ".import-result[data-outcome=imported] strong").text
         shot(driver, args, "09-import-done")
         page_checks(driver, "import done")
+
+        step("starting a session on the new bank and giving it up")
+        driver.find_element(By.CSS_SELECTOR, ".import-result a.button").click()
+        wait(driver, lambda d: d.find_element(By.ID, "start-bank").get_attribute("value") == "rivers", "the start screen does not offer the bank just imported")
+        wait(driver, lambda d: "question" in d.find_element(By.ID, "start-bank-info").text, "the bank's categories did not load")
+        find(driver, "main form button[type=submit]").click()
+        find(driver, "form.question")
+        observed["sessionId"] = driver.execute_script("return localStorage.getItem('aq.v1.ada.session')")
+        next(b for b in driver.find_elements(By.CSS_SELECTOR, ".session-actions button") if b.text == "Give up").click()
+        confirm = find(driver, ".confirm button.danger")
+        observed["confirm"] = driver.find_element(By.CSS_SELECTOR, ".confirm p").text
+        confirm.click()
+        observed["ended"] = find(driver, "dl.figures[data-status]").get_attribute("data-status")
+        observed["openSessionAfter"] = driver.execute_script("return localStorage.getItem('aq.v1.ada.session')")
         print("RESULT " + json.dumps(observed), flush=True)
     finally:
         driver.quit()

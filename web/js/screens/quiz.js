@@ -241,7 +241,7 @@ export async function renderQuiz(app, container) {
   /** "Finish now" and "Give up", each behind a confirmation. */
   function finishControls() {
     const panel = h('div', { class: 'confirm', hidden: true });
-    const ask = (label, path, question_) => {
+    const ask = (label, path, prompt) => {
       const button = h('button', { type: 'button', class: 'secondary' }, label);
       button.addEventListener('click', () => {
         const yes = h('button', { type: 'button', class: 'danger' }, `Yes, ${label.toLowerCase()}`);
@@ -256,7 +256,7 @@ export async function renderQuiz(app, container) {
             if (!(await handled(error))) fill(panel, h('p', { role: 'alert' }, error.message));
           }
         });
-        fill(panel, h('p', {}, question_), yes, no);
+        fill(panel, h('p', {}, prompt), yes, no);
         panel.hidden = false;
         no.focus();
       });
