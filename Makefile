@@ -2,16 +2,19 @@
 # fresh Debian machine lacks before it builds.
 SWIFT ?= swift
 DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
+# The browser the web app's tests drive headless (Tests/WebAppTests), and its WebDriver.
+BROWSER_PACKAGES := chromium chromium-driver
 
 .PHONY: deps build release serve test bench bench-answers bench-dynamodb bench-learning
 
 FUNCTIONS := session quiz answer progress maintenance
 
 ## Install what the build and the tests need, only what is missing: the system libraries the
-## package links (apt) and the Python modules the tests use (pip): OpenAPI validation, cfn-lint,
-## moto, and the reference FSRS implementation the memory model's oracle test runs.
+## package links and the browser the web app's tests drive (apt), and the Python modules the
+## tests use (pip): OpenAPI validation, cfn-lint, moto, Selenium, and the reference FSRS
+## implementation the memory model's oracle test runs.
 deps:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEBIAN_PACKAGES) $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
@@ -23,6 +26,7 @@ deps:
 	@python3 -c "import moto, boto3" 2>/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1" boto3
 	@python3 -c "from importlib.metadata import version; assert version('fsrs') == '6.3.2'" 2>/dev/null || \
 		python3 -m pip install --quiet "fsrs==6.3.2"
+	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet "selenium>=4.11"
 
 build: deps
 	$(SWIFT) build

@@ -203,5 +203,9 @@ let package = Package(
             name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
+        // The learner's web app (web/) under `local-runner serve`, over HTTP and in headless Chromium.
+        .testTarget(
+            name: "WebAppTests", dependencies: ["local-runner", "ProcessTools", "QuizTestSupport"], exclude: ["Scripts"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -50,6 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
         help: "The directory holding the <function>-function bootstraps (default: the one holding local-runner).")
     var bootstrapDirectory: String?
 
+    @OptionGroup(title: "Web app") var webApp: WebAppOptions
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be 1...32") }
@@ -61,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let fleet = WorkerFleet(try makePools())
         let tokens = try await LocalTokens.load()
+        let webAppSetup = try webApp.setUp(tokens: tokens, envVarsFile: envVars, executableDirectory: Self.executableDirectory)
         do {
             try await fleet.start()
         } catch {
@@ -72,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         let summary = startupSummary(fleet)
         let gateway = ServeGateway(pools: fleet.pools, tokens: tokens, timeout: .seconds(timeout))
         let app = Application(
-            responder: gateway,
+            responder: webAppSetup.serving(gateway),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in
                 printError("local-runner: serving http://127.0.0.1:\(channel.localAddress?.port ?? 0) (\(summary))")

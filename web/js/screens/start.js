@@ -1,0 +1,156 @@
+// A new session: the bank, a category, the mode and the length. The API has no list of banks:
+// the bank is typed, with suggestions from config.json and from the learner's own pool; its
+// categories come from listing the bank's questions.
+
+import { ApiError, OutcomeUnknown } from '../api.js';
+import { add, fill, h, plural } from '../dom.js';
+import { detailsTable, field, fieldError } from '../forms.js';
+import { openSession } from '../local.js';
+import { MODES } from '../modes.js';
+
+const IDENTIFIER = /^[A-Za-z0-9._:-]{1,128}$/;
+const LIST_PAGES = 10;
+const TIME_LIMITS = [5, 10, 15, 30, 45, 60];
+
+/** The bank's questions counted by category, from at most LIST_PAGES pages of 100. */
+async function bankCategories(api, bankId) {
+  const counts = new Map();
+  let total = 0;
+  let cursor = null;
+  for (let page = 0; page < LIST_PAGES; page += 1) {
+    const query = new URLSearchParams({ limit: '100' });
+    if (cursor) query.set('cursor', cursor);
+    const data = await api.get(`/banks/${encodeURIComponent(bankId)}/questions?${query}`);
+    for (const question of data.questions ?? []) {
+      total += 1;
+      const category = question.category ?? '';
+      counts.set(category, (counts.get(category) ?? 0) + 1);
+    }
+    cursor = data.nextCursor;
+    if (!cursor) return { total, counts, complete: true };
+  }
+  return { total, counts, complete: false };
+}
+
+/** A card offering to continue the open session, or null when there is none (any more). */
+async function openSessionCard(app) {
+  const id = openSession.get(app.auth.user);
+  if (!id) return null;
+  try {
+    const { session } = await app.api.get(`/sessions/${encodeURIComponent(id)}`);
+    if (session.status !== 'started' && session.status !== 'in_progress') {
+      openSession.clear(app.auth.user);
+      return null;
+    }
+    return h('section', { class: 'card resume', 'aria-labelledby': 'resume-title' },
+      h('h2', { id: 'resume-title' }, 'Session in progress'),
+      h('p', {}, `Bank ${session.bankId}${session.category ? `, ${session.category}` : ''}: ${session.completedCount} of ${session.questionCount} done.`),
+      h('a', { class: 'button primary', href: '#/quiz' }, 'Continue'));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) openSession.clear(app.auth.user);
+    else throw error;
+    return null;
+  }
+}
+
+export async function renderStart(app, container) {
+  add(container, h('h1', {}, 'New session'));
+  const resume = await openSessionCard(app);
+  if (resume) add(container, resume);
+
+  const suggestions = new Set(app.config.banks);
+  try {
+    const progress = await app.api.get('/users/me/progress');
+    for (const entry of progress.pool?.entries ?? []) suggestions.add(entry.bankId);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+  }
+  if (app.lastBank) suggestions.add(app.lastBank);
+
+  const bank = h('input', { id: 'start-bank', name: 'bank', type: 'text', required: true, list: 'bank-suggestions',
+    spellcheck: 'false', autocapitalize: 'none', autocomplete: 'off', value: app.lastBank ?? [...suggestions][0] ?? '' });
+  const bankInfo = h('p', { class: 'hint', id: 'start-bank-info', 'aria-live': 'polite' });
+  const category = h('select', { id: 'start-category', name: 'category' }, h('option', { value: '' }, 'All categories'));
+  const count = h('input', { id: 'start-count', name: 'count', type: 'number', min: 1, max: 100, value: 10, required: true, inputmode: 'numeric' });
+  const limit = h('select', { id: 'start-limit', name: 'limit' },
+    TIME_LIMITS.map((minutes) => h('option', { value: minutes * 60, selected: minutes === 30 }, `${minutes} minutes`)));
+  const modes = h('fieldset', { class: 'modes' }, h('legend', {}, 'Mode'),
+    MODES.map((mode, index) => h('div', { class: 'mode-option' },
+      h('input', { type: 'radio', name: 'mode', id: `mode-${mode.id}`, value: mode.id, checked: index === 0, 'aria-describedby': `mode-${mode.id}-text` }),
+      h('label', { for: `mode-${mode.id}` }, mode.label),
+      h('p', { class: 'hint', id: `mode-${mode.id}-text` }, mode.description))));
+  const status = h('div', { class: 'form-status', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Start');
+
+  let loaded = null;
+  async function loadBank() {
+    const id = bank.value.trim();
+    if (!IDENTIFIER.test(id) || loaded?.id === id) return;
+    bankInfo.textContent = 'Looking up the bank…';
+    try {
+      const { total, counts, complete } = await bankCategories(app.api, id);
+      loaded = { id, total, counts };
+      fieldError(bank, total === 0 ? 'This bank has no questions yet.' : null);
+      bankInfo.textContent = `${complete ? '' : 'At least '}${plural(total, 'question')}.`;
+      fill(category, h('option', { value: '' }, `All categories (${total})`),
+        [...counts].filter(([name]) => name).sort().map(([name, n]) => h('option', { value: name }, `${name} (${n})`)));
+      count.value = String(Math.min(Number(count.value) || 10, Math.max(total, 1)));
+    } catch (error) {
+      loaded = null;
+      bankInfo.textContent = '';
+      if (!(error instanceof ApiError)) throw error;
+      fieldError(bank, error.status === 404 ? `There is no bank called “${id}”.` : error.message);
+    }
+  }
+  bank.addEventListener('change', () => void loadBank());
+
+  const form = h('form', { class: 'card', novalidate: true },
+    field('Question bank', bank, 'The bank id your teacher gave you, e.g. demo.'), bankInfo,
+    h('datalist', { id: 'bank-suggestions' }, [...suggestions].map((id) => h('option', { value: id }))),
+    field('Category', category),
+    modes,
+    h('div', { class: 'field-row' }, field('Questions', count), field('Time limit', limit)),
+    submit, status);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const bankId = bank.value.trim();
+    const questionCount = Number(count.value);
+    fieldError(bank, IDENTIFIER.test(bankId) ? null : 'Enter the bank id: letters, digits, . _ : or -.');
+    fieldError(count, Number.isInteger(questionCount) && questionCount >= 1 && questionCount <= 100 ? null : 'Choose 1 to 100 questions.');
+    const invalid = form.querySelector('[aria-invalid="true"]');
+    if (invalid) return invalid.focus();
+    const mode = MODES.find((candidate) => candidate.id === form.elements.mode.value) ?? MODES[0];
+    const body = { bankId, questionCount, timeLimitSeconds: Number(limit.value), ...mode.sessionFields() };
+    if (category.value) body.category = category.value;
+    submit.disabled = true;
+    fill(status, 'Starting…');
+    await started(() => app.api.post('/sessions', body, { kind: 'start', context: { bankId } }), bankId, mode);
+  });
+
+  /** Waits for the new session; an unconfirmed start is offered again with its own key, never a new one. */
+  async function started(send, bankId, mode) {
+    try {
+      const { data } = await send();
+      app.lastBank = bankId;
+      openSession.set(app.auth.user, data.session.sessionId);
+      app.go(mode.screen);
+    } catch (error) {
+      submit.disabled = false;
+      if (error instanceof OutcomeUnknown) {
+        const again = h('button', { type: 'button', class: 'secondary' }, 'Send again');
+        again.addEventListener('click', () => { submit.disabled = true; void started(() => app.api.deliver(error.entry), bankId, mode); });
+        return fill(status, h('p', {}, 'The server has not confirmed the new session yet.'), again);
+      }
+      if (!(error instanceof ApiError)) throw error;
+      if (error.code === 'BANK_NOT_FOUND') {
+        fill(status);
+        fieldError(bank, `There is no bank called “${bankId}”.`);
+        return bank.focus();
+      }
+      fill(status, h('p', {}, error.message), detailsTable(error.details, 'What to fix'));
+    }
+  }
+  add(container, form);
+  if (bank.value) void loadBank();
+}
