@@ -45,6 +45,12 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // MARK: - Byte-level codecs and JSON
+        // Percent-encoding, LEB128 varints, UTF-8 checks: one of each, for every module.
+        .target(name: "ByteCoding", swiftSettings: swiftSettings),
+        // The one JSON parser and writer (docs/json.md).
+        .target(name: "StrictJSON", dependencies: ["ByteCoding"], swiftSettings: swiftSettings),
+
         // MARK: - HTTP over libcurl
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
@@ -52,23 +58,23 @@ let package = Package(
         .target(name: "LambdaRuntime", dependencies: ["CurlHTTP"], swiftSettings: swiftSettings),
 
         // MARK: - Table layer
-        .target(name: "QuizStore", swiftSettings: swiftSettings),
+        .target(name: "QuizStore", dependencies: ["ByteCoding"], swiftSettings: swiftSettings),
         .target(name: "QuizStoreSQLite", dependencies: ["QuizStore", "CSQLite"], swiftSettings: swiftSettings),
         .target(name: "QuizResilience", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .target(
             name: "QuizStoreDynamoDB",
-            dependencies: ["QuizStore", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["QuizStore", "CurlHTTP", "ByteCoding", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
 
         // MARK: - Quiz domain
         .target(name: "QuizEngine", swiftSettings: swiftSettings),
 
-        .target(name: "QuestionImport", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
+        .target(name: "QuestionImport", dependencies: ["QuizEngine", "StrictJSON"], swiftSettings: swiftSettings),
 
         // MARK: - Functions
-        .target(name: "QuizHTTP", swiftSettings: swiftSettings),
-        .target(name: "QuizObservability", swiftSettings: swiftSettings),
+        .target(name: "QuizHTTP", dependencies: ["ByteCoding", "StrictJSON"], swiftSettings: swiftSettings),
+        .target(name: "QuizObservability", dependencies: ["StrictJSON"], swiftSettings: swiftSettings),
         .target(
             name: "QuizFunctions",
             dependencies: [
@@ -169,7 +175,7 @@ let package = Package(
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizEngineTests", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "QuizTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP", "StrictJSON"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QuizFunctionsTests",
             dependencies: [
@@ -179,7 +185,7 @@ let package = Package(
             exclude: ["Contract"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "QuestionImportTests", dependencies: ["QuestionImport", "QuizEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuestionImportTests", dependencies: ["QuestionImport", "QuizEngine", "StrictJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizStoreCodingTests", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LocalRunnerTests",
@@ -189,11 +195,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore", "StrictJSON"], swiftSettings: swiftSettings),
         .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
         .testTarget(
             name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability", "StrictJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "ByteCoding"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        // The JSON parser under libFuzzer (docs/json.md); built normally, it replays the inputs named on its command line.
+        .executableTarget(name: "JSONFuzzer", dependencies: ["StrictJSON"], path: "Tests/JSONFuzzer", exclude: ["Corpus"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     // MARK: - Read batch

@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     /// Creates the tables of these schemas that do not exist yet, waits until every one is

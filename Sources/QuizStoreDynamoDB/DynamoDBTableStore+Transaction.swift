@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     /// Writes up to 100 items across tables with one `TransactWriteItems`, all or nothing
@@ -15,7 +16,7 @@ extension DynamoDBTableStore {
         transactItems.reserveCapacity(writes.count)
         for write in writes {
             let (operation, member, writeGuards) = try transactItem(for: write)
-            transactItems.append(.object([operation: .object(member)]))
+            transactItems.append(.object([operation: .object(JSONObject(member))]))
             guards.append(writeGuards)
         }
         do throws(TableError) {

@@ -1,5 +1,6 @@
 import CurlHTTP
 import QuizStore
+import StrictJSON
 import Synchronization
 
 extension DynamoDBTableStore {
@@ -60,7 +61,7 @@ extension DynamoDBTableStore {
         /// An error answer becomes the table layer's error through ``DynamoDBError``; `table` names
         /// the table a `ResourceNotFoundException` is about.
         func send(_ operation: String, _ members: [String: JSONValue], table: String? = nil) throws(TableError) -> JSONValue {
-            let body = JSONValue.object(members).jsonBytes
+            let body = JSONValue.object(JSONObject(members)).jsonBytes
             var headers: [(name: String, value: String)] = [
                 ("Content-Type", "application/x-amz-json-1.0"),
                 ("X-Amz-Target", "DynamoDB_20120810.\(operation)"),
@@ -79,7 +80,7 @@ extension DynamoDBTableStore {
                 throw DynamoDBError(status: response.status, body: response.body).tableError(table: table)
             }
             do throws(JSONParseError) {
-                return try JSONValue(parsing: response.body)
+                return try JSONParser.parse(response.body, options: DynamoDBJSON.parsing)
             } catch {
                 throw TableError(.backendFailure, "DynamoDB answered \(operation) with malformed JSON", underlying: error)
             }

@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     /// Applies the actions with one `UpdateItem`, which creates the item when it is absent, and

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import QuizStore
+import StrictJSON
 
 /// The table backend over Amazon DynamoDB, or any server that speaks its JSON protocol
 /// (`dynamodb://REGION[?endpoint=URL&prefix=NAME-]`, PRODUCT.md §6).
