@@ -195,7 +195,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore", "StrictJSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore", "StrictJSON", "QuizTestSupport", "ReadBatchFunction"],
+            swiftSettings: swiftSettings),
+        // A bootstrap that times a DynamoDB read batch inside the Lambda runtime loop, for QuizStoreDynamoDBTests.
+        .executableTarget(
+            name: "ReadBatchFunction", dependencies: ["LambdaRuntime", "QuizStore", "QuizStoreDynamoDB", "StrictJSON"], path: "Tests/ReadBatchFunction",
+            swiftSettings: swiftSettings),
         .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
         .testTarget(
             name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],

@@ -20,7 +20,7 @@ extension DynamoDBTableStore {
             guards.append(writeGuards)
         }
         do throws(TableError) {
-            _ = try transport.send("TransactWriteItems", ["TransactItems": .array(transactItems)])
+            _ = try await transport.send("TransactWriteItems", ["TransactItems": .array(transactItems)])
         } catch where error.code == .transactionCanceled {
             throw Self.refine(error, writes: writes, guards: guards)
         }

@@ -30,7 +30,7 @@ extension DynamoDBTableStore {
 
         let response: JSONValue
         do throws(TableError) {
-            response = try transport.send("UpdateItem", request, table: name)
+            response = try await transport.send("UpdateItem", request, table: name)
         } catch where error.code == .conditionFailed && !guards.isEmpty {
             throw AdditionGuard.explain(error, condition: condition, actions: actions, key: key, table: table) ?? error
         }
