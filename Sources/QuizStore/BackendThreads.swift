@@ -6,72 +6,77 @@ import Musl
 import Darwin
 #endif
 
-/// Threads of a backend's own for its blocking calls (SQLite, libcurl), each with a resource of
-/// its own (a database connection, an HTTP client) that no other thread ever touches.
+/// Threads of a backend's own for its blocking calls (SQLite, libcurl), and the resources those
+/// calls need (database connections, HTTP clients), each used by one call at a time.
 ///
-/// An `async` caller hands a job to ``run(_:)`` and suspends; a thread of the pool runs it with
-/// its resource and resumes the caller by continuation. So a call that blocks, for microseconds
-/// or for the seconds of a busy timeout or a slow network, blocks one of these threads and never
-/// the caller's: not a thread of Swift's cooperative pool, and not the Lambda runtime's
-/// invocation thread, which runs the handler and every child task it starts. The design is
-/// GRDB's (a serialized writer queue and a pool of readers) and what SwiftNIO's `NIOThreadPool`
-/// does for blocking file I/O; docs/storage-threads.md explains how the backends use it.
+/// An `async` caller hands a job to ``run(_:)`` and suspends; a thread of the pool runs it with a
+/// free resource and resumes the caller by continuation. So a call that blocks, for microseconds
+/// or for the seconds of a busy timeout or a slow network, blocks one of these threads, never a
+/// thread of Swift's cooperative pool. The design is GRDB's (a serialized writer queue and a
+/// pool of readers) and what SwiftNIO's `NIOThreadPool` does for blocking file I/O;
+/// docs/storage-threads.md explains how the backends use it.
 ///
-/// Threads start on demand, up to `maximumThreads`: a process that makes one call at a time
-/// starts one. Jobs run in the order they were handed over. A thread opens its resource with
-/// `open` when it first needs one (or takes one of the `resources` given at init); a failed open
-/// fails that job and is tried again for the next. The threads end, closing their resources,
-/// once the pool is released and its queue is empty.
+/// Threads start on demand, up to `maximumThreads`, and so do resources (`open` makes one when
+/// none is free, or one of `resources` is used first): a process that makes one call at a time
+/// starts one of each. Queued jobs run in the order they came. A failed `open` fails that job and
+/// is tried again for the next. Once the pool is released and its queue is empty, the threads end
+/// and the resources are closed.
+///
+/// With `runsOnCallersOwnThread`, a caller whose task runs on a task executor of its own (the
+/// Lambda runtime's invocation thread, which serves one invocation at a time and has nothing else
+/// to do while its handler waits) runs the job itself when a resource is free and nothing is
+/// queued: no thread hop there and back, which costs more than a local SQLite call. Callers on
+/// the cooperative pool always hand their jobs over. A backend whose calls wait on the network
+/// does not set it: there the point of the threads is that several calls wait at once.
 public final class BackendThreads<Resource>: @unchecked Sendable {
-    // @unchecked Sendable: all mutable state is in `Core`, behind its mutex; a resource is only
-    // ever touched by the one thread that holds it.
+    // @unchecked Sendable: all mutable state is in `Core`, behind its mutex; a resource is used by
+    // one job at a time, the one that took it out of the free list.
 
     private let core: Core
+    private let runsOnCallersOwnThread: Bool
 
-    /// A pool of at most `maximumThreads` threads, with `resources` to hand to the first threads
-    /// and `open` for the others.
+    /// A pool of at most `maximumThreads` threads and resources, with `resources` to use first and
+    /// `open` for more.
     public init(
-        maximumThreads: Int, resources: sending [Resource] = [], open: @escaping @Sendable () throws(TableError) -> Resource
+        maximumThreads: Int, resources: sending [Resource] = [], runsOnCallersOwnThread: Bool = false,
+        open: @escaping @Sendable () throws(TableError) -> Resource
     ) {
         core = Core(maximumThreads: max(1, maximumThreads), resources: resources, open: open)
+        self.runsOnCallersOwnThread = runsOnCallersOwnThread
     }
 
     deinit {
         core.shutDown()
     }
 
-    /// Runs `body` with a thread's resource on that thread, and returns what it returns.
+    /// Runs `body` with a free resource on a thread of the pool (or, see the type's description,
+    /// on the caller's own thread), and returns what it returns.
     ///
     /// The caller suspends until then, whatever its executor; `body` must not wait for another
-    /// job of the same pool (the thread it needs might be the one it holds).
+    /// job of the same pool (the resource it needs might be the one it holds).
     public func run<Value: Sendable>(
         _ body: @escaping @Sendable (Resource) throws(TableError) -> Value
     ) async throws(TableError) -> Value {
+        if runsOnCallersOwnThread, Self.callerHasOwnExecutor, let value = try core.runHereIfFree(body) { return value }
         let result: Result<Value, TableError> = await withUnsafeContinuation { continuation in
-            core.enqueue(
-                Job { resource in
-                    let result = resource.flatMap { resource in Result { () throws(TableError) in try body(resource) } }
-                    return { continuation.resume(returning: result) }
-                },
-                onlyIfIdle: false)
+            core.enqueue(Self.job(body) { continuation.resume(returning: $0) }, onlyIfFree: false)
         }
         return try result.get()
     }
 
-    /// Runs `body` as ``run(_:)`` does when a thread is free (idle, or not started yet) and no
-    /// job waits; `nil`, without running it, otherwise.
+    /// Runs `body` as ``run(_:)`` does when a resource is free (in use by no job, or not opened
+    /// yet) and no job waits; `nil`, without running it, otherwise.
     ///
-    /// For work that may go to either of two pools: a read goes to the idle writer thread, so a
-    /// process that makes one call at a time keeps one thread and one connection.
+    /// For work that may go to either of two pools: a read goes to the SQLite writer when it is
+    /// free, so a process that makes one call at a time keeps one connection.
     public func runIfIdle<Value: Sendable>(
         _ body: @escaping @Sendable (Resource) throws(TableError) -> Value
     ) async throws(TableError) -> Value? {
+        if runsOnCallersOwnThread, Self.callerHasOwnExecutor { return try core.runHereIfFree(body) }
         let result: Result<Value, TableError>? = await withUnsafeContinuation { continuation in
-            let job = Job { resource in
-                let result = resource.flatMap { resource in Result { () throws(TableError) in try body(resource) } }
-                return { continuation.resume(returning: result) }
+            if !core.enqueue(Self.job(body) { continuation.resume(returning: $0) }, onlyIfFree: true) {
+                continuation.resume(returning: nil)
             }
-            if !core.enqueue(job, onlyIfIdle: true) { continuation.resume(returning: nil) }
         }
         return try result?.get()
     }
@@ -81,17 +86,33 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
         core.locked { $0.started }
     }
 
+    /// Whether the calling task runs on a task executor of its own rather than on the global
+    /// concurrent executor (the cooperative pool).
+    static var callerHasOwnExecutor: Bool {
+        withUnsafeCurrentTask { task in task?.unownedTaskExecutor != nil }
+    }
+
+    /// The job that runs `body` and hands its outcome to `deliver`.
+    private static func job<Value: Sendable>(
+        _ body: @escaping @Sendable (Resource) throws(TableError) -> Value, _ deliver: @escaping (Result<Value, TableError>) -> Void
+    ) -> Job {
+        Job { resource in
+            let result = resource.flatMap { resource in Result { () throws(TableError) in try body(resource) } }
+            return { deliver(result) }
+        }
+    }
+
     // MARK: - Jobs and threads
 
-    /// A job: called once, on a pool thread, with the thread's resource or the error opening it;
-    /// returns how to hand its outcome to the caller, which the thread does once it counts as
-    /// free again (so a caller that goes on at once finds it free).
+    /// A job: called once, on a pool thread, with a resource or the error opening one; returns
+    /// how to hand its outcome to the caller, which the thread does once the resource is free
+    /// again (so a caller that goes on at once finds it free).
     struct Job {
         let body: (Result<Resource, TableError>) -> () -> Void
     }
 
-    /// The queue and the threads, shared by the pool and its threads, which keep it alive until
-    /// they end.
+    /// The queue, the free resources and the threads, shared by the pool and its threads, which
+    /// keep it alive until they end.
     final class Core: @unchecked Sendable {
         struct State {
             var jobs: [Job] = []
@@ -99,10 +120,15 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
             /// would move every other job.
             var next = 0
             var started = 0
-            /// Threads running a job; the others are free.
-            var running = 0
-            var spare: [Resource]
+            /// Threads waiting for a job.
+            var waiting = 0
+            /// Resources no job is using.
+            var free: [Resource]
+            /// Resources that exist or are being opened, in use or free.
+            var opened: Int
             var shuttingDown = false
+
+            var hasQueuedJobs: Bool { next < jobs.count }
         }
 
         private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -118,7 +144,7 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
             condition = .allocate(capacity: 1)
             condition.initialize(to: pthread_cond_t())
             pthread_cond_init(condition, nil)
-            state = State(spare: resources)
+            state = State(free: resources, opened: resources.count)
             state.jobs.reserveCapacity(16)
             self.maximumThreads = maximumThreads
             self.open = open
@@ -137,21 +163,67 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
             return body(&state)
         }
 
-        /// Queues `job` and wakes or starts a thread for it; with `onlyIfIdle`, queues it only
-        /// when a thread is free with nothing queued, and says whether it did.
-        @discardableResult
-        func enqueue(_ job: Job, onlyIfIdle: Bool) -> Bool {
+        /// Whether a job could have a resource now; called with the mutex held.
+        private var resourceAvailable: Bool {
+            !state.free.isEmpty || state.opened < maximumThreads
+        }
+
+        /// Takes a free resource, or the right to open one (`nil`); called with the mutex held
+        /// when `resourceAvailable`.
+        private func takeResource() -> Resource? {
+            if let resource = state.free.popLast() { return resource }
+            state.opened += 1
+            return nil
+        }
+
+        /// The resource `taken` (or a new one), for a job about to run.
+        private func resource(_ taken: Resource?) -> Result<Resource, TableError> {
+            if let taken { return .success(taken) }
+            do throws(TableError) {
+                return .success(try open())
+            } catch {
+                locked { $0.opened -= 1 }
+                return .failure(error)
+            }
+        }
+
+        /// Puts a resource back after a job and wakes a thread when jobs wait for one.
+        private func giveBack(_ resource: Result<Resource, TableError>) {
             pthread_mutex_lock(mutex)
-            let free = state.started - state.running
-            if onlyIfIdle, state.next < state.jobs.count || (free == 0 && state.started == maximumThreads) {
+            if case .success(let resource) = resource { state.free.append(resource) }
+            if state.hasQueuedJobs && state.waiting > 0 { pthread_cond_signal(condition) }
+            pthread_mutex_unlock(mutex)
+        }
+
+        /// Runs `body` on the calling thread when a resource is free and no job is queued;
+        /// `nil` when it did not run.
+        func runHereIfFree<Value>(_ body: (Resource) throws(TableError) -> Value) throws(TableError) -> Value? {
+            pthread_mutex_lock(mutex)
+            guard !state.hasQueuedJobs, resourceAvailable else {
+                pthread_mutex_unlock(mutex)
+                return nil
+            }
+            let taken = takeResource()
+            pthread_mutex_unlock(mutex)
+            let resource = resource(taken)
+            defer { giveBack(resource) }
+            return try body(try resource.get())
+        }
+
+        /// Queues `job` and wakes or starts a thread for it; with `onlyIfFree`, queues it only
+        /// when a resource is free and nothing is queued, and says whether it did.
+        @discardableResult
+        func enqueue(_ job: Job, onlyIfFree: Bool) -> Bool {
+            pthread_mutex_lock(mutex)
+            if onlyIfFree, state.hasQueuedJobs || !resourceAvailable {
                 pthread_mutex_unlock(mutex)
                 return false
             }
             state.jobs.append(job)
-            let waiting = state.jobs.count - state.next
-            let startThread = waiting > free && state.started < maximumThreads
+            let queued = state.jobs.count - state.next
+            let startThread = queued > state.waiting && state.started < maximumThreads
             if startThread { state.started += 1 }
-            if free > 0 { pthread_cond_signal(condition) }
+            if state.waiting > 0 { pthread_cond_signal(condition) }
             pthread_mutex_unlock(mutex)
             if startThread { startThreadRunningJobs() }
             return true
@@ -197,16 +269,18 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
             for job in orphans { job.body(.failure(TableError(.backendFailure, "cannot start a backend thread (error \(code))")))() }
         }
 
-        /// A thread's life: takes jobs in order and runs them with its resource, waiting when
-        /// there is none, until the pool is released and the queue empty.
+        /// A thread's life: takes jobs in order and runs each with a free resource, waiting when
+        /// there is no job or no resource, until the pool is released and the queue is empty.
         private func runJobs() {
-            var resource: Resource? = locked { $0.spare.popLast() }
             while true {
                 pthread_mutex_lock(mutex)
-                while state.next == state.jobs.count && !state.shuttingDown {
+                while !(state.hasQueuedJobs && resourceAvailable) && !(state.shuttingDown && !state.hasQueuedJobs) {
+                    state.waiting += 1
                     pthread_cond_wait(condition, mutex)
+                    state.waiting -= 1
                 }
-                guard state.next < state.jobs.count else {
+                guard state.hasQueuedJobs else {
+                    // The free resources go with the core, when the last thread drops it.
                     state.started -= 1
                     pthread_mutex_unlock(mutex)
                     return
@@ -217,23 +291,12 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
                     state.jobs.removeAll(keepingCapacity: true)
                     state.next = 0
                 }
-                state.running += 1
+                let taken = takeResource()
                 pthread_mutex_unlock(mutex)
 
-                let opened: Result<Resource, TableError>
-                if let resource {
-                    opened = .success(resource)
-                } else {
-                    do throws(TableError) {
-                        let new = try open()
-                        resource = new
-                        opened = .success(new)
-                    } catch {
-                        opened = .failure(error)
-                    }
-                }
-                let deliver = job.body(opened)
-                locked { $0.running -= 1 }
+                let resource = resource(taken)
+                let deliver = job.body(resource)
+                giveBack(resource)
                 deliver()
             }
         }

@@ -2,8 +2,10 @@ import QuizStore
 
 // The backend's threads (docs/storage-threads.md). SQLite calls block: on disk I/O, and on the
 // file's write lock for up to the busy timeout when another process writes. They run on threads
-// of the store's own, never on the caller's, as GRDB runs them: one serialized writer with the
-// connection every write goes through, and a few readers with connections of their own.
+// of the store's own, as GRDB runs them: one serialized writer with the connection every write
+// goes through, and a few readers with connections of their own. A caller on a thread of its own
+// (a bootstrap's invocation thread) runs a call itself when the connection is free: a hop to the
+// store's thread and back would cost more than the call.
 extension SQLiteTableStore {
     /// Readers at most: reads in WAL mode run in parallel with each other and with the writer,
     /// and a function process rarely has more than a few in flight.
@@ -13,10 +15,10 @@ extension SQLiteTableStore {
     static func threads(
         path: String, connection: sending SQLiteConnection, configuration: Configuration
     ) -> (writer: BackendThreads<SQLiteConnection>, readers: BackendThreads<SQLiteConnection>) {
-        let writer = BackendThreads<SQLiteConnection>(maximumThreads: 1, resources: [connection]) {
+        let writer = BackendThreads<SQLiteConnection>(maximumThreads: 1, resources: [connection], runsOnCallersOwnThread: true) {
             () throws(TableError) in try open(path: path, configuration: configuration)
         }
-        let readers = BackendThreads<SQLiteConnection>(maximumThreads: maximumReaders) {
+        let readers = BackendThreads<SQLiteConnection>(maximumThreads: maximumReaders, runsOnCallersOwnThread: true) {
             () throws(TableError) in try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout)
         }
         return (writer, readers)
