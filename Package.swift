@@ -126,7 +126,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "StoreBenchmark",
-            dependencies: ["QuizStore", "QuizStoreSQLite", "CSQLite"],
+            dependencies: ["BenchmarkSupport", "QuizStore", "QuizStoreSQLite", "CSQLite"],
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -138,7 +138,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "AnswerBenchmark",
-            dependencies: ["QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
+            dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
             path: "Benchmarks/AnswerBenchmark",
             swiftSettings: swiftSettings
         ),
