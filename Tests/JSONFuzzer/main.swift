@@ -1,7 +1,7 @@
 // The JSON parser under libFuzzer (docs/json.md):
 //
 //   swift build --product JSONFuzzer --scratch-path .build-fuzz -c release \
-//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+//       -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
 //   .build-fuzz/release/JSONFuzzer -max_total_time=300 -max_len=4096 Tests/JSONFuzzer/Corpus
 //
 // Each input is parsed with the default options and with the strictest ones; an accepted input
