@@ -46,6 +46,12 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // MARK: - Byte-level codecs and JSON
+        // Percent-encoding, LEB128 varints, UTF-8 checks: one of each, for every module.
+        .target(name: "ByteCoding", swiftSettings: swiftSettings),
+        // The one JSON parser and writer (docs/json.md).
+        .target(name: "StrictJSON", dependencies: ["ByteCoding"], swiftSettings: swiftSettings),
+
         // MARK: - HTTP over libcurl
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
 
@@ -53,23 +59,23 @@ let package = Package(
         .target(name: "LambdaRuntime", dependencies: ["CurlHTTP"], swiftSettings: swiftSettings),
 
         // MARK: - Table layer
-        .target(name: "QuizStore", swiftSettings: swiftSettings),
+        .target(name: "QuizStore", dependencies: ["ByteCoding"], swiftSettings: swiftSettings),
         .target(name: "QuizStoreSQLite", dependencies: ["QuizStore", "CSQLite"], swiftSettings: swiftSettings),
         .target(name: "QuizResilience", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .target(
             name: "QuizStoreDynamoDB",
-            dependencies: ["QuizStore", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["QuizStore", "CurlHTTP", "ByteCoding", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
 
         // MARK: - Quiz domain
         .target(name: "QuizEngine", swiftSettings: swiftSettings),
 
-        .target(name: "QuestionImport", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
+        .target(name: "QuestionImport", dependencies: ["QuizEngine", "StrictJSON"], swiftSettings: swiftSettings),
 
         // MARK: - Functions
-        .target(name: "QuizHTTP", swiftSettings: swiftSettings),
-        .target(name: "QuizObservability", swiftSettings: swiftSettings),
+        .target(name: "QuizHTTP", dependencies: ["ByteCoding", "StrictJSON"], swiftSettings: swiftSettings),
+        .target(name: "QuizObservability", dependencies: ["StrictJSON"], swiftSettings: swiftSettings),
         .target(
             name: "QuizFunctions",
             dependencies: [
@@ -121,7 +127,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "StoreBenchmark",
-            dependencies: ["QuizStore", "QuizStoreSQLite", "CSQLite"],
+            dependencies: ["BenchmarkSupport", "QuizStore", "QuizStoreSQLite", "CSQLite"],
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -133,7 +139,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "AnswerBenchmark",
-            dependencies: ["QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
+            dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
             path: "Benchmarks/AnswerBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -177,7 +183,7 @@ let package = Package(
             name: "QuizEngineTests", dependencies: ["QuizEngine", "QuizTestSupport"], exclude: ["Scripts"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "QuizTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP", "StrictJSON"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QuizFunctionsTests",
             dependencies: [
@@ -187,7 +193,7 @@ let package = Package(
             exclude: ["Contract"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "QuestionImportTests", dependencies: ["QuestionImport", "QuizEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "QuestionImportTests", dependencies: ["QuestionImport", "QuizEngine", "StrictJSON"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizStoreCodingTests", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LocalRunnerTests",
@@ -197,13 +203,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore", "StrictJSON", "QuizTestSupport", "ReadBatchFunction"],
+            swiftSettings: swiftSettings),
+        // A bootstrap that times a DynamoDB read batch inside the Lambda runtime loop, for QuizStoreDynamoDBTests.
+        .executableTarget(
+            name: "ReadBatchFunction", dependencies: ["LambdaRuntime", "QuizStore", "QuizStoreDynamoDB", "StrictJSON"], path: "Tests/ReadBatchFunction",
+            swiftSettings: swiftSettings),
         .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
         .testTarget(
             name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
-        // The learner's web app (web/) under `local-runner serve`, over HTTP and in headless Chromium.
+        .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability", "StrictJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "ByteCoding"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+        // The JSON parser under libFuzzer (docs/json.md); built normally, it replays the inputs named on its command line.
+        .executableTarget(name: "JSONFuzzer", dependencies: ["StrictJSON"], path: "Tests/JSONFuzzer", exclude: ["Corpus"], swiftSettings: swiftSettings),
+                // The learner's web app (web/) under `local-runner serve`, over HTTP and in headless Chromium.
         .testTarget(
             name: "WebAppTests", dependencies: ["local-runner", "ProcessTools", "QuizTestSupport"], exclude: ["Scripts"],
             swiftSettings: swiftSettings),

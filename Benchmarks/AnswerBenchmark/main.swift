@@ -63,8 +63,11 @@ if let learners {
     exit(met ? 0 : 1)
 }
 
-// The loop runs off the main actor: awaiting the handler from top-level code would hop threads
-// twice per answer, which a Lambda's loop does not do.
+// The loop runs on a thread of its own, the handler's executor preference, as a Lambda
+// bootstrap's loop does (`InvocationExecutor`): awaiting the handler from top-level code would hop
+// threads twice per answer, and from the cooperative pool every store call would hop to the
+// store's threads and back, neither of which a Lambda's loop does. `--learners N` runs on the
+// cooperative pool, as any in-process concurrency does.
 let run = try await AnswerRun(fixture: fixture).measure(answers: answers)
 var latencies = run.latencies
 let measured = run.measured

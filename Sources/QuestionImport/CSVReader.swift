@@ -1,3 +1,5 @@
+import StrictJSON
+
 /// One record of a CSV text: its fields, and the line it starts on (a quoted field may span lines).
 struct CSVRecord: Sendable, Hashable {
     /// The 1-based line on which the record starts.

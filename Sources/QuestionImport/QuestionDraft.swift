@@ -1,4 +1,5 @@
 import QuizEngine
+import StrictJSON
 
 /// A question as read from one row of an upload, before any rule is checked.
 ///
@@ -75,6 +76,20 @@ struct ChoiceDraft: Sendable {
 }
 
 // MARK: - From a JSON object
+
+extension JSONValue {
+    /// How an error message names this kind of value: `a string`, `an array`, ….
+    var kindDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
 
 extension QuestionDraft {
     /// The draft of the JSON value `value`, found at `row`; unknown members and `multiSelect`,

@@ -1,4 +1,5 @@
 import QuizEngine
+import StrictJSON
 
 /// Turns the body of `POST /banks/{bankId}/questions` into validated questions (PRODUCT.md §3).
 ///

@@ -70,7 +70,7 @@ extension HTTPRequestEvent {
         try requireJSONContentType()
         let bytes = try body(limit: limit)
         let fast = bytes.withUnsafeBytes { buffer in
-            JSONElement.parse(buffer.bindMemory(to: UInt8.self)).flatMap { json in T(fastJSON: FastObject(json)) }
+            FastObject.parse(buffer).flatMap { json in T(fastJSON: FastObject(json)) }
         }
         if let fast { return fast }
         return try decodeWithJSONDecoder(type, bytes: bytes)
@@ -135,7 +135,7 @@ extension HTTPRequestEvent {
 // MARK: - Helpers
 
 /// A request body type that can read its common, well-formed case from a parsed document itself,
-/// faster than `JSONDecoder` (see `JSONElement`).
+/// faster than `JSONDecoder` (see `FastObject` and docs/json.md).
 public protocol FastJSONDecodable: Decodable {
     /// The value, when the document has exactly the shape the synthesized `init(from:)` accepts
     /// and every field its type; `nil` otherwise, and `JSONDecoder` then decides.

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import StrictJSON
 
 extension HTTPRequestEvent: Decodable {
     private enum FormatKeys: String, CodingKey {
@@ -33,8 +34,8 @@ extension HTTPRequestEvent: Decodable {
     /// parsed document, as `init(from:)` would, without `JSONDecoder`; `nil` for anything else
     /// (another format, a field of another type, a name given twice), which `init(from:)` then
     /// decodes, reporting errors as it always has.
-    init?(fastJSON json: JSONElement) {
-        guard case .string(let version)?? = json.member("version"), version.hasPrefix("2."),
+    init?(fastJSON json: JSONValue) {
+        guard case .string(let version)? = json["version"], version.hasPrefix("2."),
             let event = HTTPAPIEvent(fast: FastObject(json))
         else { return nil }
         do {
@@ -210,24 +211,33 @@ extension HTTPAPIEvent {
 }
 
 /// Typed reads of one object of a parsed document for the fast decoding paths: a member that is
-/// absent or `null` reads as `nil`, one of another type (or named twice) throws `Miss`, and the
-/// caller gives up and lets `JSONDecoder` decide.
+/// absent or `null` reads as `nil`, one of another type throws `Miss`, and the caller gives up and
+/// lets `JSONDecoder` decide.
 public struct FastObject {
     /// The document is not of the expected shape.
     public struct Miss: Error {}
 
+    /// How the fast paths parse: strictly, at most 64 levels deep, and refusing repeated member
+    /// names, which `JSONDecoder` then judges as it always has (a fast path never picks one).
+    static let parsing = JSONParser.Options(maximumDepth: 64, duplicateNames: .reject)
+
+    /// The document in `bytes`, or `nil` when it is not JSON the fast paths read.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> JSONValue? {
+        try? JSONParser.parse(bytes.bindMemory(to: UInt8.self), options: parsing)
+    }
+
     /// The object (or, for a caller that guessed wrong, any other value: every read then misses).
-    public let element: JSONElement
+    public let element: JSONValue
 
     /// Reads of `element`.
-    public init(_ element: JSONElement) {
+    public init(_ element: JSONValue) {
         self.element = element
     }
 
     /// Member `name`; `nil` when absent or `null`.
-    public func member(_ name: String) throws(Miss) -> JSONElement? {
-        guard let member = element.member(name) else { throw Miss() }
-        if case .null? = member { return nil }
+    public func member(_ name: String) throws(Miss) -> JSONValue? {
+        guard case .object(let members) = element else { throw Miss() }
+        guard let member = members[name], !member.isNull else { return nil }
         return member
     }
 

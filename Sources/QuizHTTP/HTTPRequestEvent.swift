@@ -87,9 +87,9 @@ public struct HTTPRequestEvent: Sendable, Hashable {
     ///
     /// - Throws: `DecodingError` when the JSON is not an event of either format.
     public init(json: Data) throws {
-        // The common case without `JSONDecoder` (see `JSONElement`); anything else as before.
+        // The common case without `JSONDecoder` (see `FastObject`); anything else as before.
         let fast = json.withUnsafeBytes { bytes in
-            JSONElement.parse(bytes.bindMemory(to: UInt8.self)).flatMap(HTTPRequestEvent.init(fastJSON:))
+            FastObject.parse(bytes).flatMap(HTTPRequestEvent.init(fastJSON:))
         }
         self = try fast ?? JSONCoding.decoder.decode(HTTPRequestEvent.self, from: json)
     }

@@ -1,3 +1,5 @@
+import ByteCoding
+
 /// The query string parameters of a request; a name may carry several values.
 ///
 /// Built from an HTTP API event's `rawQueryString` when there is one, because its
@@ -99,40 +101,5 @@ extension QueryParameters {
             "Query parameter '\(name)' \(problem).",
             details: [APIError.Detail(field: name, message: problem)]
         )
-    }
-}
-
-// MARK: - Percent-encoding
-
-/// Percent-decoding (RFC 3986 §2.1) without Foundation's `removingPercentEncoding`, which
-/// FoundationEssentials does not have.
-enum PercentEncoding {
-    /// `text` with every `%XX` escape decoded, or `nil` when an escape is malformed or the decoded
-    /// bytes are not valid UTF-8.
-    static func decode(_ text: String) -> String? {
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                return nil
-            }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -1,3 +1,5 @@
+import ByteCoding
+
 /// Maps a request's method and path to a route the caller defines, such as an enum of a
 /// function's operations.
 ///

@@ -1,18 +1,20 @@
-/// A one-line JSON object, written field by field: log lines are built on the hot path of every
-/// invocation, so this skips the reflection of `JSONEncoder`.
-public struct JSONLine: Sendable {
-    private var text = "{"
-    private var empty = true
+import StrictJSON
 
-    /// An empty object, with room for a typical log line so that it is not copied as it grows.
+/// A one-line JSON object, written field by field on the one JSON writer (`JSONWriter`): log
+/// lines are built on the hot path of every invocation, so this skips the reflection of
+/// `JSONEncoder`.
+public struct JSONLine: Sendable {
+    private var writer = JSONWriter(capacity: 512)
+
+    /// An empty object.
     public init() {
-        text.reserveCapacity(512)
+        writer.beginObject()
     }
 
     /// Adds a string member.
     public mutating func add(_ name: String, _ value: String) {
-        key(name)
-        Self.appendQuoted(value, to: &text)
+        writer.key(name)
+        writer.string(value)
     }
 
     /// Adds a string member when the value is present.
@@ -22,8 +24,8 @@ public struct JSONLine: Sendable {
 
     /// Adds an integer member.
     public mutating func add(_ name: String, _ value: Int64) {
-        key(name)
-        text += String(value)
+        writer.key(name)
+        writer.int(value)
     }
 
     /// Adds an integer member.
@@ -31,93 +33,63 @@ public struct JSONLine: Sendable {
 
     /// Adds a number member, rounded to three decimals (JSON has no NaN or infinity: those become 0).
     public mutating func add(_ name: String, _ value: Double) {
-        key(name)
-        guard value.isFinite else {
-            text += "0"
-            return
-        }
+        writer.key(name)
+        writer.raw(Self.thousandths(value))
+    }
+
+    /// A number rounded to three decimals, without trailing zeros: `12.346`, `-2.25`, `100`.
+    static func thousandths(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
         let thousandths = (value * 1000).rounded()
-        if thousandths == thousandths.rounded(.towardZero), abs(thousandths) < 1e15 {
-            let whole = Int64(thousandths)
-            let sign = whole < 0 ? "-" : ""
-            let magnitude = whole.magnitude
-            let fraction = magnitude % 1000
-            text += "\(sign)\(magnitude / 1000)"
-            if fraction != 0 {
-                var digits = String(fraction)
-                digits = String(repeating: "0", count: 3 - digits.count) + digits
-                while digits.hasSuffix("0") { digits.removeLast() }
-                text += "." + digits
-            }
-        } else {
-            text += "\(value)"
+        guard thousandths == thousandths.rounded(.towardZero), abs(thousandths) < 1e15 else { return "\(value)" }
+        let whole = Int64(thousandths)
+        let magnitude = whole.magnitude
+        var text = (whole < 0 ? "-" : "") + String(magnitude / 1000)
+        let fraction = magnitude % 1000
+        if fraction != 0 {
+            var digits = String(fraction)
+            digits = String(repeating: "0", count: 3 - digits.count) + digits
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
         }
+        return text
     }
 
     /// Adds a boolean member.
     public mutating func add(_ name: String, _ value: Bool) {
-        key(name)
-        text += value ? "true" : "false"
+        writer.key(name)
+        writer.bool(value)
     }
 
     /// Adds a member whose value is JSON text built elsewhere.
     public mutating func addRaw(_ name: String, json: String) {
-        key(name)
-        text += json
-    }
-
-    /// The finished object.
-    public var string: String { text + "}" }
-
-    /// The finished object, closing the text in place instead of copying it.
-    public consuming func finished() -> String {
-        text += "}"
-        return text
+        writer.key(name)
+        writer.raw(json)
     }
 
     /// Adds a member whose value is JSON text built elsewhere, given in parts, so that a
     /// value made of a fixed text and a few numbers is never joined into a string of its own.
     public mutating func addRaw(_ name: String, parts: String...) {
-        key(name)
-        for part in parts { text += part }
+        writer.key(name)
+        for part in parts { writer.appendRaw(part) }
+        writer.raw("")
     }
 
-    private mutating func key(_ name: String) {
-        if !empty { text += "," }
-        empty = false
-        Self.appendQuoted(name, to: &text)
-        text += ":"
+    /// The finished object.
+    public var string: String {
+        var copy = writer
+        copy.endObject()
+        return String(decoding: copy.bytes, as: UTF8.self)
     }
 
-    /// Appends a JSON string literal, escaping what RFC 8259 §7 requires.
-    public static func appendQuoted(_ value: String, to text: inout String) {
-        text += "\""
-        // Most values need no escaping: append them whole instead of scalar by scalar.
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            text += value
-            text += "\""
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
+    /// The finished object, closing the text in place instead of copying it.
+    public consuming func finished() -> String {
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// A JSON string literal.
     public static func quoted(_ value: String) -> String {
-        var text = ""
-        appendQuoted(value, to: &text)
-        return text
+        JSONWriter.quoted(value)
     }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ByteCoding
 
 /// A compact, self-describing binary form of items, for backends that store items as blobs.
 ///
@@ -77,7 +73,7 @@ public enum ItemCodec {
         entries.reserveCapacity(bytes.count + 16 * deltas.count)
         for _ in 0..<count {
             let name = try reader.readBytes()
-            appendVarint(UInt64(name.count), to: &entries)
+            Varint.append(UInt64(name.count), to: &entries)
             entries.append(contentsOf: name)
             let start = reader.position
             guard let index = wanted.firstIndex(where: { $0.name.elementsEqual(name) }) else {
@@ -87,7 +83,7 @@ public enum ItemCodec {
             }
             guard !wanted[index].found, try reader.readByte() == Tag.integer.rawValue else { return nil }
             let raw = try reader.readVarint()
-            let (sum, overflow) = Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))).addingReportingOverflow(wanted[index].delta)
+            let (sum, overflow) = Varint.unzigzag(raw).addingReportingOverflow(wanted[index].delta)
             guard !overflow else { return nil }
             wanted[index].found = true
             appendInteger(sum, to: &entries)
@@ -95,7 +91,7 @@ public enum ItemCodec {
         guard reader.isAtEnd else { throw Reader.damaged }
         var added = 0
         for entry in wanted where !entry.found {
-            appendVarint(UInt64(entry.name.count), to: &entries)
+            Varint.append(UInt64(entry.name.count), to: &entries)
             entries.append(contentsOf: entry.name)
             appendInteger(entry.delta, to: &entries)
             added += 1
@@ -103,7 +99,7 @@ public enum ItemCodec {
         var result: [UInt8] = []
         result.reserveCapacity(entries.count + 10)
         result.append(Tag.map.rawValue)
-        appendVarint(UInt64(count + added), to: &result)
+        Varint.append(UInt64(count + added), to: &result)
         result.append(contentsOf: entries)
         return result
     }
@@ -112,7 +108,7 @@ public enum ItemCodec {
 
     static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
         bytes.append(Tag.integer.rawValue)
-        appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)), to: &bytes)
+        Varint.append(signed: value, to: &bytes)
     }
 
     static func appendValue(_ value: AttributeValue, to bytes: inout [UInt8]) {
@@ -122,7 +118,7 @@ public enum ItemCodec {
         case .number(let number):
             if let int = number.intValue {
                 bytes.append(Tag.integer.rawValue)
-                appendVarint(UInt64(bitPattern: (int << 1) ^ (int >> 63)), to: &bytes)
+                Varint.append(signed: int, to: &bytes)
             } else {
                 bytes.append(Tag.double.rawValue)
                 withUnsafeBytes(of: number.doubleValue.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
@@ -132,11 +128,11 @@ public enum ItemCodec {
             appendString(text, to: &bytes)
         case .binary(let data):
             bytes.append(Tag.binary.rawValue)
-            appendVarint(UInt64(data.count), to: &bytes)
+            Varint.append(UInt64(data.count), to: &bytes)
             bytes.append(contentsOf: data)
         case .list(let elements):
             bytes.append(Tag.list.rawValue)
-            appendVarint(UInt64(elements.count), to: &bytes)
+            Varint.append(UInt64(elements.count), to: &bytes)
             for element in elements { appendValue(element, to: &bytes) }
         case .map(let entries):
             appendMap(entries, to: &bytes)
@@ -145,7 +141,7 @@ public enum ItemCodec {
 
     static func appendMap(_ entries: [String: AttributeValue], to bytes: inout [UInt8]) {
         bytes.append(Tag.map.rawValue)
-        appendVarint(UInt64(entries.count), to: &bytes)
+        Varint.append(UInt64(entries.count), to: &bytes)
         for (name, value) in entries {
             appendString(name, to: &bytes)
             appendValue(value, to: &bytes)
@@ -155,18 +151,9 @@ public enum ItemCodec {
     static func appendString(_ text: String, to bytes: inout [UInt8]) {
         var text = text
         text.withUTF8 { utf8 in
-            appendVarint(UInt64(utf8.count), to: &bytes)
+            Varint.append(UInt64(utf8.count), to: &bytes)
             bytes.append(contentsOf: utf8)
         }
-    }
-
-    static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
     }
 
     // MARK: - Reading
@@ -193,15 +180,8 @@ public enum ItemCodec {
         }
 
         mutating func readVarint() throws(TableError) -> UInt64 {
-            var result: UInt64 = 0
-            var shift: UInt64 = 0
-            while true {
-                let byte = try readByte()
-                guard shift < 64 else { throw Self.damaged }
-                result |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { return result }
-                shift += 7
-            }
+            guard let value = Varint.read(from: bytes, at: &position) else { throw Self.damaged }
+            return value
         }
 
         mutating func readCount() throws(TableError) -> Int {
@@ -218,33 +198,8 @@ public enum ItemCodec {
         }
 
         mutating func readString() throws(TableError) -> String {
-            let buffer = try readBytes()
-            // ASCII, the common case, is valid UTF-8 as it is: nothing to compare afterwards.
-            if Self.isASCII(buffer) { return String(decoding: buffer, as: UTF8.self) }
-            // `String(validating:as:)` is generic and pays for metadata lookups on every call;
-            // decoding repairs invalid bytes instead, so a repaired string differs from its bytes.
-            var text = String(decoding: buffer, as: UTF8.self)
-            let same = text.withUTF8 { utf8 in
-                utf8.count == buffer.count && (buffer.isEmpty || memcmp(utf8.baseAddress!, buffer.baseAddress!, buffer.count) == 0)
-            }
-            guard same else { throw Self.damaged }
+            guard let text = UTF8Text.string(validating: try readBytes()) else { throw Self.damaged }
             return text
-        }
-
-        /// Whether every byte is below 0x80, checked eight bytes at a time.
-        static func isASCII(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard let base = buffer.baseAddress else { return true }
-            let raw = UnsafeRawPointer(base)
-            var index = 0
-            while index + 8 <= buffer.count {
-                if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
-                index += 8
-            }
-            while index < buffer.count {
-                if buffer[index] >= 0x80 { return false }
-                index += 1
-            }
-            return true
         }
 
         /// Moves past one value without building it.
@@ -275,7 +230,7 @@ public enum ItemCodec {
             case .true: return .bool(true)
             case .integer:
                 let raw = try readVarint()
-                return .number(Number(Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))))
+                return .number(Number(Varint.unzigzag(raw)))
             case .double:
                 guard remaining >= 8 else { throw Self.damaged }
                 var bits: UInt64 = 0

@@ -1,3 +1,4 @@
+import ByteCoding
 import FoundationEssentials
 import QuizStore
 
@@ -114,30 +115,12 @@ public struct DynamoDBConfiguration: Sendable {
 
     /// The text of a percent-encoded query value (`+` stays a plus, as in RFC 3986).
     private static func percentDecoded(_ text: Substring) throws(TableError) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard iterator.count >= 2, let high = hexValue(iterator.removeFirst()), let low = hexValue(iterator.removeFirst()) else {
-                throw .validation("malformed percent-encoding in the dynamodb:// store URL")
-            }
-            bytes.append(high << 4 | low)
+        guard let bytes = PercentEncoding.decodedBytes(text, malformed: .fail) else {
+            throw .validation("malformed percent-encoding in the dynamodb:// store URL")
         }
-        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+        guard let decoded = bytes.withUnsafeBufferPointer({ UTF8Text.string(validating: $0) }) else {
             throw .validation("a parameter of the dynamodb:// store URL is not UTF-8")
         }
         return decoded
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 /// An error answer of DynamoDB: the HTTP status, the exception name from the body's `__type`,
 /// its message, and what DynamoDB returns with a failed condition
@@ -30,7 +31,7 @@ public struct DynamoDBError: Error, Sendable, Hashable, CustomStringConvertible 
         self.cancellationReasons = []
         let json: JSONValue
         do {
-            json = try JSONValue(parsing: body)
+            json = try JSONParser.parse(body, options: DynamoDBJSON.parsing)
         } catch {
             self.type = ""
             self.bodyProblem = error.description

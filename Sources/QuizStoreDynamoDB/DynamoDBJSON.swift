@@ -1,5 +1,6 @@
 import FoundationEssentials
 import QuizStore
+import StrictJSON
 
 /// Conversion between the table layer's values and DynamoDB's JSON wire form of them, one
 /// single-member object per value: `{"S": "text"}`, `{"N": "12"}`, `{"B": "<base64>"}`,
@@ -9,6 +10,11 @@ import QuizStore
 /// The sets `SS`, `NS` and `BS` are refused when decoding: ``AttributeValue`` does not model
 /// them, and turning a set into a list would silently change what a write-back stores.
 public enum DynamoDBJSON {
+    /// How DynamoDB's answers are parsed: repeated member names refused, and at most 160 levels
+    /// deep (DynamoDB nests documents at most 32 levels, two JSON levels each, inside a response
+    /// envelope), so a hostile body cannot exhaust the stack.
+    public static let parsing = JSONParser.Options(maximumDepth: 160, duplicateNames: .reject)
+
     // MARK: - Encoding
 
     /// The wire form of one value. Numbers travel as their text (``Number/description``), binaries
@@ -28,7 +34,7 @@ public enum DynamoDBJSON {
     /// The wire form of a map of attributes: an object from names to attribute values, the shape
     /// of `Item`, `Key` and `ExpressionAttributeValues`.
     public static func encode(_ attributes: [String: AttributeValue]) -> JSONValue {
-        .object(attributes.mapValues(encode))
+        .object(JSONObject(attributes.mapValues(encode)))
     }
 
     /// The wire form of an item.
@@ -46,7 +52,7 @@ public enum DynamoDBJSON {
 
     /// The value a wire-form attribute value holds.
     public static func decodeValue(_ json: JSONValue) throws(DecodingError) -> AttributeValue {
-        guard let members = json.objectValue, members.count == 1, let (type, payload) = members.first.map({ ($0.key, $0.value) })
+        guard let members = json.objectValue, members.count == 1, let (type, payload) = members.first
         else { throw DecodingError("an attribute value must be an object with exactly one type member") }
         switch type {
         case "S":

@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     // MARK: - Read batch
@@ -112,7 +113,7 @@ extension DynamoDBTableStore {
         let attempts = max(1, configuration.batchAttempts)
         for attempt in 0..<attempts {
             if attempt > 0 { try await backOff(before: attempt, operation: operation) }
-            let response = try transport.send(operation, ["RequestItems": pending], table: table)
+            let response = try await transport.send(operation, ["RequestItems": pending], table: table)
             responses.append(response)
             guard let unprocessed = response[leftOver], let tables = unprocessed.objectValue, !tables.isEmpty else {
                 return responses

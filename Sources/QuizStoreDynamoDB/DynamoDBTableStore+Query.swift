@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     // MARK: - Query
@@ -35,7 +36,7 @@ extension DynamoDBTableStore {
             // Capped, as a page ends at 1 MB anyway and `limit` may be as large as Int.max.
             request["Limit"] = .integer(min(limit - items.count, 10_000) + 1)
             if let start { request["ExclusiveStartKey"] = start }
-            let response = try transport.send("Query", request, table: name)
+            let response = try await transport.send("Query", request, table: name)
             for json in response["Items"]?.arrayValue ?? [] {
                 let item = try Self.item(json)
                 if isLive(item, in: table, now: now) { items.append(item) }
@@ -82,10 +83,10 @@ extension DynamoDBTableStore {
         repeat {
             var request = scan
             if let start { request["ExclusiveStartKey"] = start }
-            let response = try transport.send("Scan", request, table: name)
+            let response = try await transport.send("Scan", request, table: name)
             for json in response["Items"]?.arrayValue ?? [] {
                 let key = try table.key(of: Self.item(json))
-                if try removeIfStillExpired(key, from: table, condition: expired) { deleted += 1 }
+                if try await removeIfStillExpired(key, from: table, condition: expired) { deleted += 1 }
                 if deleted == limit { return deleted }
             }
             start = response["LastEvaluatedKey"]
@@ -94,7 +95,7 @@ extension DynamoDBTableStore {
     }
 
     /// Deletes the item when `condition` (still expired) holds; false when it no longer does.
-    private func removeIfStillExpired(_ key: Key, from table: TableSchema, condition: Condition) throws(TableError) -> Bool {
+    private func removeIfStillExpired(_ key: Key, from table: TableSchema, condition: Condition) async throws(TableError) -> Bool {
         let name = configuration.tableName(of: table)
         var builder = ExpressionBuilder()
         var request: [String: JSONValue] = [
@@ -103,7 +104,7 @@ extension DynamoDBTableStore {
         ]
         builder.addAttributeMaps(to: &request)
         do throws(TableError) {
-            _ = try transport.send("DeleteItem", request, table: name)
+            _ = try await transport.send("DeleteItem", request, table: name)
             return true
         } catch where error.code == .conditionFailed {
             return false

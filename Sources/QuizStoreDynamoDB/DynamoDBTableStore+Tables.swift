@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     /// Creates the tables of these schemas that do not exist yet, waits until every one is
@@ -9,14 +10,14 @@ extension DynamoDBTableStore {
     /// ([CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html)).
     public func createTables(_ schemas: [TableSchema]) async throws(TableError) {
         // All creations first: DynamoDB creates tables in parallel, so the waits overlap.
-        for schema in schemas { try create(schema) }
+        for schema in schemas { try await create(schema) }
         for schema in schemas {
             try await waitUntilActive(schema)
-            try enableTimeToLive(schema)
+            try await enableTimeToLive(schema)
         }
     }
 
-    private func create(_ schema: TableSchema) throws(TableError) {
+    private func create(_ schema: TableSchema) async throws(TableError) {
         var definitions: [JSONValue] = [.object(["AttributeName": .string(schema.partitionKey), "AttributeType": .string("S")])]
         var keySchema: [JSONValue] = [.object(["AttributeName": .string(schema.partitionKey), "KeyType": .string("HASH")])]
         if let sortKey = schema.sortKey {
@@ -25,7 +26,7 @@ extension DynamoDBTableStore {
         }
         let name = configuration.tableName(of: schema)
         do throws(TableError) {
-            _ = try transport.send(
+            _ = try await transport.send(
                 "CreateTable",
                 [
                     "TableName": .string(name), "AttributeDefinitions": .array(definitions), "KeySchema": .array(keySchema),
@@ -42,7 +43,7 @@ extension DynamoDBTableStore {
         let deadline = ContinuousClock.now + configuration.tableActivationTimeout
         var pause = Duration.milliseconds(50)
         while true {
-            let response = try transport.send("DescribeTable", ["TableName": .string(name)], table: name)
+            let response = try await transport.send("DescribeTable", ["TableName": .string(name)], table: name)
             let status = response["Table"]?["TableStatus"]?.stringValue
             if status == "ACTIVE" { return }
             guard ContinuousClock.now < deadline else {
@@ -60,10 +61,10 @@ extension DynamoDBTableStore {
     /// Turns on TTL for the schema's attribute unless it is on already
     /// ([UpdateTimeToLive](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html)).
     /// DynamoDB refuses to turn it on twice, and allows one TTL attribute per table.
-    private func enableTimeToLive(_ schema: TableSchema) throws(TableError) {
+    private func enableTimeToLive(_ schema: TableSchema) async throws(TableError) {
         guard let attribute = schema.ttlAttribute else { return }
         let name = configuration.tableName(of: schema)
-        let response = try transport.send("DescribeTimeToLive", ["TableName": .string(name)], table: name)
+        let response = try await transport.send("DescribeTimeToLive", ["TableName": .string(name)], table: name)
         let description = response["TimeToLiveDescription"]
         switch description?["TimeToLiveStatus"]?.stringValue {
         case "ENABLED", "ENABLING":
@@ -71,7 +72,7 @@ extension DynamoDBTableStore {
                 throw .validation("table '\(name)' has TTL on another attribute than '\(attribute)'")
             }
         default:
-            _ = try transport.send(
+            _ = try await transport.send(
                 "UpdateTimeToLive",
                 [
                     "TableName": .string(name),
@@ -83,12 +84,15 @@ extension DynamoDBTableStore {
     /// Turns on point-in-time recovery (continuous backups) for the table, unless it is on already
     /// ([UpdateContinuousBackups](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateContinuousBackups.html)).
     /// The deployment template keeps it on for the tables whose data outlives the stack.
+    ///
+    /// Synchronous, for the command line's `create-tables`: it blocks the calling thread for its
+    /// two round trips, on an HTTP client of its own (see `Transport.sendBlocking`).
     public func enablePointInTimeRecovery(_ schema: TableSchema) throws(TableError) {
         let name = configuration.tableName(of: schema)
-        let response = try transport.send("DescribeContinuousBackups", ["TableName": .string(name)], table: name)
+        let response = try transport.sendBlocking("DescribeContinuousBackups", ["TableName": .string(name)], table: name)
         let status = response["ContinuousBackupsDescription"]?["PointInTimeRecoveryDescription"]?["PointInTimeRecoveryStatus"]?.stringValue
         guard status != "ENABLED" else { return }
-        _ = try transport.send(
+        _ = try transport.sendBlocking(
             "UpdateContinuousBackups",
             [
                 "TableName": .string(name),

@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     /// Writes up to 100 items across tables with one `TransactWriteItems`, all or nothing
@@ -15,11 +16,11 @@ extension DynamoDBTableStore {
         transactItems.reserveCapacity(writes.count)
         for write in writes {
             let (operation, member, writeGuards) = try transactItem(for: write)
-            transactItems.append(.object([operation: .object(member)]))
+            transactItems.append(.object([operation: .object(JSONObject(member))]))
             guards.append(writeGuards)
         }
         do throws(TableError) {
-            _ = try transport.send("TransactWriteItems", ["TransactItems": .array(transactItems)])
+            _ = try await transport.send("TransactWriteItems", ["TransactItems": .array(transactItems)])
         } catch where error.code == .transactionCanceled {
             throw Self.refine(error, writes: writes, guards: guards)
         }

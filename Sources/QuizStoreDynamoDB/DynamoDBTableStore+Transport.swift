@@ -1,6 +1,6 @@
 import CurlHTTP
 import QuizStore
-import Synchronization
+import StrictJSON
 
 extension DynamoDBTableStore {
     /// Sends signed requests of DynamoDB's JSON 1.0 protocol and reads their answers: `POST /`
@@ -8,21 +8,15 @@ extension DynamoDBTableStore {
     /// ([low-level API](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html)).
     ///
     /// `CurlHTTPClient` blocks and must never be used by two threads at once, so the transport
-    /// keeps a few clients ("lanes"), each behind its own mutex: a request takes the first free
-    /// lane, or waits for one. Every lane keeps its connection alive between requests, so TLS is
-    /// set up once per lane, not once per request.
+    /// sends on threads of its own (``BackendThreads``, docs/storage-threads.md), up to
+    /// ``DynamoDBConfiguration/connections`` of them, each with its own client ("lane") and the
+    /// connection that client keeps alive, so TLS is set up once per lane, not once per request.
+    /// The caller builds and signs each request in its own task (whatever it reads there, such
+    /// as a task-local trace header, is read at build time), hands only the finished request to
+    /// a lane, and suspends until the answer is back: a caller's concurrent requests are in
+    /// flight at once, even from tasks that share one thread.
     final class Transport: Sendable {
-        /// One client and the connection it keeps alive.
-        private final class Lane: Sendable {
-            let client: Mutex<CurlHTTPClient>
-
-            init(_ client: sending CurlHTTPClient) {
-                self.client = Mutex(client)
-            }
-        }
-
-        private let lanes: [Lane]
-        private let nextLane = Atomic<Int>(0)
+        private let lanes: BackendThreads<CurlHTTPClient>
         private let signer: SigV4Signer
         private let signingTime: @Sendable () -> Int64
         /// The URL every request goes to.
@@ -31,6 +25,8 @@ extension DynamoDBTableStore {
         private let host: String
         /// The request path, `/` unless the endpoint has a base path.
         private let path: String
+        /// How each lane's client is set up.
+        private let clientSettings: CurlHTTPClient.Configuration
 
         init(configuration: DynamoDBConfiguration) throws(TableError) {
             let endpoint = try Self.parse(endpoint: configuration.endpoint)
@@ -44,60 +40,69 @@ extension DynamoDBTableStore {
                 userAgent: "adaptive-quiz-dynamodb",
                 // BatchGetItem answers up to 100 items of 400 KB, as base64 and JSON.
                 maximumResponseBodySize: 64 * 1024 * 1024)
-            var lanes: [Lane] = []
-            for _ in 0..<max(1, configuration.connections) {
-                do throws(HTTPClientError) {
-                    lanes.append(Lane(try CurlHTTPClient(configuration: settings)))
-                } catch {
-                    throw TableError(.backendFailure, "cannot start the HTTP client: \(error.message)", underlying: error)
-                }
+            clientSettings = settings
+            // The first lane's client is made here, so a client that cannot start fails the
+            // store's creation rather than its first request; the others on first need.
+            lanes = BackendThreads(maximumThreads: max(1, configuration.connections), resources: [try Self.client(settings)]) {
+                () throws(TableError) in try Self.client(settings)
             }
-            self.lanes = lanes
+        }
+
+        /// A new HTTP client, or the table layer's error for one that cannot start.
+        private static func client(_ settings: CurlHTTPClient.Configuration) throws(TableError) -> CurlHTTPClient {
+            do throws(HTTPClientError) {
+                return try CurlHTTPClient(configuration: settings)
+            } catch {
+                throw TableError(.backendFailure, "cannot start the HTTP client: \(error.message)", underlying: error)
+            }
         }
 
         /// Sends one operation and returns the JSON body of its successful answer.
         ///
         /// An error answer becomes the table layer's error through ``DynamoDBError``; `table` names
         /// the table a `ResourceNotFoundException` is about.
-        func send(_ operation: String, _ members: [String: JSONValue], table: String? = nil) throws(TableError) -> JSONValue {
-            let body = JSONValue.object(members).jsonBytes
+        func send(_ operation: String, _ members: [String: JSONValue], table: String? = nil) async throws(TableError) -> JSONValue {
+            let request = signedRequest(operation, body: JSONValue.object(JSONObject(members)).jsonBytes)
+            let response = try await lanes.run { client throws(TableError) in try Self.perform(request, on: client) }
+            return try Self.answer(response, to: operation, table: table)
+        }
+
+        /// ``send(_:_:table:)`` for a synchronous caller, which it blocks for the round trip: on
+        /// a client of its own, made for the call, so no lane is held and nothing waits for one.
+        func sendBlocking(_ operation: String, _ members: [String: JSONValue], table: String? = nil) throws(TableError) -> JSONValue {
+            let request = signedRequest(operation, body: JSONValue.object(JSONObject(members)).jsonBytes)
+            return try Self.answer(try Self.perform(request, on: try Self.client(clientSettings)), to: operation, table: table)
+        }
+
+        /// The request of one operation, headers and SigV4 signature included
+        /// ([signed request](https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html)).
+        func signedRequest(_ operation: String, body: [UInt8]) -> HTTPRequest {
             var headers: [(name: String, value: String)] = [
                 ("Content-Type", "application/x-amz-json-1.0"),
                 ("X-Amz-Target", "DynamoDB_20120810.\(operation)"),
             ]
             headers += signer.sign(method: "POST", host: host, path: path, headers: headers, body: body, epochSeconds: signingTime())
             headers.append(("Host", host))
-            let request = HTTPRequest(method: .post, url: url, headers: headers, body: body)
+            return HTTPRequest(method: .post, url: url, headers: headers, body: body)
+        }
 
-            let response: HTTPResponse
+        private static func perform(_ request: HTTPRequest, on client: CurlHTTPClient) throws(TableError) -> HTTPResponse {
             do throws(HTTPClientError) {
-                response = try perform(request)
+                return try client.send(request)
             } catch {
-                throw Self.tableError(for: error)
+                throw tableError(for: error)
             }
+        }
+
+        /// The JSON of a successful answer; the table layer's error for any other.
+        private static func answer(_ response: HTTPResponse, to operation: String, table: String?) throws(TableError) -> JSONValue {
             guard response.isSuccess else {
                 throw DynamoDBError(status: response.status, body: response.body).tableError(table: table)
             }
             do throws(JSONParseError) {
-                return try JSONValue(parsing: response.body)
+                return try JSONParser.parse(response.body, options: DynamoDBJSON.parsing)
             } catch {
                 throw TableError(.backendFailure, "DynamoDB answered \(operation) with malformed JSON", underlying: error)
-            }
-        }
-
-        /// Sends on the first free lane, starting from a rotating one so connections are used
-        /// evenly; when all are busy, waits for the one it started from.
-        private func perform(_ request: HTTPRequest) throws(HTTPClientError) -> HTTPResponse {
-            let start = nextLane.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max
-            for offset in 0..<lanes.count {
-                let lane = lanes[(start + offset) % lanes.count]
-                let response = try lane.client.withLockIfAvailable { client throws(HTTPClientError) in
-                    try client.send(request)
-                }
-                if let response { return response }
-            }
-            return try lanes[start % lanes.count].client.withLock { client throws(HTTPClientError) in
-                try client.send(request)
             }
         }
 

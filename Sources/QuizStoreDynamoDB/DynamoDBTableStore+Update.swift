@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 extension DynamoDBTableStore {
     /// Applies the actions with one `UpdateItem`, which creates the item when it is absent, and
@@ -29,7 +30,7 @@ extension DynamoDBTableStore {
 
         let response: JSONValue
         do throws(TableError) {
-            response = try transport.send("UpdateItem", request, table: name)
+            response = try await transport.send("UpdateItem", request, table: name)
         } catch where error.code == .conditionFailed && !guards.isEmpty {
             throw AdditionGuard.explain(error, condition: condition, actions: actions, key: key, table: table) ?? error
         }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import QuizStore
+import StrictJSON
 
 /// The table backend over Amazon DynamoDB, or any server that speaks its JSON protocol
 /// (`dynamodb://REGION[?endpoint=URL&prefix=NAME-]`, PRODUCT.md §6).
@@ -17,8 +18,8 @@ import QuizStore
 ///   bits. An update that adds an integer carries a guard condition, so a sum that would not
 ///   fit is refused, never stored.
 ///
-/// Requests block the calling thread for their round trip (see `CurlHTTPClient`); at most
-/// ``DynamoDBConfiguration/connections`` are in flight at once.
+/// Requests go out on the transport's own threads while the caller suspends (see
+/// docs/storage-threads.md); at most ``DynamoDBConfiguration/connections`` are in flight at once.
 public final class DynamoDBTableStore: TableStore {
     /// The settings the store was opened with.
     public let configuration: DynamoDBConfiguration
@@ -45,7 +46,7 @@ public final class DynamoDBTableStore: TableStore {
         let name = configuration.tableName(of: table)
         // ConsistentRead: a read right after a write must see it, as it does on SQLite
         // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html).
-        let response = try transport.send(
+        let response = try await transport.send(
             "GetItem", ["TableName": .string(name), "Key": DynamoDBJSON.encode(key, in: table), "ConsistentRead": .bool(true)],
             table: name)
         guard let json = response["Item"] else { return nil }
@@ -61,7 +62,7 @@ public final class DynamoDBTableStore: TableStore {
         var builder = ExpressionBuilder()
         try Self.add(condition, in: table, with: &builder, to: &request)
         builder.addAttributeMaps(to: &request)
-        _ = try transport.send("PutItem", request, table: name)
+        _ = try await transport.send("PutItem", request, table: name)
     }
 
     @discardableResult
@@ -74,7 +75,7 @@ public final class DynamoDBTableStore: TableStore {
         var builder = ExpressionBuilder()
         try Self.add(condition, in: table, with: &builder, to: &request)
         builder.addAttributeMaps(to: &request)
-        let response = try transport.send("DeleteItem", request, table: name)
+        let response = try await transport.send("DeleteItem", request, table: name)
         return try response["Attributes"].map(Self.item)
     }
 
@@ -83,7 +84,7 @@ public final class DynamoDBTableStore: TableStore {
     /// Lists at most one table: the cheapest call that proves the endpoint answers and accepts
     /// the credentials ([ListTables](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ListTables.html)).
     public func ping() async throws(TableError) {
-        _ = try transport.send("ListTables", ["Limit": .integer(1)])
+        _ = try await transport.send("ListTables", ["Limit": .integer(1)])
     }
 
     // MARK: - Shared pieces

@@ -1,4 +1,5 @@
 import QuizStore
+import StrictJSON
 
 /// Builds DynamoDB expressions from the typed ``Condition``, ``UpdateAction`` and
 /// ``SortKeyCondition``, with placeholders only: every attribute name becomes `#n0`, `#n1`, …
@@ -44,7 +45,7 @@ public struct ExpressionBuilder: Sendable {
     /// each only when it is not empty, as DynamoDB refuses empty maps.
     public func addAttributeMaps(to request: inout [String: JSONValue]) {
         if !attributeNames.isEmpty {
-            request["ExpressionAttributeNames"] = .object(attributeNames.mapValues(JSONValue.string))
+            request["ExpressionAttributeNames"] = .object(JSONObject(attributeNames.mapValues(JSONValue.string)))
         }
         if !attributeValues.isEmpty {
             request["ExpressionAttributeValues"] = DynamoDBJSON.encode(attributeValues)

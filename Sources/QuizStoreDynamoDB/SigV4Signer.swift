@@ -1,3 +1,4 @@
+import ByteCoding
 import Crypto
 
 /// Signs requests with AWS Signature Version 4 in the `Authorization` header
@@ -232,7 +233,7 @@ public struct SigV4Signer: Sendable {
         for parameter in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let value = parts.count > 1 ? parts[1] : ""
-            parameters.append((uriEncode(percentDecode(parts[0])), uriEncode(percentDecode(value))))
+            parameters.append((uriEncode(percentDecoded(parts[0])), uriEncode(percentDecoded(value))))
         }
         parameters.sort { lhs, rhs in
             lhs.name == rhs.name
@@ -264,31 +265,8 @@ public struct SigV4Signer: Sendable {
     private static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 
     /// The bytes of a percent-encoded text; a `%` not followed by two hex digits stays as it is.
-    static func percentDecode(_ text: Substring) -> [UInt8] {
-        let bytes = Array(text.utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
-            {
-                output.append(high << 4 | low)
-                index += 3
-            } else {
-                output.append(bytes[index])
-                index += 1
-            }
-        }
-        return output
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+    private static func percentDecoded(_ text: Substring) -> [UInt8] {
+        // With `.keep` nothing is malformed, so the decoding always exists.
+        PercentEncoding.decodedBytes(text, malformed: .keep) ?? Array(text.utf8)
     }
 }

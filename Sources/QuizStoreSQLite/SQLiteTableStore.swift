@@ -1,6 +1,5 @@
 import CSQLite
 import QuizStore
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -28,10 +27,11 @@ public final class SQLiteTableStore: TableStore {
     /// The database file.
     public let path: String
     private let configuration: Configuration
-    /// The connection every write goes through, and reads while it is free.
-    private let connection: Mutex<SQLiteConnection>
-    /// Connections for reads that arrive while `connection` is busy.
-    private let readers: ReaderPool
+    /// The thread every write runs on, with the connection they all go through; reads too
+    /// while it is idle (see `read(_:)`, docs/storage-threads.md).
+    let writer: BackendThreads<SQLiteConnection>
+    /// Threads with connections of their own for reads that arrive while the writer is busy.
+    let readers: BackendThreads<SQLiteConnection>
 
     /// Opens the database file at `path`, creating it and its directories when needed.
     public init(path: String, configuration: Configuration = Configuration()) throws(TableError) {
@@ -39,23 +39,7 @@ public final class SQLiteTableStore: TableStore {
         let connection = try Self.open(path: path, configuration: configuration)
         self.path = path
         self.configuration = configuration
-        self.connection = Mutex(connection)
-        self.readers = ReaderPool(path: path, busyTimeout: configuration.busyTimeout)
-    }
-
-    /// Runs a read on the main connection when it is free, else on a reader connection.
-    ///
-    /// A process that serves one request at a time (a Lambda bootstrap, a `serve` worker) always
-    /// finds the main connection free and never opens another. One that serves many at once reads
-    /// in parallel with its writes: in WAL mode each read sees the last committed state, and only
-    /// writers queue for the file's one write lock.
-    private func read<Value: Sendable>(_ body: (SQLiteConnection) throws(TableError) -> Value) throws(TableError) -> Value {
-        if let value = try connection.withLockIfAvailable({ connection throws(TableError) -> Value in try body(connection) }) {
-            return value
-        }
-        let reader = try readers.take()
-        defer { readers.giveBack(reader) }
-        return try body(reader.connection)
+        (writer, readers) = Self.threads(path: path, connection: connection, configuration: configuration)
     }
 
     /// A connection to the file, with the schema in place. Processes that open a new file at the
@@ -63,7 +47,7 @@ public final class SQLiteTableStore: TableStore {
     /// `SQLITE_BUSY` at once, without waiting in the busy handler (switching the journal mode
     /// needs the file to itself); so a busy open is tried again, with short pauses, for as long as
     /// the busy timeout allows.
-    private static func open(path: String, configuration: Configuration) throws(TableError) -> SQLiteConnection {
+    static func open(path: String, configuration: Configuration) throws(TableError) -> SQLiteConnection {
         let deadline = ContinuousClock.now + configuration.busyTimeout
         var pause = Duration.milliseconds(1)
         while true {
@@ -97,12 +81,12 @@ public final class SQLiteTableStore: TableStore {
     public func get(_ key: Key, from table: TableSchema) async throws(TableError) -> Item? {
         try table.validate(key)
         let now = configuration.currentTime()
-        return try read { connection throws(TableError) in try liveItem(key, of: table, now: now, on: connection) }
+        return try await read { [self] connection throws(TableError) in try liveItem(key, of: table, now: now, on: connection) }
     }
 
     public func put(_ item: Item, into table: TableSchema, if condition: Condition?) async throws(TableError) {
         let key = try WriteValidation.check(item, for: table)
-        try connection.withLock { connection throws(TableError) in
+        try await writer.run { [self] connection throws(TableError) in
             guard let condition else {
                 return try write(item, key: key, table: table, on: connection)
             }
@@ -118,7 +102,7 @@ public final class SQLiteTableStore: TableStore {
         _ key: Key, in table: TableSchema, _ actions: [UpdateAction], if condition: Condition?
     ) async throws(TableError) -> Item {
         try table.validate(key)
-        return try connection.withLock { connection throws(TableError) in
+        return try await writer.run { [self] connection throws(TableError) in
             try connection.writeTransaction { () throws(TableError) in
                 let current = try read(key, of: table, on: connection)
                 if let condition, !condition.isSatisfied(by: current) { throw .conditionFailed(current) }
@@ -133,7 +117,7 @@ public final class SQLiteTableStore: TableStore {
     @discardableResult
     public func delete(_ key: Key, from table: TableSchema, if condition: Condition?) async throws(TableError) -> Item? {
         try table.validate(key)
-        return try connection.withLock { connection throws(TableError) in
+        return try await writer.run { [self] connection throws(TableError) in
             try connection.writeTransaction { () throws(TableError) in
                 let current = try read(key, of: table, on: connection)
                 if let condition, !condition.isSatisfied(by: current) { throw .conditionFailed(current) }
@@ -148,7 +132,7 @@ public final class SQLiteTableStore: TableStore {
     public func query(_ query: Query) async throws(TableError) -> QueryPage {
         try query.validate()
         let now = configuration.currentTime()
-        return try read { connection throws(TableError) in try page(of: query, now: now, on: connection) }
+        return try await read { [self] connection throws(TableError) in try page(of: query, now: now, on: connection) }
     }
 
     // MARK: - Batches
@@ -158,7 +142,7 @@ public final class SQLiteTableStore: TableStore {
     public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
         for request in requests { try request.validate() }
         let now = configuration.currentTime()
-        return try read { connection throws(TableError) in
+        return try await read { [self] connection throws(TableError) in
             try connection.readTransaction(when: requests.count > 1) { () throws(TableError) -> [ReadResult] in
                 var results: [ReadResult] = []
                 results.reserveCapacity(requests.count)
@@ -181,7 +165,7 @@ public final class SQLiteTableStore: TableStore {
         // Chunks of 100 as DynamoDB's BatchGetItem; each chunk reads under one lock hold.
         for start in stride(from: 0, to: unique.count, by: WriteValidation.batchGetChunk) {
             let chunk = unique[start..<min(start + WriteValidation.batchGetChunk, unique.count)]
-            items += try read { connection throws(TableError) in
+            items += try await read { [self] connection throws(TableError) in
                 var found: [Item] = []
                 let statement = try connection.statement(.selectLive)
                 for key in chunk {
@@ -213,7 +197,7 @@ public final class SQLiteTableStore: TableStore {
         }
         for start in stride(from: 0, to: prepared.count, by: WriteValidation.batchWriteChunk) {
             let chunk = prepared[start..<min(start + WriteValidation.batchWriteChunk, prepared.count)]
-            try connection.withLock { connection throws(TableError) in
+            try await writer.run { [self] connection throws(TableError) in
                 try connection.writeTransaction { () throws(TableError) in
                     for (key, item) in chunk {
                         if let item {
@@ -232,7 +216,7 @@ public final class SQLiteTableStore: TableStore {
     public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
         try WriteValidation.check(writes)
         for case .put(let item, let table, _) in writes { try WriteValidation.check(item, for: table) }
-        try connection.withLock { connection throws(TableError) in
+        try await writer.run { [self] connection throws(TableError) in
             try connection.writeTransaction { () throws(TableError) in
                 // Every condition is checked against the state before the transaction; only
                 // when all hold is anything written (DynamoDB's all-or-nothing contract).
@@ -349,7 +333,7 @@ public final class SQLiteTableStore: TableStore {
 
     public func removeExpired(from table: TableSchema, now: Int64, limit: Int) async throws(TableError) -> Int {
         guard limit > 0 else { throw .validation("limit must be at least 1") }
-        return try connection.withLock { connection throws(TableError) in
+        return try await writer.run { [self] connection throws(TableError) in
             try connection.writeTransaction { () throws(TableError) in
                 let statement = try connection.statement(Schema.deleteExpired)
                 statement.bind(1, table.name)
@@ -362,7 +346,7 @@ public final class SQLiteTableStore: TableStore {
     }
 
     public func ping() async throws(TableError) {
-        try connection.withLock { connection throws(TableError) in
+        try await writer.run { [self] connection throws(TableError) in
             _ = try connection.scalarText("SELECT 1")
         }
     }
@@ -492,37 +476,6 @@ public final class SQLiteTableStore: TableStore {
             if mkdir(current, 0o755) != 0 && errno != EEXIST {
                 throw TableError(.backendFailure, "cannot create directory \(current) (errno \(errno))")
             }
-        }
-    }
-}
-
-/// Connections kept for reads that find the main connection busy, opened on first need and
-/// reused; at most `retained` stay open when idle.
-private final class ReaderPool: Sendable {
-    /// A connection on loan: used by one caller at a time, which is all SQLite's NOMUTEX mode asks.
-    struct Loan: @unchecked Sendable {
-        let connection: SQLiteConnection
-    }
-
-    static let retained = 4
-
-    private let path: String
-    private let busyTimeout: Duration
-    private let idle = Mutex<[Loan]>([])
-
-    init(path: String, busyTimeout: Duration) {
-        self.path = path
-        self.busyTimeout = busyTimeout
-    }
-
-    func take() throws(TableError) -> Loan {
-        if let loan = idle.withLock({ $0.popLast() }) { return loan }
-        return Loan(connection: try SQLiteConnection(path: path, busyTimeout: busyTimeout))
-    }
-
-    func giveBack(_ loan: Loan) {
-        idle.withLock { idle in
-            if idle.count < Self.retained { idle.append(loan) }
         }
     }
 }

@@ -1,4 +1,5 @@
 @testable import QuestionImport
+import StrictJSON
 import Testing
 
 private let textAfterClosingQuote =

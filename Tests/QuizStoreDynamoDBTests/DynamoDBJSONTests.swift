@@ -1,62 +1,27 @@
 import QuizStore
 import QuizStoreDynamoDB
+import StrictJSON
 import Testing
 
-@Suite struct JSONValueTests {
-    @Test func writesCompactTextWithMembersInByteOrder() {
-        let value: JSONValue = .object([
-            "b": .integer(1), "a": .array([.bool(true), .bool(false), .null]), "B": .string("x"), "é": .number("-1.5e3"),
-        ])
-        #expect(value.jsonText == #"{"B":"x","a":[true,false,null],"b":1,"é":-1.5e3}"#)
+/// A DynamoDB answer parsed as the backend parses it.
+private func parse(_ text: String) throws -> JSONValue {
+    try JSONParser.parse(text, options: DynamoDBJSON.parsing)
+}
+
+/// DynamoDB's answers go through the one JSON parser (its own tests are StrictJSONTests) with
+/// the backend's options: repeated names refused, nesting bounded.
+@Suite struct DynamoDBParsingTests {
+    @Test func refusesRepeatedNamesAndDeepNesting() {
+        #expect(throws: JSONParseError(.duplicateName, at: 7)) { try JSONParser.parse(#"{"a":1,"a":2}"#, options: DynamoDBJSON.parsing) }
+        let tooDeep = String(repeating: "[", count: 161) + String(repeating: "]", count: 161)
+        #expect(throws: JSONParseError(.tooDeep, at: 160)) { try JSONParser.parse(tooDeep, options: DynamoDBJSON.parsing) }
+        #expect(throws: Never.self) { try JSONParser.parse(String(tooDeep.dropFirst().dropLast()), options: DynamoDBJSON.parsing) }
     }
 
-    @Test func escapesWhatRFC8259Requires() {
-        let value = JSONValue.string("q\"b\\s/n\nt\tr\rb\u{08}f\u{0C}c\u{01}\u{1F}é😀")
-        #expect(value.jsonText == #""q\"b\\s/n\nt\tr\rb\bf\fc\u0001\u001fé😀""#)
-    }
-
-    @Test func parsesEveryKindOfValue() throws {
-        let text = #" { "s" : "a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00" , "n" : [0, -1, 1.50e+3, 2E-2], "t": true, "f": false, "z": null, "o": {} , "e": [] } "#
-        let value = try JSONValue(parsing: text)
-        #expect(value == .object([
-            "s": .string("a\"\\/\u{08}\u{0C}\n\r\té😀"),
-            "n": .array([.number("0"), .number("-1"), .number("1.50e+3"), .number("2E-2")]),
-            "t": .bool(true), "f": .bool(false), "z": .null, "o": .object([:]), "e": .array([]),
-        ]))
-    }
-
-    @Test func writtenTextParsesBackToTheSameValue() throws {
-        let value: JSONValue = .object([
-            "text": .string("line\nbreak \u{0} \"quoted\" ☃"), "list": .array([.integer(-7), .object(["k": .null])]),
-        ])
-        #expect(try JSONValue(parsing: value.jsonBytes) == value)
-    }
-
-    @Test(arguments: [
-        ("", 0), ("{", 1), ("[1,]", 3), (#"{"a":1,}"#, 7), ("01", 1), ("1.", 0), ("-", 0), ("1e", 0), ("tru", 0),
-        (#""abc"#, 0), (#""\x""#, 1), (#""\ud800""#, 1), (#""\udc00""#, 1), (#""\ud800\u0041""#, 1), (#""\u12g4""#, 3),
-        ("\"a\u{01}\"", 2), (#"{"a":1,"a":2}"#, 7), ("[1] x", 4), ("{a:1}", 1), ("NaN", 0), ("+1", 0), ("[1 2]", 3),
-    ])
-    func refusesMalformedText(text: String, offset: Int) {
-        #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
-        do {
-            _ = try JSONValue(parsing: text)
-        } catch {
-            #expect(error.offset == offset)
-        }
-    }
-
-    @Test func refusesInvalidUTF8() {
-        #expect(throws: JSONParseError("string is not valid UTF-8", at: 0)) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }
-    }
-
-    @Test func limitsNestingWithoutExhaustingTheStack() throws {
-        let depth = JSONValue.maximumDepth
-        let deepest = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
-        #expect(throws: Never.self) { try JSONValue(parsing: deepest) }
-        let tooDeep = "[" + deepest + "]"
-        #expect(throws: JSONParseError("nesting too deep", at: depth)) { try JSONValue(parsing: tooDeep) }
-        #expect(throws: JSONParseError.self) { try JSONValue(parsing: String(repeating: "[{\"a\":", count: 100_000)) }
+    @Test func aMalformedErrorBodyIsReportedWithoutItsText() {
+        let error = DynamoDBError(status: 500, body: Array(#"{"__type": "x", "message": "secret"#.utf8))
+        #expect(error.type == "")
+        #expect(error.bodyProblem?.contains("secret") == false)
     }
 }
 
@@ -76,13 +41,13 @@ import Testing
     ])
     func encodesAndDecodesEachType(value: AttributeValue, wire: String) throws {
         #expect(DynamoDBJSON.encode(value).jsonText == wire)
-        #expect(try DynamoDBJSON.decodeValue(JSONValue(parsing: wire)) == value)
+        #expect(try DynamoDBJSON.decodeValue(parse(wire)) == value)
     }
 
     @Test func decodesNumbersByValue() throws {
-        let decoded = try DynamoDBJSON.decodeValue(JSONValue(parsing: #"{"N":"3.0"}"#))
+        let decoded = try DynamoDBJSON.decodeValue(parse(#"{"N":"3.0"}"#))
         #expect(decoded == .int(3))
-        #expect(try DynamoDBJSON.decodeValue(JSONValue(parsing: #"{"N":"1e3"}"#)).intValue == 1000)
+        #expect(try DynamoDBJSON.decodeValue(parse(#"{"N":"1e3"}"#)).intValue == 1000)
     }
 
     @Test func itemRoundTripsThroughWireText() throws {
@@ -90,8 +55,8 @@ import Testing
             "pk": "user#42", "sk": "profile", "score": 17, "ratio": 0.25, "active": true, "avatar": .binary([9, 8, 7]),
             "answers": [["q": "q1", "ok": true], ["q": "q2", "ok": false, "note": nil]], "tags": [],
         ]
-        let text = DynamoDBJSON.encode(item).jsonBytes
-        #expect(try DynamoDBJSON.decodeItem(JSONValue(parsing: text)) == item)
+        let text = DynamoDBJSON.encode(item).jsonText
+        #expect(try DynamoDBJSON.decodeItem(parse(text)) == item)
     }
 
     @Test func buildsARequestBodyToPost() {
@@ -125,12 +90,12 @@ import Testing
         (#""plain""#, "an attribute value must be an object with exactly one type member"),
     ])
     func refusesWhatIsNotAnAttributeValue(wire: String, reason: String) throws {
-        let json = try JSONValue(parsing: wire)
+        let json = try parse(wire)
         #expect(throws: DynamoDBJSON.DecodingError(reason)) { try DynamoDBJSON.decodeValue(json) }
     }
 
     @Test func errorNamesThePathButNeverTheValue() throws {
-        let json = try JSONValue(parsing: #"{"answers":{"L":[{"S":"a"},{"M":{"when":{"N":"secret-42"}}}]}}"#)
+        let json = try parse(#"{"answers":{"L":[{"S":"a"},{"M":{"when":{"N":"secret-42"}}}]}}"#)
         let error = try #require(throws: DynamoDBJSON.DecodingError.self) { try DynamoDBJSON.decodeItem(json) }
         #expect(error.path == ".answers[1].when")
         #expect(error.description == "N must hold a number as a string (at .answers[1].when)")

@@ -1,5 +1,6 @@
 import QuizStore
 import QuizStoreDynamoDB
+import StrictJSON
 import Testing
 
 @Suite struct ExpressionBuilderTests {
@@ -122,7 +123,7 @@ import Testing
         #expect(update == "SET #n0 = :v1, #n2 = :v2")
         var request: [String: JSONValue] = ["TableName": .string("sessions")]
         builder.addAttributeMaps(to: &request)
-        #expect(JSONValue.object(request).jsonText == #"""
+        #expect(JSONValue.object(JSONObject(request)).jsonText == #"""
             {"ExpressionAttributeNames":{"#n0":"version","#n1":"pk","#n2":"score"},\#
             "ExpressionAttributeValues":{":v0":{"N":"3"},":v1":{"N":"4"},":v2":{"N":"10"}},"TableName":"sessions"}
             """#)

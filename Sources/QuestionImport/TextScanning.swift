@@ -1,40 +1,4 @@
-/// A place in an uploaded body as a text editor shows it: a 1-based line and column.
-///
-/// Lines break at LF, CRLF and a lone CR (old Mac exports); a column counts Unicode scalars, so a
-/// line of `é…` puts the character after `é` in column 2 however many UTF-8 bytes `é` takes.
-struct TextPosition: Hashable, Sendable, CustomStringConvertible {
-    /// The 1-based line.
-    var line: Int
-    /// The 1-based column, in Unicode scalars.
-    var column: Int
-
-    /// `line 3, column 7`.
-    var description: String { "line \(line), column \(column)" }
-
-    /// The position of the byte at index `offset` of `bytes`, counted from the slice's start.
-    static func of(offset: Int, in bytes: ArraySlice<UInt8>) -> TextPosition {
-        var line = 1
-        var lineStart = bytes.startIndex
-        var index = bytes.startIndex
-        while index < offset {
-            let byte = bytes[index]
-            index += 1
-            let isLineBreak =
-                byte == .lineFeed || (byte == .carriageReturn && (index == bytes.endIndex || bytes[index] != .lineFeed))
-            if isLineBreak {
-                line += 1
-                lineStart = index
-            }
-        }
-        return TextPosition(line: line, column: column(of: offset, lineStart: lineStart, in: bytes))
-    }
-
-    /// The 1-based column of byte `offset` on the line starting at byte `lineStart`.
-    static func column(of offset: Int, lineStart: Int, in bytes: ArraySlice<UInt8>) -> Int {
-        // Every scalar has exactly one byte that is not a continuation byte (0b10xx_xxxx).
-        1 + bytes[lineStart..<offset].count { $0 & 0b1100_0000 != 0b1000_0000 }
-    }
-}
+import StrictJSON
 
 // MARK: - UTF-8
 
