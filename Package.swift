@@ -20,7 +20,6 @@ let package = Package(
         .executable(name: "runtime-floor", targets: ["RuntimeFloor"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         // The local runner's HTTP API and Runtime API servers; default traits off (no swift-configuration).
@@ -44,6 +43,15 @@ let package = Package(
             path: "Sources/CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // OpenSSL's libcrypto, which libcurl loads for TLS anyway.
+        .systemLibrary(
+            name: "CLibcrypto",
+            path: "Sources/CLibcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // MARK: - SHA-256 and HMAC over libcrypto (swift-crypto's API, one crypto library per process)
+        .target(name: "SystemCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
 
         // MARK: - HTTP over libcurl
         .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
@@ -57,7 +65,7 @@ let package = Package(
         .target(name: "QuizResilience", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .target(
             name: "QuizStoreDynamoDB",
-            dependencies: ["QuizStore", "CurlHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["QuizStore", "CurlHTTP", "SystemCrypto"],
             swiftSettings: swiftSettings
         ),
 
@@ -72,8 +80,7 @@ let package = Package(
         .target(
             name: "QuizFunctions",
             dependencies: [
-                "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport", "SystemCrypto",
             ],
             swiftSettings: swiftSettings
         ),
@@ -82,6 +89,7 @@ let package = Package(
             name: "QuizBootstrap",
             dependencies: [
                 "QuizFunctions", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience", "QuizObservability", "LambdaRuntime",
+                "CurlHTTP",
             ],
             swiftSettings: swiftSettings
         ),
@@ -190,10 +198,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizStoreDynamoDBTests", dependencies: ["QuizStoreDynamoDB", "QuizStore"], swiftSettings: swiftSettings),
-        .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
+        .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime", "CurlHTTP"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
         .testTarget(
-            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],
+            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "CurlHTTP", "EchoFunction", "session-function", "QuizTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
+        .testTarget(name: "SystemCryptoTests", dependencies: ["SystemCrypto"], swiftSettings: swiftSettings),
     ]
 )

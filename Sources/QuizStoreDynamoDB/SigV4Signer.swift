@@ -1,4 +1,4 @@
-import Crypto
+import SystemCrypto
 
 /// Signs requests with AWS Signature Version 4 in the `Authorization` header
 /// ([create a signed request](https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html)).
