@@ -224,13 +224,21 @@ public final class CurlHTTPClient {
         }
     }
 
-    /// The error for a failed transfer; the body limit wins over libcurl's generic write error.
+    /// The error for a failed transfer, with the status and headers that did arrive; the body
+    /// limit wins over libcurl's generic write error.
     private func failure(for code: CURLcode, collector: ResponseCollector) -> HTTPClientError {
+        var error: HTTPClientError
         if collector.exceededBodyLimit || code == CURLE_FILESIZE_EXCEEDED {
-            return .bodyOverLimit(configuration.maximumResponseBodySize, curlCode: code)
+            error = .bodyOverLimit(configuration.maximumResponseBodySize, curlCode: code)
+        } else {
+            let detail = String(cString: errorBuffer).trimmingSuffix { $0 == "\n" }
+            error = HTTPClientError(curlCode: code, message: detail.isEmpty ? HTTPClientError.genericMessage(for: code) : detail)
         }
-        let detail = String(cString: errorBuffer).trimmingSuffix { $0 == "\n" }
-        return HTTPClientError(curlCode: code, message: detail.isEmpty ? HTTPClientError.genericMessage(for: code) : detail)
+        var status = 0
+        if !collector.headers.isEmpty, quiz_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK, status > 0 {
+            error.partialResponse = HTTPResponse(status: status, headers: collector.headers)
+        }
+        return error
     }
 }
 

@@ -58,15 +58,45 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
 
     /// `GET /runtime/invocation/next`, waiting as long as it takes; expects 200 with at least
     /// the request id and deadline headers.
+    ///
+    /// An answer whose headers arrived but whose event did not (over the body limit, or cut
+    /// off by a broken connection) throws ``LambdaRuntimeError/Code/eventTooLarge`` or
+    /// ``LambdaRuntimeError/Code/eventNotReceived`` with the invocation's request id, so the
+    /// loop can report it and go on: one bad event must not end the process.
     public func next() throws(LambdaRuntimeError) -> LambdaInvocation {
         // "Don't set a timeout on the GET request": the environment may stay frozen between
         // the call and the next event for any length of time
         // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-next).
-        let response = try send(HTTPRequest(url: "\(baseURL)/runtime/invocation/next", timeout: .unlimited))
+        let request = HTTPRequest(url: "\(baseURL)/runtime/invocation/next", timeout: .unlimited)
+        let response: HTTPResponse
+        do {
+            response = try http.send(request)
+        } catch {
+            throw Self.failedNext(error, bodyLimit: http.configuration.maximumResponseBodySize)
+        }
         guard response.status == 200 else {
             throw Self.unexpected(response, "GET /runtime/invocation/next")
         }
         return try LambdaInvocation(event: response.body, header: response.header)
+    }
+
+    /// The error for a `next` that got no whole answer: about that one invocation when its
+    /// 200 and request id arrived, else the Runtime API's failure.
+    static func failedNext(_ error: HTTPClientError, bodyLimit: Int) -> LambdaRuntimeError {
+        let call = "GET /runtime/invocation/next"
+        guard let partial = error.partialResponse, partial.status == 200,
+            let requestID = partial.header(LambdaInvocation.Header.requestID), !requestID.isEmpty
+        else {
+            return LambdaRuntimeError(.connectionFailed, "\(call) got no answer", underlying: error)
+        }
+        if error.code == .responseTooLarge {
+            return LambdaRuntimeError(
+                .eventTooLarge, "the event is over the runtime's limit of \(bodyLimit) bytes", underlying: error,
+                requestID: requestID)
+        }
+        return LambdaRuntimeError(
+            .eventNotReceived, "the event could not be received whole: \(error.code.rawValue)", underlying: error,
+            requestID: requestID)
     }
 
     /// `POST /runtime/invocation/{requestID}/response` with `response` as the body; expects 202,
@@ -99,21 +129,21 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
 
     // MARK: - Requests
 
-    /// Posts an error report: the header carries the error type, the body the JSON report
+    /// Posts an error report: the headers carry the error type and the X-Ray error cause, the
+    /// body the JSON report, as AWS's runtime clients send them
     /// ([invocation error](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-invokeerror),
     /// [initialization error](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-initerror)).
     private func postError(
         _ report: LambdaErrorReport, to path: String, describedAs call: String
     ) throws(LambdaRuntimeError) {
-        let request = HTTPRequest(
-            method: .post,
-            url: baseURL + path,
-            headers: [
-                (name: "Lambda-Runtime-Function-Error-Type", value: report.functionErrorType),
-                (name: "Content-Type", value: "application/json"),
-            ],
-            body: report.jsonBody,
-            timeout: .unlimited)
+        var headers = [
+            (name: "Lambda-Runtime-Function-Error-Type", value: report.functionErrorType),
+            (name: "Content-Type", value: "application/json"),
+        ]
+        if let cause = report.xrayErrorCause {
+            headers.append((name: "Lambda-Runtime-Function-XRay-Error-Cause", value: cause))
+        }
+        let request = HTTPRequest(method: .post, url: baseURL + path, headers: headers, body: report.jsonBody, timeout: .unlimited)
         let response = try send(request)
         guard response.status == 202 else {
             throw Self.unexpected(response, call)

@@ -15,8 +15,9 @@ public struct LambdaContext: Sendable, Hashable {
     /// (`Lambda-Runtime-Invoked-Function-Arn`).
     public var invokedFunctionARN: String
     /// The AWS X-Ray tracing header (`Lambda-Runtime-Trace-Id`), e.g.
-    /// `Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1`. The
-    /// runtime loop also exports it as `_X_AMZN_TRACE_ID` while the handler runs.
+    /// `Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1`. While the
+    /// handler runs, the loop also binds it as `TraceHeader.current` for the invocation's task
+    /// and, when it serves one invocation at a time, exports it as `_X_AMZN_TRACE_ID`.
     public var traceID: String?
     /// Data about the client application and device, for invocations from the AWS Mobile SDK
     /// (`Lambda-Runtime-Client-Context`): JSON text, passed on unparsed.
@@ -83,9 +84,11 @@ extension LambdaInvocation {
     /// case.
     ///
     /// The request id and the deadline are required: without the id no answer can be posted,
-    /// and without the deadline the handler cannot know its time limit. Lambda always sends
-    /// the function ARN too, but an emulator might not, so its absence reads as "". Empty
-    /// optional headers read as absent.
+    /// and without the deadline the handler cannot know its time limit. A missing deadline
+    /// throws ``LambdaRuntimeError/Code/invalidInvocation`` with the request id, so the loop
+    /// reports that invocation's error and goes on. Lambda always sends the function ARN too,
+    /// but an emulator might not, so its absence reads as "". Empty optional headers read as
+    /// absent.
     init(event: [UInt8], header: (String) -> String?) throws(LambdaRuntimeError) {
         guard let requestID = header(Header.requestID), !requestID.isEmpty else {
             throw LambdaRuntimeError(.invalidInvocation, "the invocation has no \(Header.requestID) header")
@@ -94,7 +97,7 @@ extension LambdaInvocation {
             let deadline = LambdaClock.Instant(millisecondsSinceEpoch: deadlineText)
         else {
             throw LambdaRuntimeError(
-                .invalidInvocation, "the invocation has no valid \(Header.deadline) header")
+                .invalidInvocation, "the invocation has no valid \(Header.deadline) header", requestID: requestID)
         }
         let context = LambdaContext(
             requestID: requestID,
