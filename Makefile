@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones around them. Each target installs what a
 # fresh Debian machine lacks before it builds.
 SWIFT ?= swift
-DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
+DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev patchelf debootstrap
 
 .PHONY: deps build release serve test bench bench-answers bench-dynamodb
 

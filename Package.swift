@@ -193,7 +193,7 @@ let package = Package(
             name: "LocalRunnerTests",
             dependencies: [
                 "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
-                "QuizTestSupport", "ProcessTools",
+                "QuizTestSupport", "ProcessTools", "CurlHTTP",
             ],
             swiftSettings: swiftSettings
         ),

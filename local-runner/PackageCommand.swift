@@ -10,16 +10,15 @@ struct PackageCommand: ParsableCommand {
         discussion: """
             Each function is built with `swift build -c <configuration> --product <name>-function \
             --static-swift-stdlib`, so the Swift runtime and Foundation are inside the binary, and zipped as \
-            `bootstrap` (mode 0755), the file a custom runtime starts. Zips are reproducible: the same binary \
-            gives the same bytes, so `sam deploy` only updates functions that changed.
+            `bootstrap` (mode 0755), the file a custom runtime starts.
 
-            Shared libraries: the binary still links glibc, libstdc++, libcurl and libsqlite3. provided.al2023 \
-            has them all (glibc 2.34, gcc 11's libstdc++, libcurl-minimal, and sqlite-libs, which its package \
-            manager needs), so they are not bundled. Any other library the binary links is copied into the \
-            zip's lib/ with what it links in turn (Lambda adds /var/task/lib to LD_LIBRARY_PATH); --bundle \
-            copies one of the runtime's too. A binary that needs newer glibc or libstdc++ symbol versions than \
-            provided.al2023 has would not start there and is refused: build on Amazon Linux 2023, e.g. in the \
-            swift:6.3-amazonlinux2023 image (a Debian 12 or Ubuntu 24.04 build needs glibc 2.35+).
+            The zip carries every shared library the binary links, directly or not, from this machine: glibc's \
+            loader and libraries, libstdc++, libcurl and everything it links, libsqlite3, under lib/. The \
+            bootstrap's ELF interpreter is set to /var/task/lib/<loader> and its run path (DT_RPATH) to \
+            /var/task/lib with patchelf, so on Lambda it loads only those libraries and nothing from the \
+            runtime's own directories: a build from Debian or Ubuntu (glibc 2.35+) starts on provided.al2023 \
+            (glibc 2.34). Zips are reproducible: the same binaries give the same bytes, so `sam deploy` only \
+            updates functions that changed. Needs `ldd` and `patchelf` (`make deps` installs them).
             """
     )
 
@@ -38,9 +37,6 @@ struct PackageCommand: ParsableCommand {
     @Flag(help: "Package the executables already in <build-path>/<configuration>/ instead of building them.")
     var skipBuild = false
 
-    @Option(name: .customLong("bundle"), help: ArgumentHelp("Copy this library into lib/ even though provided.al2023 has it (repeatable).", valueName: "soname"))
-    var bundledLibraries: [String] = []
-
     /// SwiftPM's build configurations.
     enum BuildConfiguration: String, ExpressibleByArgument, CaseIterable {
         case release, debug
@@ -48,9 +44,6 @@ struct PackageCommand: ParsableCommand {
 
     func validate() throws {
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
-        if let glibc = bundledLibraries.first(where: LambdaLibraries.glibc.contains) {
-            throw ValidationError("--bundle \(glibc): glibc's libraries must come from the runtime, to match its loader")
-        }
     }
 
     func run() throws {
@@ -72,24 +65,24 @@ struct PackageCommand: ParsableCommand {
                 "no executable at \(missing.map(\.path).joined(separator: ", ")): "
                     + (skipBuild ? "build first, or drop --skip-build" : "the build did not produce it; is --build-path its scratch path?"))
         }
-        // Libraries are checked for every function before any zip is written, too.
-        let packages = try zip(selected, executables).map { function, executable in
-            var lddPaths: [String: URL]?
-            let libraries = try LambdaLibraries(executable: executable, alsoBundle: Set(bundledLibraries)) { soname in
-                if lddPaths == nil { lddPaths = try LambdaLibraries.ldd(executable) }
-                return lddPaths?[soname]
-            }
+        // Libraries are found and every bootstrap patched before any zip is written, too.
+        var patches: [(function: FunctionName, patch: BootstrapPatch)] = []
+        defer { patches.forEach { $0.patch.remove() } }
+        for (function, executable) in zip(selected, executables) {
+            let libraries = try LambdaLibraries(executable: executable, locate: LambdaLibraries.ldd)
             for warning in libraries.warnings {
                 printError("local-runner: warning: \(function): \(warning)")
             }
-            return (function, LambdaZip(bootstrap: executable, libraries: libraries.bundled))
+            patches.append((function, try BootstrapPatch(executable: executable, libraries: libraries)))
         }
         let destination = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
-        for (function, package) in packages {
+        for (function, patch) in patches {
+            let package = LambdaZip(bootstrap: patch.bootstrap, libraries: patch.libraries)
             let size = try package.write(to: destination.appendingPathComponent("\(function).zip"))
             let path = (output.hasSuffix("/") ? output : output + "/") + "\(function).zip"
-            print("\(path)\t\(size) bytes\t\(package.entries.map(\.path).joined(separator: ", "))")
+            let libraries = patch.libraries.isEmpty ? "" : " + \(patch.libraries.count) libraries in lib/"
+            print("\(path)\t\(size) bytes\tbootstrap\(libraries)")
         }
     }
 
