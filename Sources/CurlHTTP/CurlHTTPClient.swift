@@ -1,5 +1,13 @@
 internal import CCurl
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A blocking HTTP/1.1 client over one reused libcurl easy handle.
 ///
 /// Connections stay open between requests (HTTP/1.1 keep-alive) in the handle's connection
@@ -151,6 +159,9 @@ public final class CurlHTTPClient {
         // (https://curl.se/libcurl/c/CURLOPT_SSL_VERIFYHOST.html).
         try set(CURLOPT_SSL_VERIFYPEER, configuration.verifiesTLSPeer ? 1 : 0)
         try set(CURLOPT_SSL_VERIFYHOST, configuration.verifiesTLSPeer ? 2 : 0)
+        if configuration.verifiesTLSPeer, let bundle = CurlLibrary.certificateBundle {
+            try set(CURLOPT_CAINFO, bundle)
+        }
         // Refuses an announced Content-Length over the limit before any body arrives; 0 would
         // mean "no limit", and the write callback enforces the limit in every case anyway.
         if configuration.maximumResponseBodySize > 0 {
@@ -258,6 +269,31 @@ enum CurlLibrary {
         }
         return nil
     }()
+}
+
+extension CurlLibrary {
+    /// The system's file of trusted CA certificates: `SSL_CERT_FILE` when set, else the first
+    /// of the usual places that exists, or `nil` to keep the one libcurl was built with.
+    ///
+    /// A libcurl looks where its own distribution keeps the file (Debian's:
+    /// `/etc/ssl/certs/ca-certificates.crt`), and a bootstrap carries Debian's libcurl to Lambda,
+    /// whose Amazon Linux keeps it at `/etc/pki/tls/certs/ca-bundle.crt`: without this, every
+    /// HTTPS request there would fail verification. Read once.
+    static let certificateBundle: String? = certificateBundle(
+        environment: getenv("SSL_CERT_FILE").map { String(cString: $0) }, exists: { access($0, R_OK) == 0 })
+
+    /// The places searched, in order: Debian and Ubuntu, Amazon Linux and Fedora, openSUSE,
+    /// RHEL's extracted bundle, Alpine (the list Go's crypto/x509 searches, in the same order).
+    static let certificateBundleCandidates = [
+        "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem",
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem",
+    ]
+
+    /// The bundle for an `SSL_CERT_FILE` value and a way to tell whether a file can be read.
+    static func certificateBundle(environment: String?, exists: (String) -> Bool) -> String? {
+        if let environment, !environment.isEmpty { return environment }
+        return certificateBundleCandidates.first(where: exists)
+    }
 }
 
 extension String {
