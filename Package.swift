@@ -193,7 +193,7 @@ let package = Package(
             name: "LocalRunnerTests",
             dependencies: [
                 "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
-                "QuizTestSupport", "ProcessTools", "CurlHTTP",
+                "QuizTestSupport", "ProcessTools", "CurlHTTP", "QuizObservability",
             ],
             swiftSettings: swiftSettings
         ),
