@@ -57,11 +57,11 @@ bench-dynamodb: deps
 ## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.
 BENCH_BUILD_FLAGS ?=
 
-## The Lambda runtime loop under the real Runtime Interface Emulator, next to a C libcurl loop:
-## per-invocation time, cold start to first response, and the bootstraps' resident memory.
-## Linked as `local-runner package` links what it deploys: the Swift runtime inside the binary.
+## The Lambda runtime loop and every function bootstrap under the real Runtime Interface
+## Emulator, next to a C libcurl loop: cold start, CPU and wall time per invocation, resident
+## memory. Linked as `local-runner package` links what it deploys: the Swift runtime inside.
 bench-runtime: deps
-	for p in quiz-runtime-bench runtime-floor EchoFunction session-function; do \
+	for p in quiz-runtime-bench runtime-floor EchoFunction $(FUNCTIONS:%=%-function); do \
 		$(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
 	"$$($(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
 
