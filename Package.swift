@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "SystemCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
 
         // MARK: - HTTP over libcurl
-        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "CLibcrypto"], swiftSettings: swiftSettings),
 
         // MARK: - Lambda Runtime API
         .target(name: "LambdaRuntime", dependencies: ["CurlHTTP"], swiftSettings: swiftSettings),

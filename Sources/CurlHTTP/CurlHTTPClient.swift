@@ -1,4 +1,5 @@
 internal import CCurl
+internal import CLibcrypto
 
 #if canImport(Glibc)
 import Glibc
@@ -229,9 +230,11 @@ public final class CurlHTTPClient {
         try check(quiz_curl_setopt_string(handle, option, value), "option \(option.rawValue)")
     }
 
-    private func check(_ code: CURLcode, _ what: String) throws(HTTPClientError) {
+    /// Throws for a failed libcurl call; `what` is only built then (an interpolated message
+    /// built for every option of every request cost more CPU than setting the options).
+    private func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws(HTTPClientError) {
         guard code == CURLE_OK else {
-            throw HTTPClientError(curlCode: code, message: "\(what): \(HTTPClientError.genericMessage(for: code))")
+            throw HTTPClientError(curlCode: code, message: "\(what()): \(HTTPClientError.genericMessage(for: code))")
         }
     }
 
@@ -263,6 +266,14 @@ enum CurlLibrary {
     /// every other thread waits for it. curl_global_cleanup is never called: it would have to
     /// wait for every handle of the process, and the process's exit frees everything anyway.
     static let initializationFailure: HTTPClientError? = {
+        // libcurl initialises OpenSSL with everything: every cipher and digest in the legacy
+        // name tables and every error string, ~0.9 MiB resident that TLS never reads (libssl
+        // fetches its algorithms from OpenSSL 3's providers; certificate errors keep their text).
+        // Initialising first without them makes libcurl's own initialisation find those steps
+        // done (https://docs.openssl.org/3.0/man3/OPENSSL_init_crypto/); the system's OpenSSL
+        // configuration is still loaded. docs/runtime.md has the measurements.
+        OPENSSL_init_crypto(
+            UInt64(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS), nil)
         let code = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         guard code == CURLE_OK else {
             return HTTPClientError(curlCode: code, message: "curl_global_init: \(HTTPClientError.genericMessage(for: code))")

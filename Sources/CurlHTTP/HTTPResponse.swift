@@ -46,7 +46,9 @@ enum HTTPHeaderName {
 
     /// Whether two names are equal ignoring ASCII case, as header names are.
     static func equal(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.elementsEqual(rhs.utf8) { lowercased($0) == lowercased($1) }
+        // Lengths first: most names compared differ in length, and a native string knows its
+        // own at once.
+        lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8) { lowercased($0) == lowercased($1) }
     }
 
     /// Whether `byte` is a C0 control character or DEL.

@@ -20,6 +20,9 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
 
     /// `http://HOST:PORT/2018-06-01`.
     public let baseURL: String
+    /// `…/runtime/invocation/next` and `…/runtime/invocation/`: built once, not per call.
+    private let nextURL: String
+    private let invocationURL: String
     private let http: CurlHTTPClient
 
     /// A client of the Runtime API at `endpoint`, the `host:port` of `AWS_LAMBDA_RUNTIME_API`.
@@ -32,6 +35,8 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
             throw LambdaRuntimeError.missingRuntimeAPI
         }
         baseURL = "http://\(endpoint)/\(Self.apiVersion)"
+        nextURL = baseURL + "/runtime/invocation/next"
+        invocationURL = baseURL + "/runtime/invocation/"
         if let http {
             self.http = http
         } else {
@@ -67,7 +72,7 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
         // "Don't set a timeout on the GET request": the environment may stay frozen between
         // the call and the next event for any length of time
         // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-next).
-        let request = HTTPRequest(url: "\(baseURL)/runtime/invocation/next", timeout: .unlimited)
+        let request = HTTPRequest(url: nextURL, timeout: .unlimited)
         let response: HTTPResponse
         do {
             response = try http.send(request)
@@ -102,8 +107,8 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
     /// `POST /runtime/invocation/{requestID}/response` with `response` as the body; expects 202,
     /// and reads 413 as ``LambdaRuntimeError/Code/responseTooLarge``.
     public func respond(to requestID: String, with response: [UInt8]) throws(LambdaRuntimeError) {
-        let path = "/runtime/invocation/\(Self.pathSegment(requestID))/response"
-        let answer = try send(HTTPRequest(method: .post, url: baseURL + path, body: response, timeout: .unlimited))
+        let url = invocationURL + Self.pathSegment(requestID) + "/response"
+        let answer = try send(HTTPRequest(method: .post, url: url, body: response, timeout: .unlimited))
         switch answer.status {
         case 202:
             return
@@ -118,13 +123,12 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
 
     /// `POST /runtime/invocation/{requestID}/error` with the report; expects 202.
     public func fail(invocation requestID: String, with error: LambdaErrorReport) throws(LambdaRuntimeError) {
-        let path = "/runtime/invocation/\(Self.pathSegment(requestID))/error"
-        try postError(error, to: path, describedAs: "POST /runtime/invocation/{id}/error")
+        try postError(error, to: invocationURL + Self.pathSegment(requestID) + "/error", describedAs: "POST /runtime/invocation/{id}/error")
     }
 
     /// `POST /runtime/init/error` with the report; expects 202.
     public func initFailed(with error: LambdaErrorReport) throws(LambdaRuntimeError) {
-        try postError(error, to: "/runtime/init/error", describedAs: "POST /runtime/init/error")
+        try postError(error, to: baseURL + "/runtime/init/error", describedAs: "POST /runtime/init/error")
     }
 
     // MARK: - Requests
@@ -134,7 +138,7 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
     /// ([invocation error](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-invokeerror),
     /// [initialization error](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-initerror)).
     private func postError(
-        _ report: LambdaErrorReport, to path: String, describedAs call: String
+        _ report: LambdaErrorReport, to url: String, describedAs call: String
     ) throws(LambdaRuntimeError) {
         var headers = [
             (name: "Lambda-Runtime-Function-Error-Type", value: report.functionErrorType),
@@ -143,7 +147,7 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
         if let cause = report.xrayErrorCause {
             headers.append((name: "Lambda-Runtime-Function-XRay-Error-Cause", value: cause))
         }
-        let request = HTTPRequest(method: .post, url: baseURL + path, headers: headers, body: report.jsonBody, timeout: .unlimited)
+        let request = HTTPRequest(method: .post, url: url, headers: headers, body: report.jsonBody, timeout: .unlimited)
         let response = try send(request)
         guard response.status == 202 else {
             throw Self.unexpected(response, call)

@@ -237,6 +237,26 @@ public enum LambdaRuntime {
 
     // MARK: - Environment and log
 
+    /// The process's environment variables, read from the C library's `environ`: what a
+    /// handler factory builds its configuration from, once, at start. (Foundation's
+    /// `ProcessInfo` gives the same, at the cost of starting it in a bootstrap that needs
+    /// nothing else of it.) A variable without `=` is skipped; the first of two with one name wins.
+    public static func environmentVariables() -> [String: String] {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                let name = String(text[..<equals])
+                if variables[name] == nil {
+                    variables[name] = String(text[text.index(after: equals)...])
+                }
+            }
+            entry += 1
+        }
+        return variables
+    }
+
     /// Sets `_X_AMZN_TRACE_ID` to `traceID`, or removes it for `nil`, so that no invocation
     /// ever sees the trace header of an earlier one.
     ///

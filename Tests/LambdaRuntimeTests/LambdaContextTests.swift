@@ -102,4 +102,15 @@ import Glibc
         try await clock.sleep(until: deadline)
         #expect(clock.now >= deadline)
     }
+
+    // MARK: - Environment
+
+    @Test func theEnvironmentIsReadFromTheProcess() {
+        setenv("QUIZ_RUNTIME_TEST_VARIABLE", "a=b;c", 1)
+        defer { unsetenv("QUIZ_RUNTIME_TEST_VARIABLE") }
+        let variables = LambdaRuntime.environmentVariables()
+        // Only the first `=` separates the name: the value keeps the rest.
+        #expect(variables["QUIZ_RUNTIME_TEST_VARIABLE"] == "a=b;c")
+        #expect(variables["PATH"] == getenv("PATH").map { String(cString: $0) })
+    }
 }
