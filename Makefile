@@ -53,6 +53,11 @@ bench-dynamodb: deps
 
 .PHONY: bench-runtime bench-serve
 
+## The linker settings `local-runner package` uses where the glibc reads packed relative
+## relocations (2.36+): lld with -z pack-relative-relocs (docs/runtime.md).
+LEAN_LINK_FLAGS := $(shell ldd --version 2>/dev/null | head -n 1 | awk '{print $$NF}' | \
+	awk -F. '{ if ($$1 > 2 || ($$1 == 2 && $$2 >= 36)) print "-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs" }')
+
 ## Extra flags for the release builds of the two benchmarks below, e.g.
 ## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.
 BENCH_BUILD_FLAGS ?=
@@ -62,8 +67,8 @@ BENCH_BUILD_FLAGS ?=
 ## memory. Linked as `local-runner package` links what it deploys: the Swift runtime inside.
 bench-runtime: deps
 	for p in quiz-runtime-bench runtime-floor EchoFunction $(FUNCTIONS:%=%-function); do \
-		$(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
-	"$$($(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
+		$(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	"$$($(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
 
 ## `local-runner serve --workers 4` under 100 concurrent simulated learners over real HTTP.
 bench-serve: deps

@@ -20,8 +20,8 @@ extension RuntimeBenchmark {
     func measureInvocations() throws -> SteadyState {
         print("1. per invocation under RIE: \(options.invocations) sequential invocations per bootstrap after \(options.warmup) warm-up, alternating, one keep-alive connection each")
         let emulators = [
-            try Emulator(rie: rie, bootstrap: echo, logDirectory: directory),
-            try Emulator(rie: rie, bootstrap: floor, logDirectory: directory),
+            try Emulator(rie: rie, bootstrap: echo, environment: Self.deployedEnvironment, logDirectory: directory),
+            try Emulator(rie: rie, bootstrap: floor, environment: Self.deployedEnvironment, logDirectory: directory),
         ]
         defer { emulators.forEach { $0.stop() } }
         for emulator in emulators {
@@ -106,7 +106,8 @@ extension RuntimeBenchmark {
         for launch in 0...options.launches {
             for (index, item) in cases.enumerated() {
                 let start = clock.now
-                let emulator = try Emulator(rie: rie, bootstrap: item.bootstrap, environment: item.environment, logDirectory: directory)
+                let emulator = try Emulator(
+                    rie: rie, bootstrap: item.bootstrap, environment: item.environment.merging(Self.deployedEnvironment) { $1 }, logDirectory: directory)
                 let response = try emulator.invokeWhenListening(item.event)
                 let elapsed = start.duration(to: clock.now)
                 emulator.stop()
@@ -152,7 +153,8 @@ extension RuntimeBenchmark {
             let event = name == "maintenance" ? Self.scheduledEvent : Self.healthEvent
             let failure = name == "maintenance" ? Self.maintenanceFailure : Self.healthFailure
             let emulator = try Emulator(
-                rie: rie, bootstrap: bootstrap, environment: ["QUIZ_STORE_URL": "sqlite:\(directory)/function.db"], logDirectory: directory)
+                rie: rie, bootstrap: bootstrap, environment: Self.deployedEnvironment.merging(["QUIZ_STORE_URL": "sqlite:\(directory)/function.db"]) { $1 },
+                logDirectory: directory)
             defer { emulator.stop() }
             let first = try emulator.invokeWhenListening(event)
             if let problem = failure(first.body) {

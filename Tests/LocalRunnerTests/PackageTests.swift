@@ -2,6 +2,8 @@ import Foundation
 import QuizBootstrap
 import Testing
 
+@testable import local_runner
+
 /// `local-runner package --skip-build` on executables made here, so no release build runs:
 /// the zips must hold exactly what Lambda's custom runtime starts, with the mode that lets it.
 ///
@@ -122,6 +124,15 @@ struct PackageTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("libquizgone.so.1 needed by session-function but not found on this machine"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/dist/session.zip"))
+    }
+
+    @Test("packed relative relocations are asked for exactly when this machine's glibc reads them (2.36+)")
+    func leanLinkingFollowsTheGlibc() async throws {
+        let ldd = try await Self.tool(["ldd", "--version"])
+        let version = try #require(ldd.split(separator: "\n").first?.split(separator: " ").last)
+        #expect(PackageCommand.glibcVersion == version.split(separator: ".").compactMap { Int($0) })
+        let relr = PackageCommand.leanLinkerArguments.contains("pack-relative-relocs")
+        #expect(relr == !PackageCommand.glibcVersion.lexicographicallyPrecedes([2, 36]))
     }
 
     // MARK: - Support
