@@ -44,6 +44,9 @@ public final class CurlHTTPClient {
     /// Storage for [CURLOPT_ERRORBUFFER](https://curl.se/libcurl/c/CURLOPT_ERRORBUFFER.html):
     /// `CURL_ERROR_SIZE` bytes, for as long as the handle lives.
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The configuration's durations in libcurl's units, converted once, not per request.
+    private let connectTimeoutMilliseconds: Int
+    private let keepAliveSeconds: Int?
 
     /// A client with its own libcurl handle and no connection yet.
     ///
@@ -58,6 +61,8 @@ public final class CurlHTTPClient {
         }
         self.configuration = configuration
         self.handle = handle
+        connectTimeoutMilliseconds = configuration.connectTimeout.curlMilliseconds
+        keepAliveSeconds = configuration.tcpKeepAliveInterval?.curlSeconds
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
@@ -90,7 +95,7 @@ public final class CurlHTTPClient {
         defer { curl_easy_reset(handle) }
 
         let collector = ResponseCollector(bodyLimit: configuration.maximumResponseBodySize)
-        try applyConfiguration(collector: collector)
+        try applyConfiguration(collector: collector, usesTLS: request.url.utf8.starts(with: "https:".utf8))
         try applyOptions(of: request, headerList: headerList, timeLimit: timeLimit)
         errorBuffer[0] = 0
         let result = withExtendedLifetime(collector) {
@@ -134,7 +139,7 @@ public final class CurlHTTPClient {
     // MARK: - Options
 
     /// Sets what every request shares; `curl_easy_reset` cleared it after the last request.
-    private func applyConfiguration(collector: ResponseCollector) throws(HTTPClientError) {
+    private func applyConfiguration(collector: ResponseCollector, usesTLS: Bool) throws(HTTPClientError) {
         // Timeouts must not raise SIGALRM in a multi-threaded process
         // (https://curl.se/libcurl/c/CURLOPT_NOSIGNAL.html).
         try set(CURLOPT_NOSIGNAL, 1)
@@ -147,20 +152,20 @@ public final class CurlHTTPClient {
         try set(CURLOPT_PROXY, "")
         // HTTP/1.1 even when TLS could negotiate h2, so behaviour does not depend on the peer.
         try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
-        try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
         if let userAgent = configuration.userAgent {
             try set(CURLOPT_USERAGENT, userAgent)
         }
-        if let interval = configuration.tcpKeepAliveInterval {
+        if let keepAliveSeconds {
             try set(CURLOPT_TCP_KEEPALIVE, 1)
-            try set(CURLOPT_TCP_KEEPIDLE, interval.curlSeconds)
-            try set(CURLOPT_TCP_KEEPINTVL, interval.curlSeconds)
+            try set(CURLOPT_TCP_KEEPIDLE, keepAliveSeconds)
+            try set(CURLOPT_TCP_KEEPINTVL, keepAliveSeconds)
         }
         // VERIFYHOST 2 checks the certificate names the host; 1 is not a valid setting
         // (https://curl.se/libcurl/c/CURLOPT_SSL_VERIFYHOST.html).
         try set(CURLOPT_SSL_VERIFYPEER, configuration.verifiesTLSPeer ? 1 : 0)
         try set(CURLOPT_SSL_VERIFYHOST, configuration.verifiesTLSPeer ? 2 : 0)
-        if configuration.verifiesTLSPeer, let bundle = CurlLibrary.certificateBundle {
+        if configuration.verifiesTLSPeer, usesTLS, let bundle = CurlLibrary.certificateBundle {
             try set(CURLOPT_CAINFO, bundle)
         }
         // Refuses an announced Content-Length over the limit before any body arrives; 0 would
