@@ -104,14 +104,14 @@ public struct HTTPRequest: Sendable {
         guard HTTPHeaderName.isToken(method.rawValue) else {
             return HTTPClientError(.invalidRequest, "the method is not an RFC 9110 token")
         }
-        guard !url.isEmpty, !url.utf8.contains(where: HTTPHeaderName.isControlCharacter) else {
+        guard !url.isEmpty, !HTTPHeaderName.containsByte(url, where: HTTPHeaderName.isControlCharacter) else {
             return HTTPClientError(.invalidRequest, "the URL is empty or holds control characters")
         }
         for (index, header) in headers.enumerated() {
             guard HTTPHeaderName.isToken(header.name) else {
                 return HTTPClientError(.invalidRequest, "the name of header \(index) is not an RFC 9110 token")
             }
-            guard !header.value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else {
+            guard !HTTPHeaderName.containsByte(header.value, where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else {
                 return HTTPClientError(.invalidRequest, "the value of header '\(header.name)' holds CR, LF or NUL")
             }
         }

@@ -174,19 +174,30 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
     /// percent-encoded. Lambda's ids are UUIDs and pass unchanged; an id holding `/` or `?`
     /// must not address a different resource.
     static func pathSegment(_ requestID: String) -> String {
+        if requestID.utf8.allSatisfy(isUnreserved) {
+            return requestID  // Lambda's UUIDs, every time: nothing to encode.
+        }
         let hexDigits = Array("0123456789ABCDEF".utf8)
         var encoded: [UInt8] = []
         encoded.reserveCapacity(requestID.utf8.count)
         for byte in requestID.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                UInt8(ascii: "_"), UInt8(ascii: "~"):
+            if isUnreserved(byte) {
                 encoded.append(byte)
-            default:
+            } else {
                 encoded += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
             }
         }
         return String(decoding: encoded, as: UTF8.self)
+    }
+
+    /// Whether `byte` is in RFC 3986's unreserved set: letters, digits, `-._~`.
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            true
+        default:
+            false
+        }
     }
 }

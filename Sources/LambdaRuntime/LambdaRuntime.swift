@@ -175,6 +175,9 @@ public enum LambdaRuntime {
         isolation: isolated (any Actor)? = #isolation
     ) async throws(LambdaRuntimeError) -> Never {
         var unidentifiedInARow = 0
+        // Whether this loop set `_X_AMZN_TRACE_ID`: removing a variable that is not there still
+        // costs unsetenv's lock and scan, for every invocation without a trace header.
+        var traceVariableSet = exportsTraceVariable && getenv(traceIDVariable) != nil
         while true {
             let invocation: LambdaInvocation
             do throws(LambdaRuntimeError) {
@@ -192,7 +195,8 @@ public enum LambdaRuntime {
                 continue
             }
             unidentifiedInARow = 0
-            try await serve(invocation, with: handler, client: client, exportsTraceVariable: exportsTraceVariable)
+            try await serve(
+                invocation, with: handler, client: client, exportsTraceVariable: exportsTraceVariable, traceVariableSet: &traceVariableSet)
         }
     }
 
@@ -200,17 +204,20 @@ public enum LambdaRuntime {
     /// the Runtime API for broken and stops: the real one always sends it.
     public static let unidentifiedAnswerLimit = 16
 
-    /// Runs the handler on one invocation and posts its outcome.
+    /// Runs the handler on one invocation and posts its outcome. With `exportsTraceVariable`,
+    /// `_X_AMZN_TRACE_ID` holds the invocation's trace header while the handler runs;
+    /// `traceVariableSet` says whether it is set now.
     private static func serve<Client: LambdaRuntimeClient, Handler: LambdaHandler>(
         _ invocation: LambdaInvocation,
         with handler: Handler,
         client: Client,
         exportsTraceVariable: Bool,
+        traceVariableSet: inout Bool,
         isolation: isolated (any Actor)? = #isolation
     ) async throws(LambdaRuntimeError) {
         let requestID = invocation.context.requestID
         let outcome: Result<[UInt8], any Error>
-        if exportsTraceVariable { exportTraceID(invocation.context.traceID) }
+        if exportsTraceVariable { exportTraceID(invocation.context.traceID, wasSet: &traceVariableSet) }
         do {
             let response = try await TraceHeader.$current.withValue(invocation.context.traceID) {
                 try await handler.handle(invocation.event, context: invocation.context)
@@ -219,7 +226,7 @@ public enum LambdaRuntime {
         } catch {
             outcome = .failure(error)
         }
-        if exportsTraceVariable { exportTraceID(nil) }
+        if exportsTraceVariable { exportTraceID(nil, wasSet: &traceVariableSet) }
 
         switch outcome {
         case .success(let response):
@@ -264,11 +271,13 @@ public enum LambdaRuntime {
     /// between invocations of a process that serves one at a time, when the handler is not
     /// running, as Lambda's own runtimes do it. With several loops the variable is never set:
     /// a process-wide value cannot belong to one of several invocations in flight.
-    static func exportTraceID(_ traceID: String?) {
+    static func exportTraceID(_ traceID: String?, wasSet: inout Bool) {
         if let traceID {
             setenv(traceIDVariable, traceID, 1)
-        } else {
+            wasSet = true
+        } else if wasSet {
             unsetenv(traceIDVariable)
+            wasSet = false
         }
     }
 
