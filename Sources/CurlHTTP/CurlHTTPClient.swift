@@ -43,6 +43,9 @@ public final class CurlHTTPClient {
     private let handle: UnsafeMutableRawPointer
     /// Whether the options every request shares are set on the handle.
     private var configured = false
+    /// The header lists of requests without headers of their own, once made.
+    private var defaultListWithoutBody: UnsafeMutablePointer<curl_slist>?
+    private var defaultListWithBody: UnsafeMutablePointer<curl_slist>?
     /// Storage for [CURLOPT_ERRORBUFFER](https://curl.se/libcurl/c/CURLOPT_ERRORBUFFER.html):
     /// `CURL_ERROR_SIZE` bytes, for as long as the handle lives.
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -72,6 +75,8 @@ public final class CurlHTTPClient {
     deinit {
         // Closes every cached connection (https://curl.se/libcurl/c/curl_easy_cleanup.html).
         curl_easy_cleanup(handle)
+        curl_slist_free_all(defaultListWithoutBody)
+        curl_slist_free_all(defaultListWithBody)
         errorBuffer.deallocate()
     }
 
@@ -88,8 +93,11 @@ public final class CurlHTTPClient {
             throw failure
         }
         let timeLimit = try timeLimit(of: request)
-        let headerList = try makeHeaderList(for: request)
-        defer { curl_slist_free_all(headerList) }
+        // A request with no headers of its own uses one of two lists made once per client
+        // (libcurl copies every line of a list into two allocations of its own).
+        let ownsHeaderList = !request.headers.isEmpty
+        let headerList = ownsHeaderList ? try makeHeaderList(for: request) : try defaultHeaderList(sendsBody: request.sendsBody)
+        defer { if ownsHeaderList { curl_slist_free_all(headerList) } }
         // The options every request shares are set once; those of one request are set for it
         // and, once it is done (this defer runs before the list is freed), pointed away from
         // its header list, body and collector, so between requests the handle points at
@@ -239,14 +247,19 @@ public final class CurlHTTPClient {
     /// `Name:` removes a header and `Name;` sends it empty. Removed unless the caller sets
     /// them: `Expect: 100-continue`, which costs a round trip before large bodies; the form
     /// `Content-Type` that CURLOPT_POSTFIELDS implies; and `Accept: */*`.
+    /// The list of a request without headers of its own: the lines that remove libcurl's
+    /// defaults, made on first use and kept until the client goes away.
+    private func defaultHeaderList(sendsBody: Bool) throws(HTTPClientError) -> UnsafeMutablePointer<curl_slist>? {
+        if let list = sendsBody ? defaultListWithBody : defaultListWithoutBody { return list }
+        let list = try makeHeaderList(for: HTTPRequest(method: sendsBody ? .post : .get, url: "http://unused"))
+        if sendsBody { defaultListWithBody = list } else { defaultListWithoutBody = list }
+        return list
+    }
+
     private func makeHeaderList(for request: HTTPRequest) throws(HTTPClientError) -> UnsafeMutablePointer<curl_slist>? {
-        var lines = request.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
-        let suppressed = ["Expect", "Accept"] + (request.sendsBody ? ["Content-Type"] : [])
-        for name in suppressed where !request.hasHeader(named: name) {
-            lines.append("\(name):")
-        }
         var list: UnsafeMutablePointer<curl_slist>?
-        for line in lines {
+        // Appended one by one, no intermediate arrays: this runs for every request.
+        func append(_ line: String) throws(HTTPClientError) {
             // curl_slist_append copies the line; on failure the list so far is still ours.
             guard let extended = curl_slist_append(list, line) else {
                 curl_slist_free_all(list)
@@ -254,6 +267,12 @@ public final class CurlHTTPClient {
             }
             list = extended
         }
+        for header in request.headers {
+            try append(header.value.isEmpty ? header.name + ";" : header.name + ": " + header.value)
+        }
+        if request.headers.isEmpty || !request.hasHeader(named: "Expect") { try append("Expect:") }
+        if request.headers.isEmpty || !request.hasHeader(named: "Accept") { try append("Accept:") }
+        if request.sendsBody, request.headers.isEmpty || !request.hasHeader(named: "Content-Type") { try append("Content-Type:") }
         return list
     }
 

@@ -20,6 +20,8 @@ final class ResponseCollector {
 
     init(bodyLimit: Int) {
         self.bodyLimit = bodyLimit
+        // Room for a typical response's headers, so the array is allocated once, not grown.
+        headers.reserveCapacity(12)
     }
 
     /// The pointer handed to libcurl as callback context; valid while `self` is alive.

@@ -78,6 +78,9 @@ extension LambdaInvocation {
         static let traceID = "Lambda-Runtime-Trace-Id"
         static let clientContext = "Lambda-Runtime-Client-Context"
         static let cognitoIdentity = "Lambda-Runtime-Cognito-Identity"
+
+        /// Every name above, in the order ``LambdaInvocation/init(event:values:)`` reads them.
+        static let all = [requestID, deadline, invokedFunctionARN, traceID, clientContext, cognitoIdentity]
     }
 
     /// The invocation a `next` answer describes; `header` looks a header up by name, ignoring
@@ -90,23 +93,49 @@ extension LambdaInvocation {
     /// but an emulator might not, so its absence reads as "". Empty optional headers read as
     /// absent.
     init(event: [UInt8], header: (String) -> String?) throws(LambdaRuntimeError) {
-        guard let requestID = header(Header.requestID), !requestID.isEmpty else {
+        try self.init(event: event, values: Header.all.map(header))
+    }
+
+    /// The invocation a `next` answer's header fields describe: each field is looked at once,
+    /// in one pass (this runs for every invocation), and the first of a name wins.
+    init(event: [UInt8], headers: [(name: String, value: String)]) throws(LambdaRuntimeError) {
+        var values = [String?](repeating: nil, count: Header.all.count)
+        for header in headers {
+            let length = header.name.utf8.count
+            for (index, name) in Header.all.enumerated()
+            where values[index] == nil && name.utf8.count == length && Self.sameName(header.name, name) {
+                values[index] = header.value
+            }
+        }
+        try self.init(event: event, values: values)
+    }
+
+    /// The invocation of the values of ``Header/all``, in that order.
+    private init(event: [UInt8], values: [String?]) throws(LambdaRuntimeError) {
+        guard let requestID = values[0], !requestID.isEmpty else {
             throw LambdaRuntimeError(.invalidInvocation, "the invocation has no \(Header.requestID) header")
         }
-        guard let deadlineText = header(Header.deadline),
-            let deadline = LambdaClock.Instant(millisecondsSinceEpoch: deadlineText)
-        else {
+        guard let deadlineText = values[1], let deadline = LambdaClock.Instant(millisecondsSinceEpoch: deadlineText) else {
             throw LambdaRuntimeError(
                 .invalidInvocation, "the invocation has no valid \(Header.deadline) header", requestID: requestID)
         }
         let context = LambdaContext(
             requestID: requestID,
             deadline: deadline,
-            invokedFunctionARN: header(Header.invokedFunctionARN) ?? "",
-            traceID: Self.nonEmpty(header(Header.traceID)),
-            clientContext: Self.nonEmpty(header(Header.clientContext)),
-            cognitoIdentity: Self.nonEmpty(header(Header.cognitoIdentity)))
+            invokedFunctionARN: values[2] ?? "",
+            traceID: Self.nonEmpty(values[3]),
+            clientContext: Self.nonEmpty(values[4]),
+            cognitoIdentity: Self.nonEmpty(values[5]))
         self.init(event: event, context: context)
+    }
+
+    /// Whether two header names of the same length are equal, ignoring ASCII case.
+    private static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        for (left, right) in zip(lhs.utf8, rhs.utf8) where left != right {
+            // Equal only as the two cases of one ASCII letter.
+            guard left | 0x20 == right | 0x20, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(left | 0x20) else { return false }
+        }
+        return true
     }
 
     private static func nonEmpty(_ value: String?) -> String? {
