@@ -110,7 +110,7 @@ public final class CurlHTTPClient {
             try applyConfiguration()
             configured = true
         }
-        let collector = ResponseCollector(bodyLimit: configuration.maximumResponseBodySize)
+        let collector = ResponseCollector(bodyLimit: configuration.maximumResponseBodySize, keepsContent: request.keepsResponseContent)
         try applyOptions(of: request, headerList: headerList, timeLimit: timeLimit, collector: collector)
         errorBuffer[0] = 0
         let result = withExtendedLifetime(collector) {

@@ -67,6 +67,11 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The time limit of this request.
     public var timeout: Timeout
+    /// Whether the response's header fields and body are kept; when `false` they are read and
+    /// dropped (the body still counts against the size limit) and only the status is returned,
+    /// which saves their allocations on a hot path that needs nothing else (a Lambda runtime's
+    /// posts to the Runtime API).
+    public var keepsResponseContent: Bool
 
     /// A request; by default a bodiless `GET` with the client's default time limit.
     public init(
@@ -74,13 +79,15 @@ public struct HTTPRequest: Sendable {
         url: String,
         headers: [(name: String, value: String)] = [],
         body: [UInt8] = [],
-        timeout: Timeout = .configurationDefault
+        timeout: Timeout = .configurationDefault,
+        keepsResponseContent: Bool = true
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.keepsResponseContent = keepsResponseContent
     }
 
     /// Whether the body goes on the wire (see ``body``).

@@ -18,10 +18,16 @@ final class ResponseCollector {
     /// The latest response's `Content-Length`, used to allocate the body once.
     private var announcedLength: Int?
 
-    init(bodyLimit: Int) {
+    /// Whether header fields and body bytes are kept (see `HTTPRequest.keepsResponseContent`).
+    let keepsContent: Bool
+    /// Body bytes received and dropped, when the content is not kept.
+    private var droppedBodyCount = 0
+
+    init(bodyLimit: Int, keepsContent: Bool = true) {
         self.bodyLimit = bodyLimit
+        self.keepsContent = keepsContent
         // Room for a typical response's headers, so the array is allocated once, not grown.
-        headers.reserveCapacity(12)
+        if keepsContent { headers.reserveCapacity(12) }
     }
 
     /// The pointer handed to libcurl as callback context; valid while `self` is alive.
@@ -62,6 +68,7 @@ final class ResponseCollector {
     /// Byte by byte, with no closure or collection algorithm: it runs for every header line of
     /// every response, and was the runtime loop's largest cost of its own.
     func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        guard keepsContent else { return }
         var start = 0
         var end = line.count
         while start < end, Self.isSpace(line[start]) { start += 1 }
@@ -118,9 +125,13 @@ final class ResponseCollector {
 
     /// Appends a piece of the body; `false` (stop the transfer) when it would pass the limit.
     func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Bool {
-        guard chunk.count <= bodyLimit - body.count else {
+        guard chunk.count <= bodyLimit - body.count - droppedBodyCount else {
             exceededBodyLimit = true
             return false
+        }
+        guard keepsContent else {
+            droppedBodyCount += chunk.count
+            return true
         }
         // Growing a multi-megabyte array by doubling copies it about log2(n / 16 KiB) times;
         // when the length is announced (and allowed), allocate it once instead.

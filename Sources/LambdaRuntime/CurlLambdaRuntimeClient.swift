@@ -110,7 +110,8 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
     /// and reads 413 as ``LambdaRuntimeError/Code/responseTooLarge``.
     public func respond(to requestID: String, with response: [UInt8]) throws(LambdaRuntimeError) {
         let url = invocationURL + Self.pathSegment(requestID) + "/response"
-        let answer = try send(HTTPRequest(method: .post, url: url, body: response, timeout: .unlimited))
+        // Only the status matters: the answer's headers and body are dropped unread.
+        let answer = try send(HTTPRequest(method: .post, url: url, body: response, timeout: .unlimited, keepsResponseContent: false))
         switch answer.status {
         case 202:
             return
@@ -149,7 +150,8 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
         if let cause = report.xrayErrorCause {
             headers.append((name: "Lambda-Runtime-Function-XRay-Error-Cause", value: cause))
         }
-        let request = HTTPRequest(method: .post, url: url, headers: headers, body: report.jsonBody, timeout: .unlimited)
+        let request = HTTPRequest(
+            method: .post, url: url, headers: headers, body: report.jsonBody, timeout: .unlimited, keepsResponseContent: false)
         let response = try send(request)
         guard response.status == 202 else {
             throw Self.unexpected(response, call)

@@ -129,13 +129,22 @@ extension LambdaInvocation {
         self.init(event: event, context: context)
     }
 
-    /// Whether two header names of the same length are equal, ignoring ASCII case.
+    /// Whether two header names of the same length are equal, ignoring ASCII case; over the
+    /// strings' UTF-8 storage (the generic iterators of `String.UTF8View` cost more than the
+    /// rest of reading an invocation).
     private static func sameName(_ lhs: String, _ rhs: String) -> Bool {
-        for (left, right) in zip(lhs.utf8, rhs.utf8) where left != right {
-            // Equal only as the two cases of one ASCII letter.
-            guard left | 0x20 == right | 0x20, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(left | 0x20) else { return false }
+        let same = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+                    // Equal only as the two cases of one ASCII letter.
+                    let folded = left[index] | 0x20
+                    guard folded == right[index] | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
+                }
+                return left.count == right.count
+            }
         }
-        return true
+        // Bridged, non-contiguous strings (never from libcurl): compare a copy.
+        return (same ?? nil) ?? (lhs.lowercased() == rhs.lowercased())
     }
 
     private static func nonEmpty(_ value: String?) -> String? {

@@ -46,4 +46,19 @@ import Testing
         let echo = try Echo(client.send(HTTPRequest(method: .post, url: server.url("/echo"), body: Array("ok".utf8))))
         #expect(echo.method == "POST" && echo.body == Array("ok".utf8))
     }
+
+    @Test func aResponseWhoseContentIsNotKeptStillGivesItsStatusAndLimit() throws {
+        let server = try FixtureServer()
+        let client = try CurlHTTPClient(configuration: .init(requestTimeout: .seconds(60), maximumResponseBodySize: 4096))
+        let dropped = try client.send(HTTPRequest(method: .post, url: server.url("/status/503"), keepsResponseContent: false))
+        #expect(dropped.status == 503)
+        #expect(dropped.headers.isEmpty && dropped.body.isEmpty)
+        #expect(throws: HTTPClientError.responseTooLarge) {
+            try client.send(HTTPRequest(url: server.url("/bytes?n=5000"), keepsResponseContent: false))
+        }
+        // The next request keeps its content again.
+        let kept = try client.send(HTTPRequest(url: server.url("/bytes?n=100")))
+        #expect(kept.body == FixtureServer.bytesBody(count: 100))
+        #expect(kept.header("Content-Length") == "100")
+    }
 }
