@@ -53,10 +53,12 @@ bench-dynamodb: deps
 
 .PHONY: bench-runtime bench-serve
 
-## The linker settings `local-runner package` uses where the glibc reads packed relative
-## relocations (2.36+): lld with -z pack-relative-relocs (docs/runtime.md).
+## The linker settings `local-runner package` uses (docs/runtime.md): where the glibc reads
+## packed relative relocations (2.36+), lld with -z pack-relative-relocs; where libstdc++.a is
+## installed, the C++ runtime linked statically (.ci/static-libstdcxx).
 LEAN_LINK_FLAGS := $(shell ldd --version 2>/dev/null | head -n 1 | awk '{print $$NF}' | \
-	awk -F. '{ if ($$1 > 2 || ($$1 == 2 && $$2 >= 36)) print "-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs" }')
+	awk -F. '{ if ($$1 > 2 || ($$1 == 2 && $$2 >= 36)) print "-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs" }') \
+	$(shell f="$$(clang -print-file-name=libstdc++.a 2>/dev/null)"; [ -f "$$f" ] && echo "-Xswiftc -L -Xswiftc $(CURDIR)/.ci/static-libstdcxx")
 
 ## Extra flags for the release builds of the two benchmarks below, e.g.
 ## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.

@@ -95,8 +95,29 @@ struct PackageCommand: ParsableCommand {
     /// at every cold start with a few kilobytes, keeping the executable position-independent.
     /// Only a glibc of 2.36 or later reads them; the zip carries this machine's loader, so the
     /// bootstrap runs wherever this machine's glibc is new enough (docs/runtime.md).
+    ///
+    /// And where libstdc++.a is installed, the C++ runtime the Swift runtime uses is linked
+    /// statically: `.ci/static-libstdcxx` (a linker script named `libstdc++.so`) goes first on
+    /// the library search path, so the bootstrap takes the few parts it uses instead of loading
+    /// all of libstdc++.so.
     static var leanLinkerArguments: [String] {
-        glibcVersion.lexicographicallyPrecedes([2, 36]) ? [] : ["-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+        var arguments: [String] = []
+        if !glibcVersion.lexicographicallyPrecedes([2, 36]) {
+            arguments += ["-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+        }
+        let script = FileManager.default.currentDirectoryPath + "/.ci/static-libstdcxx"
+        if FileManager.default.fileExists(atPath: script + "/libstdc++.so"), staticLibstdcxxInstalled {
+            arguments += ["-Xswiftc", "-L", "-Xswiftc", script]
+        }
+        return arguments
+    }
+
+    /// Whether the toolchain's C compiler finds libstdc++.a (it prints the bare name when not).
+    static var staticLibstdcxxInstalled: Bool {
+        guard let path = try? HostTool.run(["clang", "-print-file-name=libstdc++.a"]).trimmingCharacters(in: .whitespacesAndNewlines) else {
+            return false
+        }
+        return path.hasPrefix("/") && FileManager.default.fileExists(atPath: path)
     }
 
     /// This machine's glibc version, e.g. `[2, 36]`.

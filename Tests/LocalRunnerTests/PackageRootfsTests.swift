@@ -15,7 +15,7 @@ import Testing
 /// The root is built once by `.ci/bullseye-rootfs` (debootstrap; a few minutes on a fresh
 /// machine) and kept in `.tools/`. The zips are made from the executables built beside this
 /// test bundle, so CI checks its debug build (Swift's runtime libraries then travel in `lib/`
-/// too); the release zips are checked the same way by running the tests from a release build.
+/// too); `QUIZ_PACKAGE_PRODUCTS=<build>/release` checks release zips the same way.
 @Suite("local-runner package: the zips run on glibc 2.31", .serialized)
 struct PackageRootfsTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -30,8 +30,10 @@ struct PackageRootfsTests {
         let rie = try await Self.script(".ci/fetch-rie")
         let folder = TemporaryFolder()
 
-        // The zips, from the executables built beside this test bundle.
-        let products = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        // The zips, from the executables built beside this test bundle, or from the build folder
+        // QUIZ_PACKAGE_PRODUCTS names (e.g. .build-bench/release, to check release zips).
+        let products = ProcessInfo.processInfo.environment["QUIZ_PACKAGE_PRODUCTS"].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath() }
+            ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         let packaged = try RunnerProcess.start(
             ["package", "--skip-build", "--build-path", products.deletingLastPathComponent().path, "--configuration", products.lastPathComponent,
              "--output", "\(folder.path)/dist"], environment: [:]).wait()
