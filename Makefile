@@ -58,7 +58,7 @@ bench-dynamodb: deps
 ## installed, the C++ runtime linked statically (.ci/static-libstdcxx).
 LEAN_LINK_FLAGS := $(shell ldd --version 2>/dev/null | head -n 1 | awk '{print $$NF}' | \
 	awk -F. '{ if ($$1 > 2 || ($$1 == 2 && $$2 >= 36)) print "-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs" }') \
-	$(shell f="$$(clang -print-file-name=libstdc++.a 2>/dev/null)"; [ -f "$$f" ] && echo "-Xswiftc -L -Xswiftc $(CURDIR)/.ci/static-libstdcxx")
+	$(shell f="$$(clang -print-file-name=libstdc++.a 2>/dev/null)"; [ -f "$$f" ] && echo "-Xswiftc -Xclang-linker -Xswiftc -L$(CURDIR)/.ci/static-libstdcxx")
 
 ## Extra flags for the release builds of the two benchmarks below, e.g.
 ## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.

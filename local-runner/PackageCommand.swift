@@ -107,7 +107,9 @@ struct PackageCommand: ParsableCommand {
         }
         let script = FileManager.default.currentDirectoryPath + "/.ci/static-libstdcxx"
         if FileManager.default.fileExists(atPath: script + "/libstdc++.so"), staticLibstdcxxInstalled {
-            arguments += ["-Xswiftc", "-L", "-Xswiftc", script]
+            // Handed to clang, which puts it before its own library folders (a -Xlinker -L
+            // would come after them, and -Xswiftc -L never reaches the link).
+            arguments += ["-Xswiftc", "-Xclang-linker", "-Xswiftc", "-L" + script]
         }
         return arguments
     }
