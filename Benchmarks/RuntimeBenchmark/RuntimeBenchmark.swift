@@ -11,8 +11,9 @@ struct RuntimeBenchmarkOptions {
     var invocations = 2_000
     /// Unmeasured invocations per bootstrap first: connections made, pages touched, caches warm.
     var warmup = 100
-    /// Measured cold starts per bootstrap (after one unmeasured launch each).
-    var launches = 10
+    /// Measured cold starts per bootstrap (after one unmeasured launch each): the emulator's
+    /// own start dominates each, so a median of fewer swings by more than the target's margin.
+    var launches = 20
     /// Invocations of each real function before its memory and CPU are read.
     var functionInvocations = 200
 }

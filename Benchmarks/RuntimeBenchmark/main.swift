@@ -2,7 +2,7 @@
 // bootstraps under the real AWS Runtime Interface Emulator (RIE), next to a minimal C libcurl loop
 // (runtime-floor) measured in the same run.
 //
-//   quiz-runtime-bench [--rie PATH] [--invocations 2000] [--warmup 100] [--launches 10] [--function-invocations 200]
+//   quiz-runtime-bench [--rie PATH] [--invocations 2000] [--warmup 100] [--launches 20] [--function-invocations 200]
 //   make bench-runtime
 //
 // 1. Per invocation: sequential invocations through RIE's invoke API over one keep-alive
