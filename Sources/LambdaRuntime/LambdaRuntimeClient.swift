@@ -2,16 +2,17 @@
 /// ([Runtime API](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html)): the seam
 /// between the run loop and the network, so the loop can be tested against a fake.
 ///
-/// Every method throws ``LambdaRuntimeError`` and nothing else. Apart from
-/// ``LambdaRuntimeError/Code/responseTooLarge`` from ``respond(to:with:)``, an error means the
-/// Runtime API cannot be used any more and the process must end.
+/// Every method throws ``LambdaRuntimeError`` and nothing else. An error about one invocation
+/// (``LambdaRuntimeError/concernsOneInvocation``, and ``LambdaRuntimeError/Code/responseTooLarge``
+/// from ``respond(to:with:)``) is reported for it; any other means the Runtime API cannot be used
+/// any more and the process must end.
 ///
-/// The calls are synchronous on purpose. Lambda sends one invocation at a time to an execution
-/// environment, so while the loop waits on the Runtime API there is no other work for its thread;
-/// ``LambdaRuntime/run(handlerFactory:)`` runs the loop on a thread of its own (an
-/// `InvocationThread`, the task's executor preference), so a blocking call occupies that thread
-/// and never one of Swift's cooperative pool, and the handler runs on it too, without a thread
-/// hop per invocation.
+/// The calls are synchronous on purpose. A loop serves one invocation at a time (with
+/// `AWS_LAMBDA_MAX_CONCURRENCY`, several loops run, each with its own client), so while it waits
+/// on the Runtime API there is no other work for its thread; ``LambdaRuntime/run(handlerFactory:)``
+/// runs each loop on a thread of its own (an `InvocationThread`, the task's executor preference),
+/// so a blocking call occupies that thread and never one of Swift's cooperative pool, and the
+/// handler runs on it too, without a thread hop per invocation.
 /// Conforming types need not be `Sendable`: the loop keeps its client in one isolation domain.
 public protocol LambdaRuntimeClient {
     /// Waits for the next invocation: `GET /runtime/invocation/next`, with no time limit,
