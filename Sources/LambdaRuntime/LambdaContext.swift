@@ -79,7 +79,8 @@ extension LambdaInvocation {
         static let clientContext = "Lambda-Runtime-Client-Context"
         static let cognitoIdentity = "Lambda-Runtime-Cognito-Identity"
 
-        /// Every name above, in the order ``LambdaInvocation/init(event:values:)`` reads them.
+        /// Every name above, in the order ``LambdaInvocation/init(event:values:)`` reads them;
+        /// ``LambdaInvocation/init(event:headers:)`` knows their lengths (a test checks them).
         static let all = [requestID, deadline, invokedFunctionARN, traceID, clientContext, cognitoIdentity]
     }
 
@@ -101,9 +102,18 @@ extension LambdaInvocation {
     init(event: [UInt8], headers: [(name: String, value: String)]) throws(LambdaRuntimeError) {
         var values = [String?](repeating: nil, count: Header.all.count)
         for header in headers {
-            let length = header.name.utf8.count
-            for (index, name) in Header.all.enumerated()
-            where values[index] == nil && name.utf8.count == length && Self.sameName(header.name, name) {
+            // The names' lengths tell them apart (only the request id and the client context
+            // share one), so most fields are settled by their length alone.
+            let candidates: [Int] =
+                switch header.name.utf8.count {
+                case 23: [3]
+                case 26: [1]
+                case 29: [0, 4]
+                case 31: [5]
+                case 35: [2]
+                default: []
+                }
+            for index in candidates where values[index] == nil && Self.sameName(header.name, Header.all[index]) {
                 values[index] = header.value
             }
         }

@@ -54,6 +54,10 @@ import Glibc
         #expect(bare.context.invokedFunctionARN == "")
     }
 
+    @Test func theHeaderLengthsTheOnePassReaderKnowsAreTheNames() {
+        #expect(LambdaInvocation.Header.all.map(\.utf8.count) == [29, 26, 35, 23, 29, 31])
+    }
+
     @Test func headerNamesMatchInAnyCaseAndTheFirstOfANameWins() throws {
         var headers = Self.nextHeaders.map { (name: $0.name.lowercased(), value: $0.value) }
         headers.append((name: "LAMBDA-RUNTIME-AWS-REQUEST-ID", value: "second"))
