@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones around them. Each target installs what a
 # fresh Debian machine lacks before it builds.
 SWIFT ?= swift
-DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
+DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev patchelf debootstrap
 # The browser the web app's tests drive headless (Tests/WebAppTests), and its WebDriver.
 BROWSER_PACKAGES := chromium chromium-driver
 
@@ -65,17 +65,24 @@ bench-dynamodb: deps
 
 .PHONY: bench-runtime bench-serve
 
+## The linker settings `local-runner package` uses (docs/runtime.md): where the glibc reads
+## packed relative relocations (2.36+), lld with -z pack-relative-relocs; where libstdc++.a is
+## installed, the C++ runtime linked statically (.ci/static-libstdcxx).
+LEAN_LINK_FLAGS := $(shell ldd --version 2>/dev/null | head -n 1 | awk '{print $$NF}' | \
+	awk -F. '{ if ($$1 > 2 || ($$1 == 2 && $$2 >= 36)) print "-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs" }') \
+	$(shell f="$$(clang -print-file-name=libstdc++.a 2>/dev/null)"; [ -f "$$f" ] && echo "-Xswiftc -Xclang-linker -Xswiftc -L$(CURDIR)/.ci/static-libstdcxx")
+
 ## Extra flags for the release builds of the two benchmarks below, e.g.
 ## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.
 BENCH_BUILD_FLAGS ?=
 
-## The Lambda runtime loop under the real Runtime Interface Emulator, next to a C libcurl loop:
-## per-invocation time, cold start to first response, and the bootstraps' resident memory.
-## Linked as `local-runner package` links what it deploys: the Swift runtime inside the binary.
+## The Lambda runtime loop and every function bootstrap under the real Runtime Interface
+## Emulator, next to a C libcurl loop: cold start, CPU and wall time per invocation, resident
+## memory. Linked as `local-runner package` links what it deploys: the Swift runtime inside.
 bench-runtime: deps
-	for p in quiz-runtime-bench runtime-floor EchoFunction session-function; do \
-		$(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
-	"$$($(SWIFT) build -c release --static-swift-stdlib $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
+	for p in quiz-runtime-bench runtime-floor EchoFunction $(FUNCTIONS:%=%-function); do \
+		$(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	"$$($(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
 
 ## `local-runner serve --workers 4` under 100 concurrent simulated learners over real HTTP.
 bench-serve: deps

@@ -21,7 +21,6 @@ let package = Package(
         .executable(name: "quiz-learning-bench", targets: ["LearningSimulation"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         // The local runner's HTTP API and Runtime API servers; default traits off (no swift-configuration).
@@ -45,6 +44,15 @@ let package = Package(
             path: "Sources/CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // OpenSSL's libcrypto, which libcurl loads for TLS anyway.
+        .systemLibrary(
+            name: "CLibcrypto",
+            path: "Sources/CLibcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // MARK: - SHA-256 and HMAC over libcrypto (swift-crypto's API, one crypto library per process)
+        .target(name: "SystemCrypto", dependencies: ["CLibcrypto"], swiftSettings: swiftSettings),
 
         // MARK: - Byte-level codecs and JSON
         // Percent-encoding, LEB128 varints, UTF-8 checks: one of each, for every module.
@@ -53,7 +61,7 @@ let package = Package(
         .target(name: "StrictJSON", dependencies: ["ByteCoding"], swiftSettings: swiftSettings),
 
         // MARK: - HTTP over libcurl
-        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "CLibcrypto"], swiftSettings: swiftSettings),
 
         // MARK: - Lambda Runtime API
         .target(name: "LambdaRuntime", dependencies: ["CurlHTTP"], swiftSettings: swiftSettings),
@@ -64,7 +72,7 @@ let package = Package(
         .target(name: "QuizResilience", dependencies: ["QuizStore"], swiftSettings: swiftSettings),
         .target(
             name: "QuizStoreDynamoDB",
-            dependencies: ["QuizStore", "CurlHTTP", "ByteCoding", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["QuizStore", "CurlHTTP", "ByteCoding", "StrictJSON", "SystemCrypto"],
             swiftSettings: swiftSettings
         ),
 
@@ -79,8 +87,7 @@ let package = Package(
         .target(
             name: "QuizFunctions",
             dependencies: [
-                "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport", "SystemCrypto",
             ],
             swiftSettings: swiftSettings
         ),
@@ -89,6 +96,7 @@ let package = Package(
             name: "QuizBootstrap",
             dependencies: [
                 "QuizFunctions", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience", "QuizObservability", "LambdaRuntime",
+                "CurlHTTP",
             ],
             swiftSettings: swiftSettings
         ),
@@ -199,7 +207,7 @@ let package = Package(
             name: "LocalRunnerTests",
             dependencies: [
                 "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
-                "QuizTestSupport", "ProcessTools",
+                "QuizTestSupport", "ProcessTools", "CurlHTTP", "QuizObservability",
             ],
             swiftSettings: swiftSettings
         ),
@@ -210,15 +218,17 @@ let package = Package(
         .executableTarget(
             name: "ReadBatchFunction", dependencies: ["LambdaRuntime", "QuizStore", "QuizStoreDynamoDB", "StrictJSON"], path: "Tests/ReadBatchFunction",
             swiftSettings: swiftSettings),
-        .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
+        .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime", "CurlHTTP"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
         .testTarget(
-            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],
+            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "CurlHTTP", "EchoFunction", "session-function", "QuizTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability", "StrictJSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "SystemCryptoTests", dependencies: ["SystemCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "ByteCoding"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         // The JSON parser under libFuzzer (docs/json.md); built normally, it replays the inputs named on its command line.
         .executableTarget(name: "JSONFuzzer", dependencies: ["StrictJSON"], path: "Tests/JSONFuzzer", exclude: ["Corpus"], swiftSettings: swiftSettings),
-                // The learner's web app (web/) under `local-runner serve`, over HTTP and in headless Chromium.
+        // The learner's web app (web/) under `local-runner serve`, over HTTP and in headless Chromium.
         .testTarget(
             name: "WebAppTests", dependencies: ["local-runner", "ProcessTools", "QuizTestSupport"], exclude: ["Scripts"],
             swiftSettings: swiftSettings),

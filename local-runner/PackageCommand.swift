@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import QuizBootstrap
 
@@ -10,16 +13,15 @@ struct PackageCommand: ParsableCommand {
         discussion: """
             Each function is built with `swift build -c <configuration> --product <name>-function \
             --static-swift-stdlib`, so the Swift runtime and Foundation are inside the binary, and zipped as \
-            `bootstrap` (mode 0755), the file a custom runtime starts. Zips are reproducible: the same binary \
-            gives the same bytes, so `sam deploy` only updates functions that changed.
+            `bootstrap` (mode 0755), the file a custom runtime starts.
 
-            Shared libraries: the binary still links glibc, libstdc++, libcurl and libsqlite3. provided.al2023 \
-            has them all (glibc 2.34, gcc 11's libstdc++, libcurl-minimal, and sqlite-libs, which its package \
-            manager needs), so they are not bundled. Any other library the binary links is copied into the \
-            zip's lib/ with what it links in turn (Lambda adds /var/task/lib to LD_LIBRARY_PATH); --bundle \
-            copies one of the runtime's too. A binary that needs newer glibc or libstdc++ symbol versions than \
-            provided.al2023 has would not start there and is refused: build on Amazon Linux 2023, e.g. in the \
-            swift:6.3-amazonlinux2023 image (a Debian 12 or Ubuntu 24.04 build needs glibc 2.35+).
+            The zip carries every shared library the binary links, directly or not, from this machine: glibc's \
+            loader and libraries, libstdc++, libcurl and everything it links, libsqlite3, under lib/. The \
+            bootstrap's ELF interpreter is set to /var/task/lib/<loader> and its run path (DT_RPATH) to \
+            /var/task/lib with patchelf, so on Lambda it loads only those libraries and nothing from the \
+            runtime's own directories: a build from Debian or Ubuntu (glibc 2.35+) starts on provided.al2023 \
+            (glibc 2.34). Zips are reproducible: the same binaries give the same bytes, so `sam deploy` only \
+            updates functions that changed. Needs `ldd` and `patchelf` (`make deps` installs them).
             """
     )
 
@@ -38,9 +40,6 @@ struct PackageCommand: ParsableCommand {
     @Flag(help: "Package the executables already in <build-path>/<configuration>/ instead of building them.")
     var skipBuild = false
 
-    @Option(name: .customLong("bundle"), help: ArgumentHelp("Copy this library into lib/ even though provided.al2023 has it (repeatable).", valueName: "soname"))
-    var bundledLibraries: [String] = []
-
     /// SwiftPM's build configurations.
     enum BuildConfiguration: String, ExpressibleByArgument, CaseIterable {
         case release, debug
@@ -48,9 +47,6 @@ struct PackageCommand: ParsableCommand {
 
     func validate() throws {
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
-        if let glibc = bundledLibraries.first(where: LambdaLibraries.glibc.contains) {
-            throw ValidationError("--bundle \(glibc): glibc's libraries must come from the runtime, to match its loader")
-        }
     }
 
     func run() throws {
@@ -72,25 +68,67 @@ struct PackageCommand: ParsableCommand {
                 "no executable at \(missing.map(\.path).joined(separator: ", ")): "
                     + (skipBuild ? "build first, or drop --skip-build" : "the build did not produce it; is --build-path its scratch path?"))
         }
-        // Libraries are checked for every function before any zip is written, too.
-        let packages = try zip(selected, executables).map { function, executable in
-            var lddPaths: [String: URL]?
-            let libraries = try LambdaLibraries(executable: executable, alsoBundle: Set(bundledLibraries)) { soname in
-                if lddPaths == nil { lddPaths = try LambdaLibraries.ldd(executable) }
-                return lddPaths?[soname]
-            }
+        // Libraries are found and every bootstrap patched before any zip is written, too.
+        var patches: [(function: FunctionName, patch: BootstrapPatch)] = []
+        defer { patches.forEach { $0.patch.remove() } }
+        for (function, executable) in zip(selected, executables) {
+            let libraries = try LambdaLibraries(executable: executable, locate: LambdaLibraries.ldd)
             for warning in libraries.warnings {
                 printError("local-runner: warning: \(function): \(warning)")
             }
-            return (function, LambdaZip(bootstrap: executable, libraries: libraries.bundled))
+            patches.append((function, try BootstrapPatch(executable: executable, libraries: libraries)))
         }
         let destination = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
-        for (function, package) in packages {
+        for (function, patch) in patches {
+            let package = LambdaZip(bootstrap: patch.bootstrap, libraries: patch.libraries)
             let size = try package.write(to: destination.appendingPathComponent("\(function).zip"))
             let path = (output.hasSuffix("/") ? output : output + "/") + "\(function).zip"
-            print("\(path)\t\(size) bytes\t\(package.entries.map(\.path).joined(separator: ", "))")
+            let libraries = patch.libraries.isEmpty ? "" : " + \(patch.libraries.count) libraries in lib/"
+            print("\(path)\t\(size) bytes\tbootstrap\(libraries)")
         }
+    }
+
+    /// Linker settings that make a bootstrap start with less work and less memory, where this
+    /// machine's glibc allows them: packed relative relocations (`DT_RELR`, lld's
+    /// `-z pack-relative-relocs`) replace the ~1 MB relocation table the loader reads and applies
+    /// at every cold start with a few kilobytes, keeping the executable position-independent.
+    /// Only a glibc of 2.36 or later reads them; the zip carries this machine's loader, so the
+    /// bootstrap runs wherever this machine's glibc is new enough (docs/runtime.md).
+    ///
+    /// And where libstdc++.a is installed, the C++ runtime the Swift runtime uses is linked
+    /// statically: `.ci/static-libstdcxx` (a linker script named `libstdc++.so`) goes first on
+    /// the library search path, so the bootstrap takes the few parts it uses instead of loading
+    /// all of libstdc++.so.
+    static var leanLinkerArguments: [String] {
+        var arguments: [String] = []
+        if !glibcVersion.lexicographicallyPrecedes([2, 36]) {
+            arguments += ["-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+        }
+        let script = FileManager.default.currentDirectoryPath + "/.ci/static-libstdcxx"
+        if FileManager.default.fileExists(atPath: script + "/libstdc++.so"), staticLibstdcxxInstalled {
+            // Handed to clang, which puts it before its own library folders (a -Xlinker -L
+            // would come after them, and -Xswiftc -L never reaches the link).
+            arguments += ["-Xswiftc", "-Xclang-linker", "-Xswiftc", "-L" + script]
+        }
+        return arguments
+    }
+
+    /// Whether the toolchain's C compiler finds libstdc++.a (it prints the bare name when not).
+    static var staticLibstdcxxInstalled: Bool {
+        guard let path = try? HostTool.run(["clang", "-print-file-name=libstdc++.a"]).trimmingCharacters(in: .whitespacesAndNewlines) else {
+            return false
+        }
+        return path.hasPrefix("/") && FileManager.default.fileExists(atPath: path)
+    }
+
+    /// This machine's glibc version, e.g. `[2, 36]`.
+    static var glibcVersion: [Int] {
+        // confstr(_CS_GNU_LIBC_VERSION) answers "glibc 2.36".
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard confstr(Int32(_CS_GNU_LIBC_VERSION), &buffer, buffer.count) > 0 else { return [] }
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
     }
 
     /// The SwiftPM product of `function`: `session-function`, ….
@@ -102,7 +140,7 @@ struct PackageCommand: ParsableCommand {
         let arguments = [
             "swift", "build", "-c", configuration.rawValue, "--product", Self.product(function), "--static-swift-stdlib",
             "--scratch-path", buildPath,
-        ]
+        ] + Self.leanLinkerArguments
         printError("local-runner: \(arguments.joined(separator: " "))")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

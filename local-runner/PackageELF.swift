@@ -1,9 +1,9 @@
 import Foundation
 
-/// What an ELF executable or shared library asks of the dynamic loader: the libraries it needs
-/// and the symbol versions it needs from each. This is what decides whether a `bootstrap` built
-/// on this machine starts on Lambda's provided.al2023 (glibc 2.34), so `local-runner package`
-/// reads it from the file itself rather than trusting the build host.
+/// What an ELF executable or shared library asks of the dynamic loader: its loader, its search
+/// path, the libraries it needs and the symbol versions it needs from each. `local-runner
+/// package` reads it from the file itself to decide what the zip must carry and how the
+/// `bootstrap` must be pointed at it.
 ///
 /// Only 64-bit little-endian files are read (x86_64 and arm64, the two Lambda architectures).
 /// Layouts from the System V ABI's ELF chapter and the LSB's symbol versioning section:
@@ -14,6 +14,11 @@ struct ELFDependencies: Sendable, Equatable {
     var neededLibraries: [String]
     /// `SHT_GNU_verneed`: per soname, the symbol versions needed from it (e.g. `GLIBC_2.34`).
     var neededVersions: [String: Set<String>]
+    /// `PT_INTERP`: the dynamic loader an executable names, e.g. `/lib64/ld-linux-x86-64.so.2`;
+    /// `nil` for a shared library or a static executable.
+    var interpreter: String? = nil
+    /// Whether the file has its own search path (`DT_RPATH` or `DT_RUNPATH`).
+    var hasSearchPath = false
 
     /// Why a file cannot be read as ELF.
     enum ReadError: Error, CustomStringConvertible, Equatable {
@@ -58,6 +63,17 @@ struct ELFDependencies: Sendable, Equatable {
             return sections[Int(section.link)]
         }
 
+        // Program headers: PT_INTERP (3) holds the loader's path.
+        let programTableOffset = try file.integer(UInt64.self, at: 0x20)
+        let programHeaderSize = try file.integer(UInt16.self, at: 0x36)
+        let programCount = try file.integer(UInt16.self, at: 0x38)
+        for index in 0..<Int(programCount) {
+            let header = Int(programTableOffset) + index * Int(programHeaderSize)
+            if try file.integer(UInt32.self, at: header) == 3 {
+                interpreter = try file.string(at: Int(try file.integer(UInt64.self, at: header + 8)))
+            }
+        }
+
         var needed: [String] = []
         var versions: [String: Set<String>] = [:]
         for section in sections {
@@ -71,6 +87,8 @@ struct ELFDependencies: Sendable, Equatable {
                     if tag == 1 {  // DT_NEEDED: an offset into the linked string table.
                         let name = try file.integer(UInt64.self, at: Int(section.offset) + entry + 8)
                         needed.append(try file.string(at: Int(names.offset) + Int(name)))
+                    } else if tag == 15 || tag == 29 {  // DT_RPATH, DT_RUNPATH
+                        hasSearchPath = true
                     }
                 }
             case Section.gnuVersionNeed:

@@ -1,4 +1,13 @@
 internal import CCurl
+internal import CLibcrypto
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A blocking HTTP/1.1 client over one reused libcurl easy handle.
 ///
@@ -32,9 +41,17 @@ public final class CurlHTTPClient {
     /// The `CURL *` easy handle. Its connection cache, DNS cache and TLS session cache outlive
     /// each request, which is what keeps connections alive between them.
     private let handle: UnsafeMutableRawPointer
+    /// Whether the options every request shares are set on the handle.
+    private var configured = false
+    /// The header lists of requests without headers of their own, once made.
+    private var defaultListWithoutBody: UnsafeMutablePointer<curl_slist>?
+    private var defaultListWithBody: UnsafeMutablePointer<curl_slist>?
     /// Storage for [CURLOPT_ERRORBUFFER](https://curl.se/libcurl/c/CURLOPT_ERRORBUFFER.html):
     /// `CURL_ERROR_SIZE` bytes, for as long as the handle lives.
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The configuration's durations in libcurl's units, converted once, not per request.
+    private let connectTimeoutMilliseconds: Int
+    private let keepAliveSeconds: Int?
 
     /// A client with its own libcurl handle and no connection yet.
     ///
@@ -49,6 +66,8 @@ public final class CurlHTTPClient {
         }
         self.configuration = configuration
         self.handle = handle
+        connectTimeoutMilliseconds = configuration.connectTimeout.curlMilliseconds
+        keepAliveSeconds = configuration.tcpKeepAliveInterval?.curlSeconds
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
@@ -56,6 +75,8 @@ public final class CurlHTTPClient {
     deinit {
         // Closes every cached connection (https://curl.se/libcurl/c/curl_easy_cleanup.html).
         curl_easy_cleanup(handle)
+        curl_slist_free_all(defaultListWithoutBody)
+        curl_slist_free_all(defaultListWithBody)
         errorBuffer.deallocate()
     }
 
@@ -72,17 +93,25 @@ public final class CurlHTTPClient {
             throw failure
         }
         let timeLimit = try timeLimit(of: request)
-        let headerList = try makeHeaderList(for: request)
-        defer { curl_slist_free_all(headerList) }
-        // Reset after every request (this defer runs before the list is freed), so between
-        // requests the handle points at no freed header list or body. Reset keeps live
-        // connections and the DNS and TLS session caches
-        // (https://curl.se/libcurl/c/curl_easy_reset.html), so keep-alive survives it.
-        defer { curl_easy_reset(handle) }
+        // A request with no headers of its own uses one of two lists made once per client
+        // (libcurl copies every line of a list into two allocations of its own).
+        let ownsHeaderList = !request.headers.isEmpty
+        let headerList = ownsHeaderList ? try makeHeaderList(for: request) : try defaultHeaderList(sendsBody: request.sendsBody)
+        defer { if ownsHeaderList { curl_slist_free_all(headerList) } }
+        // The options every request shares are set once; those of one request are set for it
+        // and, once it is done (this defer runs before the list is freed), pointed away from
+        // its header list, body and collector, so between requests the handle points at
+        // nothing freed. (Resetting the handle and setting everything again for each request
+        // cost a tenth of the Lambda runtime loop's CPU.) On any failure to set an option the
+        // handle is reset and everything is set again next time.
+        defer { forgetRequest() }
 
-        let collector = ResponseCollector(bodyLimit: configuration.maximumResponseBodySize)
-        try applyConfiguration(collector: collector)
-        try applyOptions(of: request, headerList: headerList, timeLimit: timeLimit)
+        if !configured {
+            try applyConfiguration()
+            configured = true
+        }
+        let collector = ResponseCollector(bodyLimit: configuration.maximumResponseBodySize, keepsContent: request.keepsResponseContent)
+        try applyOptions(of: request, headerList: headerList, timeLimit: timeLimit, collector: collector)
         errorBuffer[0] = 0
         let result = withExtendedLifetime(collector) {
             // The body is lent, not copied: CURLOPT_POSTFIELDS reads it in place, and the
@@ -124,8 +153,27 @@ public final class CurlHTTPClient {
 
     // MARK: - Options
 
-    /// Sets what every request shares; `curl_easy_reset` cleared it after the last request.
-    private func applyConfiguration(collector: ResponseCollector) throws(HTTPClientError) {
+    /// Points the handle away from the request just sent: its header list, its body and its
+    /// collector are about to be freed. A failure here resets the handle, which clears them too.
+    private func forgetRequest() {
+        let cleared =
+            quiz_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, nil) == CURLE_OK
+            && quiz_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, nil) == CURLE_OK
+            && quiz_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, nil) == CURLE_OK
+            && quiz_curl_setopt_postfields(handle, nil, 0) == CURLE_OK
+        if !cleared {
+            curl_easy_reset(handle)
+            configured = false
+        }
+    }
+
+    /// Sets what every request shares, once per handle.
+    private func applyConfiguration() throws(HTTPClientError) {
+        // Whatever fails below leaves the handle half set: start again from libcurl's defaults.
+        var succeeded = false
+        defer {
+            if !succeeded { curl_easy_reset(handle) }
+        }
         // Timeouts must not raise SIGALRM in a multi-threaded process
         // (https://curl.se/libcurl/c/CURLOPT_NOSIGNAL.html).
         try set(CURLOPT_NOSIGNAL, 1)
@@ -138,19 +186,22 @@ public final class CurlHTTPClient {
         try set(CURLOPT_PROXY, "")
         // HTTP/1.1 even when TLS could negotiate h2, so behaviour does not depend on the peer.
         try set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
-        try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeout.curlMilliseconds)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
         if let userAgent = configuration.userAgent {
             try set(CURLOPT_USERAGENT, userAgent)
         }
-        if let interval = configuration.tcpKeepAliveInterval {
+        if let keepAliveSeconds {
             try set(CURLOPT_TCP_KEEPALIVE, 1)
-            try set(CURLOPT_TCP_KEEPIDLE, interval.curlSeconds)
-            try set(CURLOPT_TCP_KEEPINTVL, interval.curlSeconds)
+            try set(CURLOPT_TCP_KEEPIDLE, keepAliveSeconds)
+            try set(CURLOPT_TCP_KEEPINTVL, keepAliveSeconds)
         }
         // VERIFYHOST 2 checks the certificate names the host; 1 is not a valid setting
         // (https://curl.se/libcurl/c/CURLOPT_SSL_VERIFYHOST.html).
         try set(CURLOPT_SSL_VERIFYPEER, configuration.verifiesTLSPeer ? 1 : 0)
         try set(CURLOPT_SSL_VERIFYHOST, configuration.verifiesTLSPeer ? 2 : 0)
+        if configuration.verifiesTLSPeer, let bundle = CurlLibrary.certificateBundle {
+            try set(CURLOPT_CAINFO, bundle)
+        }
         // Refuses an announced Content-Length over the limit before any body arrives; 0 would
         // mean "no limit", and the write callback enforces the limit in every case anyway.
         if configuration.maximumResponseBodySize > 0 {
@@ -158,29 +209,36 @@ public final class CurlHTTPClient {
             try check(quiz_curl_setopt_off_t(handle, CURLOPT_MAXFILESIZE_LARGE, limit), "CURLOPT_MAXFILESIZE_LARGE")
         }
         try check(quiz_curl_setopt_header_function(handle, ResponseCollector.headerCallback), "CURLOPT_HEADERFUNCTION")
-        try check(quiz_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, collector.context), "CURLOPT_HEADERDATA")
         try check(quiz_curl_setopt_write_function(handle, ResponseCollector.bodyCallback), "CURLOPT_WRITEFUNCTION")
-        try check(quiz_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, collector.context), "CURLOPT_WRITEDATA")
+        succeeded = true
     }
 
-    /// Sets what belongs to this request: URL, time limit, headers and method.
+    /// Sets what belongs to this request: URL, time limit, headers, collector and method, each
+    /// of them every time, so nothing of the previous request carries over.
     private func applyOptions(
-        of request: HTTPRequest, headerList: UnsafeMutablePointer<curl_slist>?, timeLimit: Duration?
+        of request: HTTPRequest, headerList: UnsafeMutablePointer<curl_slist>?, timeLimit: Duration?, collector: ResponseCollector
     ) throws(HTTPClientError) {
         try set(CURLOPT_URL, request.url)
         // 0 is libcurl's "no limit" (https://curl.se/libcurl/c/CURLOPT_TIMEOUT_MS.html).
         try set(CURLOPT_TIMEOUT_MS, timeLimit?.curlMilliseconds ?? 0)
         try check(quiz_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList), "CURLOPT_HTTPHEADER")
-        if request.method == .head {
-            // NOBODY, not CUSTOMREQUEST "HEAD": only NOBODY stops libcurl waiting for a body
-            // (https://curl.se/libcurl/c/CURLOPT_NOBODY.html).
-            try set(CURLOPT_NOBODY, 1)
-        } else if request.sendsBody ? request.method != .post : request.method != .get {
-            // CURLOPT_POSTFIELDS makes a POST and a reset handle a GET; any other method
-            // replaces the word on the request line and keeps the body handling
-            // (https://curl.se/libcurl/c/CURLOPT_CUSTOMREQUEST.html).
-            try set(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+        try check(quiz_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, collector.context), "CURLOPT_HEADERDATA")
+        try check(quiz_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, collector.context), "CURLOPT_WRITEDATA")
+        // NOBODY, not CUSTOMREQUEST "HEAD": only NOBODY stops libcurl waiting for a body
+        // (https://curl.se/libcurl/c/CURLOPT_NOBODY.html); 0 for every other request, whatever
+        // the one before it was.
+        try set(CURLOPT_NOBODY, request.method == .head ? 1 : 0)
+        if request.method != .head, !request.sendsBody {
+            // A GET, whatever the request before it was (this also drops any upload:
+            // https://curl.se/libcurl/c/CURLOPT_HTTPGET.html); a body is set in `perform`,
+            // which makes a POST.
+            try set(CURLOPT_HTTPGET, 1)
         }
+        // CURLOPT_POSTFIELDS makes a POST and HTTPGET a GET; any other method replaces the word
+        // on the request line and keeps the body handling; NULL puts the default back
+        // (https://curl.se/libcurl/c/CURLOPT_CUSTOMREQUEST.html).
+        let custom = request.method != .head && (request.sendsBody ? request.method != .post : request.method != .get)
+        try check(quiz_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, custom ? request.method.rawValue : nil), "CURLOPT_CUSTOMREQUEST")
     }
 
     /// The caller's headers as a libcurl list, plus lines that remove headers libcurl would
@@ -189,14 +247,19 @@ public final class CurlHTTPClient {
     /// `Name:` removes a header and `Name;` sends it empty. Removed unless the caller sets
     /// them: `Expect: 100-continue`, which costs a round trip before large bodies; the form
     /// `Content-Type` that CURLOPT_POSTFIELDS implies; and `Accept: */*`.
+    /// The list of a request without headers of its own: the lines that remove libcurl's
+    /// defaults, made on first use and kept until the client goes away.
+    private func defaultHeaderList(sendsBody: Bool) throws(HTTPClientError) -> UnsafeMutablePointer<curl_slist>? {
+        if let list = sendsBody ? defaultListWithBody : defaultListWithoutBody { return list }
+        let list = try makeHeaderList(for: HTTPRequest(method: sendsBody ? .post : .get, url: "http://unused"))
+        if sendsBody { defaultListWithBody = list } else { defaultListWithoutBody = list }
+        return list
+    }
+
     private func makeHeaderList(for request: HTTPRequest) throws(HTTPClientError) -> UnsafeMutablePointer<curl_slist>? {
-        var lines = request.headers.map { $0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)" }
-        let suppressed = ["Expect", "Accept"] + (request.sendsBody ? ["Content-Type"] : [])
-        for name in suppressed where !request.hasHeader(named: name) {
-            lines.append("\(name):")
-        }
         var list: UnsafeMutablePointer<curl_slist>?
-        for line in lines {
+        // Appended one by one, no intermediate arrays: this runs for every request.
+        func append(_ line: String) throws(HTTPClientError) {
             // curl_slist_append copies the line; on failure the list so far is still ours.
             guard let extended = curl_slist_append(list, line) else {
                 curl_slist_free_all(list)
@@ -204,6 +267,12 @@ public final class CurlHTTPClient {
             }
             list = extended
         }
+        for header in request.headers {
+            try append(header.value.isEmpty ? header.name + ";" : header.name + ": " + header.value)
+        }
+        if request.headers.isEmpty || !request.hasHeader(named: "Expect") { try append("Expect:") }
+        if request.headers.isEmpty || !request.hasHeader(named: "Accept") { try append("Accept:") }
+        if request.sendsBody, request.headers.isEmpty || !request.hasHeader(named: "Content-Type") { try append("Content-Type:") }
         return list
     }
 
@@ -218,19 +287,29 @@ public final class CurlHTTPClient {
         try check(quiz_curl_setopt_string(handle, option, value), "option \(option.rawValue)")
     }
 
-    private func check(_ code: CURLcode, _ what: String) throws(HTTPClientError) {
+    /// Throws for a failed libcurl call; `what` is only built then (an interpolated message
+    /// built for every option of every request cost more CPU than setting the options).
+    private func check(_ code: CURLcode, _ what: @autoclosure () -> String) throws(HTTPClientError) {
         guard code == CURLE_OK else {
-            throw HTTPClientError(curlCode: code, message: "\(what): \(HTTPClientError.genericMessage(for: code))")
+            throw HTTPClientError(curlCode: code, message: "\(what()): \(HTTPClientError.genericMessage(for: code))")
         }
     }
 
-    /// The error for a failed transfer; the body limit wins over libcurl's generic write error.
+    /// The error for a failed transfer, with the status and headers that did arrive; the body
+    /// limit wins over libcurl's generic write error.
     private func failure(for code: CURLcode, collector: ResponseCollector) -> HTTPClientError {
+        var error: HTTPClientError
         if collector.exceededBodyLimit || code == CURLE_FILESIZE_EXCEEDED {
-            return .bodyOverLimit(configuration.maximumResponseBodySize, curlCode: code)
+            error = .bodyOverLimit(configuration.maximumResponseBodySize, curlCode: code)
+        } else {
+            let detail = String(cString: errorBuffer).trimmingSuffix { $0 == "\n" }
+            error = HTTPClientError(curlCode: code, message: detail.isEmpty ? HTTPClientError.genericMessage(for: code) : detail)
         }
-        let detail = String(cString: errorBuffer).trimmingSuffix { $0 == "\n" }
-        return HTTPClientError(curlCode: code, message: detail.isEmpty ? HTTPClientError.genericMessage(for: code) : detail)
+        var status = 0
+        if !collector.headers.isEmpty, quiz_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK, status > 0 {
+            error.partialResponse = HTTPResponse(status: status, headers: collector.headers)
+        }
+        return error
     }
 }
 
@@ -244,12 +323,45 @@ enum CurlLibrary {
     /// every other thread waits for it. curl_global_cleanup is never called: it would have to
     /// wait for every handle of the process, and the process's exit frees everything anyway.
     static let initializationFailure: HTTPClientError? = {
+        // libcurl initialises OpenSSL with everything: every cipher and digest in the legacy
+        // name tables and every error string, ~0.9 MiB resident that TLS never reads (libssl
+        // fetches its algorithms from OpenSSL 3's providers; certificate errors keep their text).
+        // Initialising first without them makes libcurl's own initialisation find those steps
+        // done (https://docs.openssl.org/3.0/man3/OPENSSL_init_crypto/); the system's OpenSSL
+        // configuration is still loaded. docs/runtime.md has the measurements.
+        OPENSSL_init_crypto(
+            UInt64(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ADD_ALL_CIPHERS | OPENSSL_INIT_NO_ADD_ALL_DIGESTS), nil)
         let code = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         guard code == CURLE_OK else {
             return HTTPClientError(curlCode: code, message: "curl_global_init: \(HTTPClientError.genericMessage(for: code))")
         }
         return nil
     }()
+}
+
+extension CurlLibrary {
+    /// The system's file of trusted CA certificates: `SSL_CERT_FILE` when set, else the first
+    /// of the usual places that exists, or `nil` to keep the one libcurl was built with.
+    ///
+    /// A libcurl looks where its own distribution keeps the file (Debian's:
+    /// `/etc/ssl/certs/ca-certificates.crt`), and a bootstrap carries Debian's libcurl to Lambda,
+    /// whose Amazon Linux keeps it at `/etc/pki/tls/certs/ca-bundle.crt`: without this, every
+    /// HTTPS request there would fail verification. Read once.
+    static let certificateBundle: String? = certificateBundle(
+        environment: getenv("SSL_CERT_FILE").map { String(cString: $0) }, exists: { access($0, R_OK) == 0 })
+
+    /// The places searched, in order: Debian and Ubuntu, Amazon Linux and Fedora, openSUSE,
+    /// RHEL's extracted bundle, Alpine (the list Go's crypto/x509 searches, in the same order).
+    static let certificateBundleCandidates = [
+        "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem",
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem",
+    ]
+
+    /// The bundle for an `SSL_CERT_FILE` value and a way to tell whether a file can be read.
+    static func certificateBundle(environment: String?, exists: (String) -> Bool) -> String? {
+        if let environment, !environment.isEmpty { return environment }
+        return certificateBundleCandidates.first(where: exists)
+    }
 }
 
 extension String {

@@ -37,6 +37,11 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// [CURLOPT_ERRORBUFFER](https://curl.se/libcurl/c/CURLOPT_ERRORBUFFER.html), or this
     /// client's own; free of headers and bodies.
     public var message: String
+    /// The status and headers of a response whose body never arrived whole (over the size
+    /// limit, or cut off by a broken connection), body empty; `nil` when no header arrived.
+    /// A caller can still tell which request the server was answering, e.g. the Lambda
+    /// Runtime API's request id of an event too large to receive. Not part of ``description``.
+    public var partialResponse: HTTPResponse?
 
     /// An error.
     public init(_ code: Code, _ message: String, curlCode: Int? = nil) {

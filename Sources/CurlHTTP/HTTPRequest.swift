@@ -67,6 +67,11 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The time limit of this request.
     public var timeout: Timeout
+    /// Whether the response's header fields and body are kept; when `false` they are read and
+    /// dropped (the body still counts against the size limit) and only the status is returned,
+    /// which saves their allocations on a hot path that needs nothing else (a Lambda runtime's
+    /// posts to the Runtime API).
+    public var keepsResponseContent: Bool
 
     /// A request; by default a bodiless `GET` with the client's default time limit.
     public init(
@@ -74,13 +79,15 @@ public struct HTTPRequest: Sendable {
         url: String,
         headers: [(name: String, value: String)] = [],
         body: [UInt8] = [],
-        timeout: Timeout = .configurationDefault
+        timeout: Timeout = .configurationDefault,
+        keepsResponseContent: Bool = true
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.keepsResponseContent = keepsResponseContent
     }
 
     /// Whether the body goes on the wire (see ``body``).
@@ -104,14 +111,14 @@ public struct HTTPRequest: Sendable {
         guard HTTPHeaderName.isToken(method.rawValue) else {
             return HTTPClientError(.invalidRequest, "the method is not an RFC 9110 token")
         }
-        guard !url.isEmpty, !url.utf8.contains(where: HTTPHeaderName.isControlCharacter) else {
+        guard !url.isEmpty, !HTTPHeaderName.containsByte(url, where: HTTPHeaderName.isControlCharacter) else {
             return HTTPClientError(.invalidRequest, "the URL is empty or holds control characters")
         }
         for (index, header) in headers.enumerated() {
             guard HTTPHeaderName.isToken(header.name) else {
                 return HTTPClientError(.invalidRequest, "the name of header \(index) is not an RFC 9110 token")
             }
-            guard !header.value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else {
+            guard !HTTPHeaderName.containsByte(header.value, where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else {
                 return HTTPClientError(.invalidRequest, "the value of header '\(header.name)' holds CR, LF or NUL")
             }
         }

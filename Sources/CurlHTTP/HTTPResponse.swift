@@ -41,12 +41,35 @@ public struct HTTPResponse: Sendable {
 enum HTTPHeaderName {
     /// Whether `text` is a non-empty token: letters, digits and ``!#$%&'*+-.^_`|~``.
     static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy(isTokenCharacter)
+        !text.isEmpty && text.withUTF8Buffer { bytes in
+            for byte in bytes where !isTokenCharacter(byte) { return false }
+            return true
+        }
     }
 
     /// Whether two names are equal ignoring ASCII case, as header names are.
+    ///
+    /// These checks run for every header of every request and response, so they loop over the
+    /// strings' UTF-8 storage directly: the generic collection algorithms over `String.UTF8View`
+    /// were among the runtime loop's largest costs.
     static func equal(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.elementsEqual(rhs.utf8) { lowercased($0) == lowercased($1) }
+        // Lengths first: most names compared differ in length, and a native string knows its
+        // own at once.
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        return lhs.withUTF8Buffer { left in
+            rhs.withUTF8Buffer { right in
+                for index in 0..<left.count where lowercased(left[index]) != lowercased(right[index]) { return false }
+                return true
+            }
+        }
+    }
+
+    /// Whether any UTF-8 byte of `text` satisfies `predicate`.
+    static func containsByte(_ text: String, where predicate: (UInt8) -> Bool) -> Bool {
+        text.withUTF8Buffer { bytes in
+            for byte in bytes where predicate(byte) { return true }
+            return false
+        }
     }
 
     /// Whether `byte` is a C0 control character or DEL.
@@ -66,5 +89,14 @@ enum HTTPHeaderName {
 
     private static func lowercased(_ byte: UInt8) -> UInt8 {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte
+    }
+}
+
+extension String {
+    /// Calls `body` with this string's UTF-8 bytes: in place for a native string, through one
+    /// copy otherwise.
+    func withUTF8Buffer<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(utf8).withUnsafeBufferPointer(body)
     }
 }

@@ -22,8 +22,9 @@ import Darwin
 /// The blocking Runtime API calls also run here, so they never occupy a thread of Swift's
 /// cooperative pool, which stays free for whatever the handler hands to other executors
 /// (unstructured tasks, actors). Structured child tasks of the handler (`async let`, task
-/// groups) inherit the preference and run here too, one at a time: a Lambda environment serves
-/// one invocation at a time, and on a 1-vCPU function the pool would have one thread anyway.
+/// groups) inherit the preference and run here too, one at a time: a loop serves one invocation
+/// at a time (several loops have a thread each), and on a 1-vCPU function the pool would have one
+/// thread anyway.
 ///
 /// The thread lives as long as the process: the runtime never stops serving until it exits.
 final class InvocationThread: TaskExecutor, @unchecked Sendable {

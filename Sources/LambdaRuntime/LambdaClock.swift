@@ -32,9 +32,15 @@ public struct LambdaClock: Clock, Sendable {
         /// milliseconds, or `nil` when the text is anything else (empty, signed, fractional,
         /// too large).
         public init?(millisecondsSinceEpoch text: some StringProtocol) {
-            guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-                let value = Int64(text)
-            else { return nil }
+            // Digit by digit (this runs for every invocation): at most 18 digits, so no overflow.
+            var value: Int64 = 0
+            var digits = 0
+            for byte in text.utf8 {
+                guard byte >= 0x30, byte <= 0x39, digits < 18 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
+                digits += 1
+            }
+            guard digits > 0 else { return nil }
             millisecondsSinceEpoch = value
         }
 

@@ -3,8 +3,11 @@
 /// The runtime loop knows nothing of JSON or HTTP: decoding the event and encoding the answer
 /// belong to the handler, so one bootstrap can serve API Gateway events, scheduled events or
 /// anything else. A handler is made once per process by the factory given to
-/// ``LambdaRuntime/run(handlerFactory:)`` and then serves every invocation, one at a time, so
-/// it is the place for state that outlives an invocation: a table client, a connection.
+/// ``LambdaRuntime/run(handlerFactory:)`` and then serves every invocation, so it is the place
+/// for state that outlives an invocation: a table client, a connection. With
+/// `AWS_LAMBDA_MAX_CONCURRENCY` above 1 (Lambda Managed Instances) it serves several at once,
+/// from several threads: what it shares between invocations must be safe for that, as
+/// `Sendable` requires.
 ///
 /// ```swift
 /// struct Greeter: LambdaHandler {

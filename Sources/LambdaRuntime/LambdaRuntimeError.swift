@@ -1,11 +1,15 @@
 /// Why the runtime loop stopped, or why one call to the Runtime API failed. Errors compare by
 /// code.
 ///
-/// Every code but ``Code/responseTooLarge`` ends the process: the Runtime API documents a 500
-/// as "Container error. Non-recoverable state. Runtime should exit promptly", and a runtime
-/// that cannot reach the API, or gets answers it cannot read, has no way to carry on either
-/// ([Runtime API](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html)). A handler's
-/// own error is never one of these: it is reported for its invocation and the loop goes on.
+/// Two kinds: errors about one invocation, which the loop reports for that invocation before it
+/// goes on (``Code/responseTooLarge``, and ``Code/invalidInvocation``,
+/// ``Code/eventTooLarge`` and ``Code/eventNotReceived`` when ``requestID`` names it); and the
+/// Runtime API being gone, which ends the process: the Runtime API documents a 500 as
+/// "Container error. Non-recoverable state. Runtime should exit promptly", and a runtime that
+/// cannot reach the API has no way to carry on either
+/// ([Runtime API](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html)). A
+/// handler's own error is never one of these: it is reported for its invocation and the loop
+/// goes on. `docs/runtime.md` tells the whole policy.
 ///
 /// The description never holds event or response bytes, only codes, statuses and the
 /// underlying error's own description.
@@ -23,6 +27,12 @@ public struct LambdaRuntimeError: Error, Sendable, CustomStringConvertible {
         case unexpectedStatus
         /// `/runtime/invocation/next` answered without a usable request id or deadline.
         case invalidInvocation
+        /// The event of an invocation is over the client's size limit: its body was dropped,
+        /// unread. Not fatal when ``LambdaRuntimeError/requestID`` names the invocation.
+        case eventTooLarge
+        /// The connection broke while the event's body was arriving. Not fatal when
+        /// ``LambdaRuntimeError/requestID`` names the invocation.
+        case eventNotReceived
         /// The Runtime API refused a response as too large (413). Not fatal: the loop reports
         /// `Function.ResponseSizeTooLarge` for that invocation instead and goes on.
         case responseTooLarge
@@ -36,13 +46,41 @@ public struct LambdaRuntimeError: Error, Sendable, CustomStringConvertible {
     public var status: Int?
     /// The error underneath: the handler factory's error or the HTTP client's.
     public var underlying: (any Error)?
+    /// The invocation a failed `next` was handing out, when its request id arrived: the loop
+    /// reports the failure for it instead of stopping.
+    public var requestID: String?
 
     /// An error.
-    public init(_ code: Code, _ message: String, status: Int? = nil, underlying: (any Error)? = nil) {
+    public init(
+        _ code: Code, _ message: String, status: Int? = nil, underlying: (any Error)? = nil, requestID: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.status = status
         self.underlying = underlying
+        self.requestID = requestID
+    }
+
+    /// Whether this error is about one invocation's event or headers rather than about the
+    /// Runtime API: the loop reports it for that invocation (when it knows the request id) and
+    /// asks for the next one.
+    public var concernsOneInvocation: Bool {
+        switch code {
+        case .invalidInvocation, .eventTooLarge, .eventNotReceived: true
+        case .missingRuntimeAPI, .initializationFailed, .connectionFailed, .unexpectedStatus, .responseTooLarge: false
+        }
+    }
+
+    /// The report the loop posts for the invocation this error is about, typed as Lambda types
+    /// the errors of its own runtimes (`Runtime.…`).
+    var invocationReport: LambdaErrorReport {
+        let type =
+            switch code {
+            case .eventTooLarge: "Runtime.EventTooLarge"
+            case .eventNotReceived: "Runtime.EventNotReceived"
+            default: "Runtime.InvalidInvocation"
+            }
+        return LambdaErrorReport(errorType: type, errorMessage: message)
     }
 
     /// The code, the message and the underlying error, for logs.
@@ -63,7 +101,7 @@ public struct LambdaRuntimeError: Error, Sendable, CustomStringConvertible {
     public var exitStatus: Int32 {
         switch code {
         case .initializationFailed, .missingRuntimeAPI: 1
-        case .connectionFailed, .unexpectedStatus, .invalidInvocation, .responseTooLarge: 2
+        case .connectionFailed, .unexpectedStatus, .invalidInvocation, .eventTooLarge, .eventNotReceived, .responseTooLarge: 2
         }
     }
 
@@ -84,6 +122,12 @@ public struct LambdaRuntimeError: Error, Sendable, CustomStringConvertible {
     /// An invocation that cannot be handled; compares equal to every such error.
     public static let invalidInvocation = LambdaRuntimeError(
         .invalidInvocation, "the Runtime API sent an invocation without the headers it needs")
+    /// An event over the size limit; compares equal to every such error.
+    public static let eventTooLarge = LambdaRuntimeError(
+        .eventTooLarge, "the invocation's event is over the runtime's size limit")
+    /// An event cut off by a broken connection; compares equal to every such error.
+    public static let eventNotReceived = LambdaRuntimeError(
+        .eventNotReceived, "the connection broke while the invocation's event was arriving")
     /// A refused, too-large response; compares equal to every such error.
     public static let responseTooLarge = LambdaRuntimeError(
         .responseTooLarge, "the Runtime API refused the response as too large", status: 413)

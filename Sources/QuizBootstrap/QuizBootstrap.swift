@@ -1,3 +1,4 @@
+import CurlHTTP
 import QuizFunctions
 import QuizObservability
 import QuizResilience
@@ -13,14 +14,31 @@ public enum QuizBootstrap {
     /// be opened: a function must fail its initialisation rather than answer requests it cannot serve.
     ///
     /// Log lines go to `logWriter`: standard output in Lambda (CloudWatch reads it), standard
-    /// error under `local-runner invoke`, whose standard output is the response.
+    /// error under `local-runner invoke`, whose standard output is the response. Each
+    /// invocation's line carries the X-Ray trace header the runtime bound for it
+    /// (`TraceHeader.current`), and each time the store's circuit breaker opens or closes a
+    /// line with the `CircuitBreakerOpen` metric is written for `function` (`local` when none
+    /// is named), which the stack's alarm watches.
     public static func environment(
-        from variables: [String: String], logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput
+        from variables: [String: String], function: FunctionName? = nil,
+        logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput
     ) async throws -> QuizEnvironment {
         let settings = try QuizSettings(environment: variables)
+        let logger = InvocationLogger(settings: settings.logging, write: logWriter, traceHeader: { TraceHeader.current })
         let store = try await openStore(url: settings.storeURL, environment: variables)
-        let resilient = ResilientTableStore(wrapping: store)
-        return QuizEnvironment(store: resilient, settings: settings, logger: InvocationLogger(settings: settings.logging, write: logWriter))
+        let breaker = CircuitBreaker.Configuration()
+        let functionName = function?.rawValue ?? "local"
+        let resilient = ResilientTableStore(wrapping: store, circuitBreaker: breaker) { transition in
+            switch transition {
+            case .opened:
+                let seconds = breaker.openDuration.components
+                logger.recordCircuitBreaker(
+                    open: true, function: functionName, retryAfterSeconds: Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)
+            case .closed:
+                logger.recordCircuitBreaker(open: false, function: functionName)
+            }
+        }
+        return QuizEnvironment(store: resilient, settings: settings, logger: logger)
     }
 
     /// The backend a store URL names: `sqlite:PATH`, or `dynamodb://REGION[?endpoint=URL&prefix=NAME-]`

@@ -18,7 +18,7 @@ extension QuizBootstrap {
     /// the Runtime API goes away.
     public static func runLambda(_ name: FunctionName) async -> Never {
         await LambdaRuntime.run {
-            let environment = try await environment(from: ProcessInfo.processInfo.environment)
+            let environment = try await environment(from: LambdaRuntime.environmentVariables(), function: name)
             return QuizLambdaHandler(function: FunctionHandler(name, environment: environment))
         }
     }

@@ -45,23 +45,33 @@ public struct InvocationLogger: Sendable {
     public let settings: LogSettings
     private let write: @Sendable (String) -> Void
     private let now: @Sendable () -> Int64
+    private let traceHeader: @Sendable () -> String?
     private let directive: String
+    private let breakerDirective: String
 
-    /// A logger writing lines to `write` (standard output by default), stamped by `now` (epoch milliseconds).
+    /// A logger writing lines to `write` (standard output by default), stamped by `now` (epoch
+    /// milliseconds). `traceHeader` gives the X-Ray trace header of the invocation being logged
+    /// (the bootstrap reads the runtime's task-local value), `nil` for none; it is called on
+    /// the invocation's own task, when its line is written.
     public init(
         settings: LogSettings, write: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput,
-        now: @escaping @Sendable () -> Int64 = InvocationLogger.epochMilliseconds
+        now: @escaping @Sendable () -> Int64 = InvocationLogger.epochMilliseconds,
+        traceHeader: @escaping @Sendable () -> String? = { nil }
     ) {
         self.settings = settings
         self.write = write
         self.now = now
+        self.traceHeader = traceHeader
         directive = Self.directive(namespace: settings.metricsNamespace)
+        breakerDirective = Self.breakerDirective(namespace: settings.metricsNamespace)
     }
 
     /// Logs an invocation and emits its metrics: `Latency` (ms), `ServerErrors` and `ClientErrors`
-    /// (counts) and `ColdStart` (count), by function and route.
+    /// (counts) and `ColdStart` (count), by function and route. The line carries the
+    /// invocation's trace header as `traceId` when there is one.
     public func record(_ record: InvocationRecord) {
         let timestamp = now()
+        let traceId = traceHeader()
         let level: LogLevel = record.status >= 500 ? .error : (record.status >= 400 ? .warn : .info)
         var line = JSONLine()
         line.addRaw("_aws", parts: "{\"Timestamp\":", String(timestamp), ",\"CloudWatchMetrics\":[", directive, "]}")
@@ -80,6 +90,7 @@ public struct InvocationLogger: Sendable {
             line.add("durationMs", record.durationMilliseconds)
             line.add("coldStart", record.coldStart)
             line.add("errorCode", record.errorCode)
+            line.add("traceId", traceId)
             // The line is the metrics too, so it is written whatever the level: dropping it
             // would drop the metrics.
             write(line.finished())
@@ -88,6 +99,7 @@ public struct InvocationLogger: Sendable {
                 var text = "\(Self.iso8601(timestamp)) \(level.name) \(record.requestId) \(record.function) \(record.route) "
                 text += "status=\(record.status) durationMs=\(record.durationMilliseconds) coldStart=\(record.coldStart)"
                 if let code = record.errorCode { text += " errorCode=\(code)" }
+                if let traceId { text += " traceId=\(traceId)" }
                 write(text)
             }
             write(line.finished())
@@ -110,6 +122,30 @@ public struct InvocationLogger: Sendable {
         case .text:
             write("\(Self.iso8601(timestamp)) \(level.name) \(requestId ?? "-") \(message)")
         }
+    }
+
+    /// Logs that the circuit breaker in front of the store opened (`open`) or closed again, and
+    /// emits the `CircuitBreakerOpen` metric by function: 1 when it opened, 0 when it closed, so
+    /// the metric's maximum over a period says whether the breaker opened in it (the alarm of
+    /// template.yaml watches it). Written whatever the level, as the metric must not be lost;
+    /// `retryAfterSeconds` is how long calls fail fast.
+    public func recordCircuitBreaker(open: Bool, function: String, retryAfterSeconds: Double? = nil) {
+        let timestamp = now()
+        var line = JSONLine()
+        line.addRaw("_aws", parts: "{\"Timestamp\":", String(timestamp), ",\"CloudWatchMetrics\":[", breakerDirective, "]}")
+        line.add("function", function)
+        line.add("CircuitBreakerOpen", open ? 1 : 0)
+        line.add("timestamp", Self.iso8601(timestamp))
+        line.add("level", open ? LogLevel.warn.name : LogLevel.info.name)
+        line.add("message", open ? "circuit breaker opened: store calls fail fast" : "circuit breaker closed: store calls go through again")
+        if let retryAfterSeconds { line.add("retryAfterSeconds", retryAfterSeconds) }
+        write(line.finished())
+    }
+
+    /// The directive of the circuit breaker's lines: `CircuitBreakerOpen` by function.
+    private static func breakerDirective(namespace: String) -> String {
+        "{\"Namespace\":" + JSONLine.quoted(namespace)
+            + ",\"Dimensions\":[[\"function\"]],\"Metrics\":[{\"Name\":\"CircuitBreakerOpen\",\"Unit\":\"Count\"}]}"
     }
 
     /// The metric directive: the same for every line, so built once.

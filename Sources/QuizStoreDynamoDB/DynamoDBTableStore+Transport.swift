@@ -81,6 +81,8 @@ extension DynamoDBTableStore {
                 ("Content-Type", "application/x-amz-json-1.0"),
                 ("X-Amz-Target", "DynamoDB_20120810.\(operation)"),
             ]
+            // The invocation's X-Ray trace header, as AWS SDKs send it (not signed).
+            if let trace = TraceHeader.current { headers.append((TraceHeader.name, trace)) }
             headers += signer.sign(method: "POST", host: host, path: path, headers: headers, body: body, epochSeconds: signingTime())
             headers.append(("Host", host))
             return HTTPRequest(method: .post, url: url, headers: headers, body: body)

@@ -1,5 +1,5 @@
 import ByteCoding
-import Crypto
+import SystemCrypto
 
 /// Signs requests with AWS Signature Version 4 in the `Authorization` header
 /// ([create a signed request](https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html)).

@@ -54,6 +54,8 @@ import Testing
         #expect(requests[3].values("Lambda-Runtime-Function-Error-Type") == ["EchoFailure"])
         #expect(String(decoding: requests[3].bodyBytes, as: UTF8.self)
             == #"{"errorMessage":"the event asked the echo function to fail","errorType":"EchoFailure","stackTrace":[]}"#)
+        #expect(requests[3].values("Lambda-Runtime-Function-XRay-Error-Cause")
+            == [try #require(LambdaErrorReport(errorType: "EchoFailure", errorMessage: "the event asked the echo function to fail").xrayErrorCause)])
         #expect(requests[5].bodyBytes == Array("[1,2,3]".utf8))
         // One libcurl handle, one kept-alive connection for the whole life of the process.
         #expect(Set(requests.map(\.clientPort)).count == 1)
@@ -63,6 +65,22 @@ import Testing
         let line = try Self.terminationLine(exit.standardError)
         #expect(line["errorType"] as? String == "Runtime.unexpectedStatus")
         #expect((line["message"] as? String)?.contains("GET /runtime/invocation/next answered 500") == true)
+    }
+
+    @Test func oneInvocationAtATimeSeesItsTraceHeaderAsTaskLocalAndAsTheVariable() throws {
+        let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+        let fixture = try RuntimeAPIFixture(next: [
+            .invocation("id-1", event: #"{"context":true}"#, traceID: trace),
+            .invocation("id-2", event: #"{"context":true}"#),
+        ])
+        let exit = try Self.runEchoFunction(environment: ["AWS_LAMBDA_RUNTIME_API": fixture.endpoint, "_X_AMZN_TRACE_ID": "Root=1-stale"])
+        let responses = try fixture.requests().filter { $0.method == "POST" }.map { String(decoding: $0.bodyBytes, as: UTF8.self) }
+
+        #expect(responses == [
+            #"{"requestID":"id-1","traceID":"\#(trace)","taskTrace":"\#(trace)","traceVariable":"\#(trace)","inFlight":null}"#,
+            #"{"requestID":"id-2","traceID":null,"taskTrace":null,"traceVariable":null,"inFlight":null}"#,
+        ])
+        #expect(exit.status == 2)
     }
 
     @Test func aFailedInitialisationIsPostedAndExitsWithStatus1() throws {
@@ -75,6 +93,7 @@ import Testing
 
         #expect(requests.map(\.line) == ["POST /2018-06-01/runtime/init/error"])
         #expect(requests.first?.values("Lambda-Runtime-Function-Error-Type") == ["EchoConfigurationError"])
+        #expect(requests.first?.values("Lambda-Runtime-Function-XRay-Error-Cause").count == 1)
         #expect(requests.first.map { String(decoding: $0.bodyBytes, as: UTF8.self) }
             == #"{"errorMessage":"QUIZ_STORE_URL is not a store URL","errorType":"EchoConfigurationError","stackTrace":[]}"#)
         #expect(exit.status == 1)

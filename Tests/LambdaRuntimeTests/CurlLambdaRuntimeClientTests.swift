@@ -59,6 +59,24 @@ import Testing
             == #"{"errorMessage":"session s-1 expired","errorType":"SessionError","stackTrace":[]}"#)
     }
 
+    @Test func errorPostsCarryTheXRayErrorCause() throws {
+        let fixture = try RuntimeAPIFixture(next: [])
+        let client = try CurlLambdaRuntimeClient(endpoint: fixture.endpoint)
+        try client.fail(invocation: "id-1", with: Self.report)
+        try client.initFailed(with: Self.report)
+
+        let requests = try fixture.requests()
+        #expect(requests.count == 2)
+        for request in requests {
+            let cause = try #require(request.values("Lambda-Runtime-Function-XRay-Error-Cause").first, "\(request.path)")
+            #expect(cause == Self.report.xrayErrorCause)
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(cause.utf8)) as? [String: Any])
+            let exception = try #require((parsed["exceptions"] as? [[String: Any]])?.first)
+            #expect(exception["type"] as? String == "SessionError")
+            #expect(exception["message"] as? String == "session s-1 expired")
+        }
+    }
+
     @Test func initFailedPostsTheReportToInitError() throws {
         let fixture = try RuntimeAPIFixture(next: [])
         let client = try CurlLambdaRuntimeClient(endpoint: fixture.endpoint)
@@ -129,6 +147,31 @@ import Testing
             }
         }
         #expect(error?.status == status)
+    }
+
+    @Test func anEventOverTheLimitIsEventTooLargeForItsInvocation() throws {
+        let fixture = try RuntimeAPIFixture(next: [.generated("big", size: 17 * 1024 * 1024), .invocation("id-2", event: "{}")])
+        let client = try CurlLambdaRuntimeClient(endpoint: fixture.endpoint)
+        let error = #expect(throws: LambdaRuntimeError.eventTooLarge) { try client.next() }
+        #expect(error?.requestID == "big")
+        #expect(error?.message == "the event is over the runtime's limit of 16777216 bytes")
+        // The client is still usable: the next invocation arrives whole.
+        #expect(try client.next().context.requestID == "id-2")
+    }
+
+    @Test func anEventCutOffMidBodyIsEventNotReceivedForItsInvocation() throws {
+        let fixture = try RuntimeAPIFixture(next: [.generated("cut", size: 4096, cutAfter: 100), .invocation("id-2", event: "{}")])
+        let client = try CurlLambdaRuntimeClient(endpoint: fixture.endpoint)
+        let error = #expect(throws: LambdaRuntimeError.eventNotReceived) { try client.next() }
+        #expect(error?.requestID == "cut")
+        #expect(try client.next().context.requestID == "id-2")
+    }
+
+    @Test func anInvocationWithoutADeadlineIsInvalidButNamesItsRequestID() throws {
+        let fixture = try RuntimeAPIFixture(next: [.init(status: 200, headers: [["Lambda-Runtime-Aws-Request-Id", "no-deadline"]], body: "")])
+        let client = try CurlLambdaRuntimeClient(endpoint: fixture.endpoint)
+        let error = #expect(throws: LambdaRuntimeError.invalidInvocation) { try client.next() }
+        #expect(error?.requestID == "no-deadline")
     }
 
     @Test func anInvocationWithoutARequestIDIsInvalid() throws {

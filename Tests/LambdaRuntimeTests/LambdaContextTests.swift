@@ -23,7 +23,7 @@ import Glibc
 
     static func invocation(_ headers: [(name: String, value: String)]) throws(LambdaRuntimeError) -> LambdaInvocation {
         let response = HTTPResponse(status: 200, headers: headers, body: Array(#"{"k":1}"#.utf8))
-        return try LambdaInvocation(event: response.body, header: response.header)
+        return try LambdaInvocation(event: response.body, headers: response.headers)
     }
 
     // MARK: - Headers
@@ -52,6 +52,23 @@ import Glibc
         #expect(bare.context.clientContext == nil)
         #expect(bare.context.cognitoIdentity == nil)
         #expect(bare.context.invokedFunctionARN == "")
+    }
+
+    @Test func theHeaderLengthsTheOnePassReaderKnowsAreTheNames() {
+        #expect(LambdaInvocation.Header.all.map(\.utf8.count) == [29, 26, 35, 23, 29, 31])
+    }
+
+    @Test func headerNamesMatchInAnyCaseAndTheFirstOfANameWins() throws {
+        var headers = Self.nextHeaders.map { (name: $0.name.lowercased(), value: $0.value) }
+        headers.append((name: "LAMBDA-RUNTIME-AWS-REQUEST-ID", value: "second"))
+        // Same length as the request id header, differing only past the common prefix.
+        headers.insert((name: "Lambda-Runtime-Aws-Request-Ix", value: "not it"), at: 0)
+        let invocation = try Self.invocation(headers)
+        #expect(invocation.context.requestID == "8476a536-e9f4-11e8-9739-2dfe598c3fcd")
+        #expect(invocation.context.traceID == "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1")
+        // The lookup by name reads the same.
+        let response = HTTPResponse(status: 200, headers: headers, body: [])
+        #expect(try LambdaInvocation(event: [], header: response.header).context == invocation.context)
     }
 
     @Test(arguments: ["Lambda-Runtime-Aws-Request-Id", "Lambda-Runtime-Deadline-Ms"])
@@ -101,5 +118,16 @@ import Glibc
         let deadline = clock.now.advanced(by: .milliseconds(20))
         try await clock.sleep(until: deadline)
         #expect(clock.now >= deadline)
+    }
+
+    // MARK: - Environment
+
+    @Test func theEnvironmentIsReadFromTheProcess() {
+        setenv("QUIZ_RUNTIME_TEST_VARIABLE", "a=b;c", 1)
+        defer { unsetenv("QUIZ_RUNTIME_TEST_VARIABLE") }
+        let variables = LambdaRuntime.environmentVariables()
+        // Only the first `=` separates the name: the value keeps the rest.
+        #expect(variables["QUIZ_RUNTIME_TEST_VARIABLE"] == "a=b;c")
+        #expect(variables["PATH"] == getenv("PATH").map { String(cString: $0) })
     }
 }

@@ -67,6 +67,52 @@ import Testing
         #expect(report.functionErrorType == "Function.ResponseSizeTooLarge")
     }
 
+    // MARK: - X-Ray error cause
+
+    @Test func theXRayErrorCauseIsTheDocumentAWSRuntimeClientsSend() throws {
+        let report = LambdaErrorReport(errorType: "SessionError", errorMessage: "session \"s-9\" expired\nat once")
+        let cause = try #require(report.xrayErrorCause)
+        #expect(!cause.contains("\n") && !cause.contains("\r"), "a header value is one line")
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(cause.utf8)) as? [String: Any])
+        #expect(parsed["working_directory"] as? String == FileManager.default.currentDirectoryPath)
+        #expect(parsed["paths"] as? [String] == [])
+        let exceptions = try #require(parsed["exceptions"] as? [[String: Any]])
+        #expect(exceptions.count == 1)
+        #expect(exceptions.first?["type"] as? String == "SessionError")
+        #expect(exceptions.first?["message"] as? String == "session \"s-9\" expired\nat once")
+        #expect((exceptions.first?["stack"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func stackFramesBecomeLabelledFramesOfTheCause() throws {
+        let report = LambdaErrorReport(errorType: "E", errorMessage: "m", stackTrace: ["main()", "handle(_:)"])
+        let cause = try #require(report.xrayErrorCause)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(cause.utf8)) as? [String: Any])
+        let stack = try #require((parsed["exceptions"] as? [[String: Any]])?.first?["stack"] as? [[String: String]])
+        #expect(stack == [["label": "main()"], ["label": "handle(_:)"]])
+    }
+
+    @Test func aCauseOfAMebibyteOrMoreIsLeftOutAsTheOfficialClientsDo() {
+        // Messages are cut at 16 KiB, so only a report with a huge stack can get there.
+        let frames = Array(repeating: String(repeating: "f", count: 1000), count: 1100)
+        let report = LambdaErrorReport(errorType: "E", errorMessage: "m", stackTrace: frames)
+        #expect(report.xrayErrorCause == nil)
+        #expect(report.jsonBody.count > LambdaErrorReport.maximumXRayErrorCauseLength)
+
+        let worst = LambdaErrorReport(errorType: "E", errorMessage: String(repeating: "\u{01}", count: 100_000))
+        let cause = worst.xrayErrorCause
+        #expect(cause != nil)
+        #expect((cause?.utf8.count ?? .max) < LambdaErrorReport.maximumXRayErrorCauseLength)
+    }
+
+    @Test func reportsOfEventsThatCannotBeReceivedAreTypedAsLambdaTypesItsOwn() {
+        #expect(LambdaRuntimeError(.eventTooLarge, "m", requestID: "r").invocationReport.errorType == "Runtime.EventTooLarge")
+        #expect(LambdaRuntimeError(.eventNotReceived, "m", requestID: "r").invocationReport.errorType == "Runtime.EventNotReceived")
+        #expect(LambdaRuntimeError(.invalidInvocation, "m", requestID: "r").invocationReport.errorType == "Runtime.InvalidInvocation")
+        #expect(LambdaRuntimeError(.eventTooLarge, "m").concernsOneInvocation)
+        #expect(!LambdaRuntimeError(.connectionFailed, "m").concernsOneInvocation)
+        #expect(!LambdaRuntimeError(.unexpectedStatus, "m", status: 500).concernsOneInvocation)
+    }
+
     // MARK: - Termination reasons
 
     @Test(arguments: [
@@ -75,6 +121,8 @@ import Testing
         (.connectionFailed, 2),
         (.unexpectedStatus, 2),
         (.invalidInvocation, 2),
+        (.eventTooLarge, 2),
+        (.eventNotReceived, 2),
         (.responseTooLarge, 2),
     ])
     func everyReasonToStopExitsNonZero(code: LambdaRuntimeError.Code, exitStatus: Int32) {

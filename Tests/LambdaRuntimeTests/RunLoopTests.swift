@@ -1,3 +1,4 @@
+import CurlHTTP
 import LambdaRuntime
 import Testing
 
@@ -123,9 +124,8 @@ import Glibc
     @Test(arguments: [
         LambdaRuntimeError(.unexpectedStatus, "500 on next", status: 500),
         LambdaRuntimeError(.connectionFailed, "connection refused"),
-        LambdaRuntimeError(.invalidInvocation, "no request id"),
     ])
-    func aFailedNextStopsTheLoopWithItsError(failure: LambdaRuntimeError) async {
+    func aRuntimeAPIThatIsGoneStopsTheLoopWithItsError(failure: LambdaRuntimeError) async {
         let client = FakeRuntimeClient([.invocation(.fake("id-1", event: "a")), .failure(failure)])
         let stop = await runUntilStopped(client) { Self.replying }
 
@@ -133,6 +133,59 @@ import Glibc
         #expect(stop.code == failure.code)
         #expect(stop.message == failure.message)
         #expect(stop.exitStatus == 2)
+    }
+
+    // MARK: - Invocations that cannot be received
+
+    @Test(arguments: [
+        (LambdaRuntimeError(.eventTooLarge, "the event is over the runtime's limit of 16777216 bytes", requestID: "bad"), "Runtime.EventTooLarge"),
+        (LambdaRuntimeError(.eventNotReceived, "the event could not be received whole: connectionFailed", requestID: "bad"), "Runtime.EventNotReceived"),
+        (LambdaRuntimeError(.invalidInvocation, "the invocation has no valid Lambda-Runtime-Deadline-Ms header", requestID: "bad"), "Runtime.InvalidInvocation"),
+    ])
+    func anInvocationThatCannotBeReceivedIsReportedAndTheLoopGoesOn(failure: LambdaRuntimeError, errorType: String) async {
+        let client = FakeRuntimeClient([.failure(failure), .invocation(.fake("id-2", event: "two"))])
+        let stop = await runUntilStopped(client) { Self.replying }
+
+        #expect(client.calls == [
+            .next,
+            .fail(requestID: "bad", report: LambdaErrorReport(errorType: errorType, errorMessage: failure.message)),
+            .next,
+            .respond(requestID: "id-2", body: Array("reply:two".utf8)),
+            .next,
+        ])
+        #expect(stop == .unexpectedStatus)
+    }
+
+    @Test func anInvocationWithoutARequestIDIsSkippedAndTheLoopGoesOn() async {
+        let client = FakeRuntimeClient([
+            .failure(LambdaRuntimeError(.invalidInvocation, "no request id")),
+            .invocation(.fake("id-2", event: "two")),
+        ])
+        let stop = await runUntilStopped(client) { Self.replying }
+
+        #expect(client.calls == [.next, .next, .respond(requestID: "id-2", body: Array("reply:two".utf8)), .next])
+        #expect(stop == .unexpectedStatus)
+    }
+
+    @Test func aRuntimeAPIThatNeverSaysWhichInvocationItIsStopsTheLoop() async {
+        let unidentified = LambdaRuntimeError(.invalidInvocation, "no request id")
+        let client = FakeRuntimeClient(Array(repeating: .failure(unidentified), count: LambdaRuntime.unidentifiedAnswerLimit + 5))
+        let stop = await runUntilStopped(client) { Self.replying }
+
+        #expect(client.calls == Array(repeating: .next, count: LambdaRuntime.unidentifiedAnswerLimit))
+        #expect(stop == .invalidInvocation)
+        #expect(stop.exitStatus == 2)
+    }
+
+    @Test func aFailedErrorPostForAnUnreceivedEventStopsTheLoop() async {
+        let client = FakeRuntimeClient([
+            .failure(LambdaRuntimeError(.eventNotReceived, "cut off", requestID: "bad")), .invocation(.fake("id-2", event: "b")),
+        ])
+        client.failFailure = LambdaRuntimeError(.connectionFailed, "refused")
+        let stop = await runUntilStopped(client) { Self.replying }
+
+        #expect(client.calls.count == 2)
+        #expect(stop == .connectionFailed)
     }
 
     @Test func aFailedResponsePostStopsTheLoopWithoutAnotherNext() async {
@@ -172,6 +225,25 @@ import Glibc
         #expect(contexts.all == [first.context, second.context])
         #expect(contexts.all.first?.clientContext == #"{"client":{"app_title":"quiz"}}"#)
         #expect(contexts.all.last?.deadline.millisecondsSinceEpoch == 1_700_000_009_999)
+    }
+
+    @Test func bindsEachInvocationsTraceHeaderForItsTaskAndItsChildren() async {
+        let client = FakeRuntimeClient([
+            .invocation(.fake("id-1", event: "a", traceID: "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1")),
+            .invocation(.fake("id-2", event: "b", traceID: nil)),
+        ])
+        let seen = Seen<[String?]>()
+        let handler = LambdaClosureHandler { event, _ in
+            async let child = TraceHeader.current
+            let detached = await Task.detached { TraceHeader.current }.value
+            seen.append([TraceHeader.current, await child, detached])
+            return event
+        }
+        _ = await runUntilStopped(client) { handler }
+
+        // A child task inherits the invocation's header; a detached task does not.
+        #expect(seen.all == [["Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1", nil], [nil, nil, nil]])
+        #expect(TraceHeader.current == nil)
     }
 
     @Test func exportsEachInvocationsTraceIDAndRemovesIt() async {

@@ -2,6 +2,8 @@ import Foundation
 import QuizBootstrap
 import Testing
 
+@testable import local_runner
+
 /// `local-runner package --skip-build` on executables made here, so no release build runs:
 /// the zips must hold exactly what Lambda's custom runtime starts, with the mode that lets it.
 ///
@@ -56,8 +58,8 @@ struct PackageTests {
         #expect(written.filter { $0.hasSuffix(".zip") }.isEmpty, "\(written)")
     }
 
-    @Test("a library provided.al2023 lacks is bundled under lib/; glibc is not")
-    func bundlesMissingLibraries() async throws {
+    @Test("every library the executable links is bundled under lib/, glibc's loader and libc included, and the bootstrap points at them")
+    func bundlesEveryLibrary() async throws {
         let folder = TemporaryFolder()
         let library = try await Self.compileLibrary("libquizdemo.so.1", in: folder)
         let executable = try await Self.compileExecutable(linking: "libquizdemo.so.1", in: folder)
@@ -65,23 +67,72 @@ struct PackageTests {
         #expect(result.status == 0, "\(result.stderr)")
 
         let entries = try await Self.entries(of: "\(folder.path)/dist/session.zip")
-        #expect(entries.map(\.name) == ["bootstrap", "lib/libquizdemo.so.1"])
+        #expect(entries.map(\.name) == ["bootstrap", "lib/ld-linux-x86-64.so.2", "lib/libc.so.6", "lib/libquizdemo.so.1"])
         #expect(entries.allSatisfy { $0.mode == 0o100755 && $0.madeOnUnix })
-        #expect(entries.first?.contents == (try Data(contentsOf: executable)))
         #expect(entries.last?.contents == (try Data(contentsOf: library)))
+        #expect(entries[2].contents == (try Data(contentsOf: URL(fileURLWithPath: "/lib/x86_64-linux-gnu/libc.so.6").resolvingSymlinksInPath())))
+
+        // The bootstrap is the executable, pointed at /var/task/lib: interpreter and DT_RPATH
+        // (searched before LD_LIBRARY_PATH, unlike DT_RUNPATH).
+        let bootstrap = try Self.extract(entries[0], into: folder)
+        #expect(try await Self.tool(["patchelf", "--print-interpreter", bootstrap]) == "/var/task/lib/ld-linux-x86-64.so.2")
+        #expect(try await Self.tool(["patchelf", "--print-rpath", bootstrap]) == "/var/task/lib")
+        let dynamic = try await Self.tool(["readelf", "-d", bootstrap])
+        #expect(dynamic.contains("(RPATH)") && !dynamic.contains("(RUNPATH)"), "\(dynamic)")
+        #expect(entries[0].contents != (try Data(contentsOf: executable)))
+
+        // And it runs with the zip's libraries alone: the bundled loader, told where lib/ is.
+        let unpacked = folder.path + "/unpacked"
+        for entry in entries { _ = try Self.extract(entry, into: folder, under: "unpacked") }
+        let ran = try await Tool.run(["\(unpacked)/lib/ld-linux-x86-64.so.2", "--library-path", "\(unpacked)/lib", "\(unpacked)/bootstrap"])
+        #expect(ran.status == 0, "\(ran.stderr)")
     }
 
-    @Test("an executable needing newer glibc symbols than provided.al2023 has is refused")
-    func refusesNewerGlibc() async throws {
+    @Test("a bundled library with a search path of its own is pointed at /var/task/lib too")
+    func patchesLibrariesWithTheirOwnSearchPath() async throws {
         let folder = TemporaryFolder()
-        // A library that defines a GLIBC_2.99 version stands in for a build host's newer glibc,
-        // so the test does not depend on this machine's glibc.
-        _ = try await Self.compileLibrary("libquizfuture.so.1", in: folder, version: "GLIBC_2.99")
+        _ = try await Self.compileLibrary("libquizdemo.so.1", in: folder, runPath: "/opt/elsewhere")
+        _ = try await Self.compileExecutable(linking: "libquizdemo.so.1", in: folder)
+        let result = try Self.package(folder, ["session", "--output", "\(folder.path)/dist"])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let entries = try await Self.entries(of: "\(folder.path)/dist/session.zip")
+        let library = try Self.extract(try #require(entries.first { $0.name == "lib/libquizdemo.so.1" }), into: folder)
+        #expect(try await Self.tool(["patchelf", "--print-rpath", library]) == "/var/task/lib")
+        #expect(try await Self.tool(["readelf", "-d", library]).contains("(RPATH)"))
+    }
+
+    @Test("an executable needing newer glibc symbols than provided.al2023 has is packaged with the libraries that define them")
+    func packagesWhatProvidedAL2023CouldNotRun() async throws {
+        let folder = TemporaryFolder()
+        // A library that defines a GLIBC_2.99 version stands in for a build host's newer glibc.
+        let library = try await Self.compileLibrary("libquizfuture.so.1", in: folder, version: "GLIBC_2.99")
         _ = try await Self.compileExecutable(linking: "libquizfuture.so.1", in: folder)
         let result = try Self.package(folder, ["session", "--output", "\(folder.path)/dist"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let entries = try await Self.entries(of: "\(folder.path)/dist/session.zip")
+        #expect(entries.first { $0.name == "lib/libquizfuture.so.1" }?.contents == (try Data(contentsOf: library)))
+    }
+
+    @Test("a library this machine cannot find stops the command, naming it, before any zip is written")
+    func missingLibrary() async throws {
+        let folder = TemporaryFolder()
+        _ = try await Self.compileLibrary("libquizgone.so.1", in: folder)
+        _ = try await Self.compileExecutable(linking: "libquizgone.so.1", in: folder)
+        try FileManager.default.removeItem(atPath: "\(folder.path)/lib/libquizgone.so.1")
+        let result = try Self.package(folder, ["session", "--output", "\(folder.path)/dist"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("needs GLIBC_2.99 but provided.al2023 has GLIBC_2.34 at most"), "\(result.stderr)")
+        #expect(result.stderr.contains("libquizgone.so.1 needed by session-function but not found on this machine"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(folder.path)/dist/session.zip"))
+    }
+
+    @Test("packed relative relocations are asked for exactly when this machine's glibc reads them (2.36+)")
+    func leanLinkingFollowsTheGlibc() async throws {
+        let ldd = try await Self.tool(["ldd", "--version"])
+        let version = try #require(ldd.split(separator: "\n").first?.split(separator: " ").last)
+        #expect(PackageCommand.glibcVersion == version.split(separator: ".").compactMap { Int($0) })
+        let relr = PackageCommand.leanLinkerArguments.contains("pack-relative-relocs")
+        #expect(relr == !PackageCommand.glibcVersion.lexicographicallyPrecedes([2, 36]))
     }
 
     // MARK: - Support
@@ -107,8 +158,8 @@ struct PackageTests {
     }
 
     /// `FOLDER/lib/<soname>`, a shared library exporting `quiz_demo`, under symbol version
-    /// `version` when one is given.
-    static func compileLibrary(_ soname: String, in folder: TemporaryFolder, version: String? = nil) async throws -> URL {
+    /// `version` when one is given, with its own run path `runPath` when one is given.
+    static func compileLibrary(_ soname: String, in folder: TemporaryFolder, version: String? = nil, runPath: String? = nil) async throws -> URL {
         let directory = "\(folder.path)/lib"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "int quiz_demo(void) { return 42; }\n".write(toFile: "\(directory)/demo.c", atomically: true, encoding: .utf8)
@@ -116,6 +167,9 @@ struct PackageTests {
         if let version {
             try "\(version) { global: quiz_demo; local: *; };\n".write(toFile: "\(directory)/demo.map", atomically: true, encoding: .utf8)
             arguments.append("-Wl,--version-script=\(directory)/demo.map")
+        }
+        if let runPath {
+            arguments += ["-Wl,--enable-new-dtags", "-Wl,-rpath,\(runPath)"]
         }
         try await Self.compile(arguments)
         return URL(fileURLWithPath: "\(directory)/\(soname)")
@@ -130,6 +184,21 @@ struct PackageTests {
         let output = "\(folder.path)/release/session-function"
         try await Self.compile(["clang", "-o", output, source, "-L\(folder.path)/lib", "-l:\(soname)", "-Wl,-rpath,\(folder.path)/lib"])
         return URL(fileURLWithPath: output)
+    }
+
+    /// Writes `entry` to `FOLDER/<under>/<name>` with its mode; its path.
+    static func extract(_ entry: ZipEntry, into folder: TemporaryFolder, under: String = "extracted") throws -> String {
+        let path = "\(folder.path)/\(under)/\(entry.name)"
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try #require(FileManager.default.createFile(atPath: path, contents: entry.contents, attributes: [.posixPermissions: entry.mode & 0o7777]))
+        return path
+    }
+
+    /// A tool's standard output, trimmed; it must succeed.
+    static func tool(_ arguments: [String]) async throws -> String {
+        let result = try await Tool.run(arguments)
+        try #require(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func compile(_ arguments: [String]) async throws {

@@ -1,7 +1,9 @@
 import Foundation
 import QuizBootstrap
 import QuizFunctions
+import QuizObservability
 import QuizStore
+import Synchronization
 import Testing
 
 @testable import local_runner
@@ -103,6 +105,65 @@ struct TemplateTests {
             }
         }
         #expect(QuizTables().users.ttlAttribute == "ttl" && QuizTables().idempotency.ttlAttribute == "ttl")
+    }
+
+    @Test("the alarms watch a 5% error rate, a 200 ms p95, an open circuit breaker and DynamoDB throttling, on metrics the functions emit")
+    func alarms() async throws {
+        let template = try await Self.load()
+        let resources = template.dictionary("Resources")
+        let namespace = template.dictionary("Globals").dictionary("Function").dictionary("Environment").dictionary("Variables")
+            .dictionary("POWERTOOLS_METRICS_NAMESPACE").string("Fn::Sub")
+        #expect(namespace == "AdaptiveQuiz/${AWS::StackName}")
+
+        // The EMF metrics the functions write: every metric an alarm reads in our namespace is one of them.
+        let lines = Mutex<[String]>([])
+        let logger = InvocationLogger(settings: LogSettings(), write: { line in lines.withLock { $0.append(line) } })
+        logger.record(InvocationRecord(requestId: "r", function: "session", route: "GET /health", status: 200, durationMilliseconds: 1, coldStart: false))
+        logger.recordCircuitBreaker(open: true, function: "session")
+        let emitted = Set(try lines.withLock { $0 }.flatMap { line -> [String] in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let directives = object.dictionary("_aws")["CloudWatchMetrics"] as? [[String: Any]] ?? []
+            return directives.flatMap { $0.array("Metrics").compactMap { $0.string("Name") } }
+        })
+        #expect(emitted.isSuperset(of: ["Latency", "CircuitBreakerOpen"]))
+
+        func alarm(_ name: String) -> (properties: [String: Any], stats: [[String: Any]]) {
+            let properties = resources.dictionary(name).dictionary("Properties")
+            #expect(resources.dictionary(name).string("Type") == "AWS::CloudWatch::Alarm", "\(name)")
+            #expect(properties.array("AlarmActions").first?.string("Ref") == "AlarmTopic", "\(name)")
+            return (properties, properties.array("Metrics").map { $0.dictionary("MetricStat") }.filter { !$0.isEmpty })
+        }
+        func dimension(_ stat: [String: Any], _ name: String) -> [String: Any]? {
+            stat.dictionary("Metric").array("Dimensions").first { $0.string("Name") == name }
+        }
+
+        let errors = alarm("ErrorRateAlarm")
+        #expect(errors.properties["Threshold"] as? Int == 5 && errors.properties.string("ComparisonOperator") == "GreaterThanThreshold")
+        #expect(errors.properties.array("Metrics").contains { $0.string("Expression")?.contains("100 * errors / requests") == true })
+        #expect(Set(errors.stats.compactMap { $0.dictionary("Metric").string("MetricName") }) == ["Count", "5xx"])
+
+        let latency = alarm("LatencyP95Alarm")
+        #expect(latency.properties["Threshold"] as? Int == 200 && latency.properties.string("ComparisonOperator") == "GreaterThanThreshold")
+        #expect(latency.stats.allSatisfy { $0.string("Stat") == "p95" && $0.dictionary("Metric").string("MetricName") == "Latency" })
+        let httpFunctions = FunctionName.allCases.filter { !$0.routes.isEmpty }.map(\.rawValue)
+        #expect(Set(latency.stats.compactMap { dimension($0, "function")?.string("Value") }) == Set(httpFunctions))
+
+        let breaker = alarm("CircuitBreakerOpenAlarm")
+        #expect(breaker.properties["Threshold"] as? Int == 1 && breaker.properties.string("ComparisonOperator") == "GreaterThanOrEqualToThreshold")
+        #expect(breaker.stats.allSatisfy { $0.dictionary("Metric").string("MetricName") == "CircuitBreakerOpen" && $0.string("Stat") == "Maximum" })
+        #expect(Set(breaker.stats.compactMap { dimension($0, "function")?.string("Value") }) == Set(FunctionName.allCases.map(\.rawValue)))
+
+        for stat in latency.stats + breaker.stats {
+            #expect(stat.dictionary("Metric").dictionary("Namespace").string("Fn::Sub") == namespace)
+            #expect(emitted.contains(stat.dictionary("Metric").string("MetricName") ?? ""))
+        }
+
+        let throttling = alarm("DynamoDBThrottlingAlarm")
+        #expect(Set(throttling.stats.compactMap { $0.dictionary("Metric").string("MetricName") }) == ["ReadThrottleEvents", "WriteThrottleEvents"])
+        #expect(Set(throttling.stats.compactMap { dimension($0, "TableName")?.dictionary("Value").string("Ref") })
+            == ["QuestionsTable", "UsersTable", "IdempotencyTable"])
+
+        #expect(resources.dictionary("Dashboard").string("Type") == "AWS::CloudWatch::Dashboard")
     }
 
     // MARK: - Reading the template

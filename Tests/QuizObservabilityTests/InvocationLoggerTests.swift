@@ -74,6 +74,51 @@ struct InvocationLoggerTests {
         #expect(sink.lines.count == written)
     }
 
+    @Test("the invocation's trace header is in its line, JSON or text, and absent when there is none")
+    func traceHeader() throws {
+        let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+        for format in ["JSON", "Text"] {
+            let sink = LineSink()
+            let current = Mutex<String?>(trace)
+            let logger = InvocationLogger(
+                settings: LogSettings(environment: ["AWS_LAMBDA_LOG_FORMAT": format]), write: { sink.write($0) }, now: { 1_795_000_000_123 },
+                traceHeader: { current.withLock { $0 } })
+            logger.record(Self.record)
+            current.withLock { $0 = nil }
+            logger.record(Self.record)
+            if format == "JSON" {
+                #expect(try parse(sink.lines[0])["traceId"] as? String == trace)
+                #expect(try parse(sink.lines[1])["traceId"] == nil)
+            } else {
+                #expect(sink.lines[0].hasSuffix(" traceId=\(trace)"))
+                #expect(!sink.lines[2].contains("traceId"))
+            }
+        }
+    }
+
+    @Test("an opened circuit breaker is a CircuitBreakerOpen metric of 1 by function, a closed one 0")
+    func circuitBreakerMetric() throws {
+        let sink = LineSink()
+        let logger = logger(["POWERTOOLS_METRICS_NAMESPACE": "AdaptiveQuiz/stack", "LOG_LEVEL": "ERROR"], sink: sink)
+        logger.recordCircuitBreaker(open: true, function: "answer", retryAfterSeconds: 5)
+        logger.recordCircuitBreaker(open: false, function: "answer")
+        // Written whatever LOG_LEVEL says: dropping the line would drop the metric.
+        #expect(sink.lines.count == 2)
+        let opened = try parse(sink.lines[0])
+        #expect(opened["CircuitBreakerOpen"] as? Int == 1)
+        #expect(opened["function"] as? String == "answer")
+        #expect(opened["level"] as? String == "WARN")
+        #expect(opened["retryAfterSeconds"] as? Int == 5)
+        let directive = try #require(((opened["_aws"] as? [String: Any])?["CloudWatchMetrics"] as? [[String: Any]])?.first)
+        #expect(directive["Namespace"] as? String == "AdaptiveQuiz/stack")
+        #expect(directive["Dimensions"] as? [[String]] == [["function"]])
+        #expect(directive["Metrics"] as? [[String: String]] == [["Name": "CircuitBreakerOpen", "Unit": "Count"]])
+        #expect((opened["_aws"] as? [String: Any])?["Timestamp"] as? Int == 1_795_000_000_123)
+        let closed = try parse(sink.lines[1])
+        #expect(closed["CircuitBreakerOpen"] as? Int == 0)
+        #expect(closed["level"] as? String == "INFO")
+    }
+
     @Test("strings are escaped into valid JSON")
     func escaping() throws {
         let sink = LineSink()

@@ -95,6 +95,13 @@ public final class FaultProxy: @unchecked Sendable {
         }
     }
 
+    /// The `X-Amzn-Trace-Id` of every DynamoDB request since the last reset, in the order they
+    /// arrived, with its operation; `nil` for a request that carried none.
+    public func traceHeaders() throws -> [(target: String, traceID: String?)] {
+        let entries = try send(.get, "/__faults/trace-headers", nil)["requests"] as? [[String: Any]] ?? []
+        return entries.map { (target: $0["target"] as? String ?? "", traceID: $0["traceId"] as? String) }
+    }
+
     private func send(_ method: CurlHTTP.HTTPMethod, _ path: String, _ body: [String: Any]?) throws -> [String: Any] {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data()
         let request = HTTPRequest(

@@ -9,7 +9,12 @@ when something is wrong (413, 500). Standard library only.
 The first line printed is the port. Script fields:
   next   answers to GET /2018-06-01/runtime/invocation/next, in order; each is
          {"status": 200, "headers": [[name, value], ...], "body": base64}. Once they are used
-         up, every further `next` gets 500, as Lambda's "Container error".
+         up, every further `next` gets 500, as Lambda's "Container error", or, with
+         "thenWait": true, is held open until the server exits, as a Runtime API with no
+         further event does (so concurrent loops are never told to stop).
+         An answer may instead say "fill": N (its body is a JSON string of N bytes, too big to
+         pass on a command line) and "cutAfter": K (the full length is announced, K bytes are
+         sent, then the connection is closed, as a Runtime API that died mid-event).
   posts  {path: status} for POSTs; any other POST gets 202 {"status":"OK"}.
 GET /__requests returns the recorded requests as JSON (never recorded itself):
   [{"method", "path", "headers": [[name, value], ...], "body": base64, "clientPort"}].
@@ -19,6 +24,7 @@ The server exits when its stdin closes, so it never outlives the test process.
 import argparse
 import base64
 import json
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +37,7 @@ class RuntimeAPI:
         self.lock = threading.Lock()
         self.next_answers = list(script.get("next", []))
         self.post_statuses = dict(script.get("posts", {}))
+        self.then_wait = bool(script.get("thenWait", False))
         self.requests = []
 
     def record(self, handler, body):
@@ -47,6 +54,8 @@ class RuntimeAPI:
         with self.lock:
             if self.next_answers:
                 return self.next_answers.pop(0)
+        if self.then_wait:
+            threading.Event().wait()
         body = json.dumps({"errorMessage": "script exhausted", "errorType": "Container error"})
         return {"status": 500, "headers": [], "body": base64.b64encode(body.encode()).decode("ascii")}
 
@@ -63,13 +72,19 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def answer(self, status, headers, body):
+    def answer(self, status, headers, body, cut_after=None):
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if cut_after is None:
+            self.wfile.write(body)
+            return
+        self.wfile.write(body[:cut_after])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_GET(self):
         if self.path == "/__requests":
@@ -83,7 +98,18 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(404, [], b"")
             return
         answer = self.api.take_next()
-        self.answer(answer["status"], answer.get("headers", []), base64.b64decode(answer.get("body", "")))
+        if "fill" in answer:
+            body = b'"' + b"x" * (int(answer["fill"]) - 2) + b'"'
+        else:
+            body = base64.b64decode(answer.get("body", ""))
+        try:
+            if "cutAfter" in answer:
+                self.answer(answer["status"], answer.get("headers", []), body, cut_after=int(answer["cutAfter"]))
+            else:
+                self.answer(answer["status"], answer.get("headers", []), body)
+        except OSError:
+            # The client hung up first (a body over its limit): nothing left to say.
+            self.close_connection = True
 
     def do_POST(self):
         body = self.read_body()

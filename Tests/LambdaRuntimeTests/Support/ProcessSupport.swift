@@ -23,6 +23,9 @@ enum ProcessSupport {
     static let echoFunction: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("EchoFunction")
 
+    /// The `session-function` bootstrap, built next to the test bundle.
+    static let sessionFunction: URL = echoFunction.deletingLastPathComponent().appendingPathComponent("session-function")
+
     /// A file of `Tests/LambdaRuntimeTests/Fixtures`.
     static func fixture(_ name: String) -> URL {
         repositoryRoot.appendingPathComponent("Tests/LambdaRuntimeTests/Fixtures/\(name)")

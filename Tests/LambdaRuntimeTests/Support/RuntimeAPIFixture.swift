@@ -14,6 +14,10 @@ final class RuntimeAPIFixture {
         var status: Int
         var headers: [[String]]
         var body: String
+        /// When set, the body is a JSON string of this many bytes instead of `body`.
+        var fill: Int? = nil
+        /// When set, only this many bytes of the body are sent before the connection closes.
+        var cutAfter: Int? = nil
 
         /// A 200 with the headers the real Runtime API sends, and `event` as the body.
         static func invocation(
@@ -30,6 +34,15 @@ final class RuntimeAPIFixture {
             if let clientContext { headers.append(["Lambda-Runtime-Client-Context", clientContext]) }
             if let cognitoIdentity { headers.append(["Lambda-Runtime-Cognito-Identity", cognitoIdentity]) }
             return NextAnswer(status: 200, headers: headers, body: Data(event.utf8).base64EncodedString())
+        }
+
+        /// An invocation whose event is a JSON string of `size` bytes, of which only `cutAfter`
+        /// are sent when it is set.
+        static func generated(_ requestID: String, size: Int, cutAfter: Int? = nil) -> NextAnswer {
+            var answer = invocation(requestID, event: "")
+            answer.fill = size
+            answer.cutAfter = cutAfter
+            return answer
         }
 
         /// An answer with only a status and no body.
@@ -61,6 +74,7 @@ final class RuntimeAPIFixture {
     private struct Script: Encodable {
         var next: [NextAnswer]
         var posts: [String: Int]
+        var thenWait: Bool
     }
 
     /// The port on 127.0.0.1 the fixture listens on.
@@ -71,10 +85,10 @@ final class RuntimeAPIFixture {
     /// The value of `AWS_LAMBDA_RUNTIME_API` that points at this fixture.
     var endpoint: String { "127.0.0.1:\(port)" }
 
-    /// Starts a fixture that answers `next` with `next`, then 500, and each POST path in `posts`
-    /// with its status.
-    init(next: [NextAnswer], posts: [String: Int] = [:]) throws {
-        let script = String(decoding: try JSONEncoder().encode(Script(next: next, posts: posts)), as: UTF8.self)
+    /// Starts a fixture that answers `next` with `next`, then 500 (or, with `thenWait`, holds
+    /// every further `next` open), and each POST path in `posts` with its status.
+    init(next: [NextAnswer], posts: [String: Int] = [:], thenWait: Bool = false) throws {
+        let script = String(decoding: try JSONEncoder().encode(Script(next: next, posts: posts, thenWait: thenWait)), as: UTF8.self)
         // -I: no environment variables or user site-packages; -S: no site import. The first line
         // of stdout is the port the kernel picked for `--port 0`.
         child = try PortReportingProcess(

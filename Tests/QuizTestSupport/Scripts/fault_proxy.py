@@ -10,6 +10,8 @@ Control endpoints (never forwarded, JSON in and out):
   POST /__faults/rules  {"rules": [RULE, ...]}  appends rules; each takes the next matching requests
   POST /__faults/reset                          drops every rule and the request log
   GET  /__faults/log                            {"requests": [{"at", "target", "fault"}, ...]}
+  GET  /__faults/trace-headers                  {"requests": [{"target", "traceId"}, ...]}: the
+                                                X-Amzn-Trace-Id of every DynamoDB request (null when absent)
 
 A RULE is {"fault": F, "count": N, "target": OPERATION?, "delay": SECONDS?}:
   count N is how many matching requests it takes (-1: all of them, until reset);
@@ -40,6 +42,13 @@ PREFIX = "com.amazonaws.dynamodb.v20120810#"
 lock = threading.Lock()
 rules = []  # dicts with a "left" count
 log = []
+trace_headers = []  # {"target", "traceId"} per DynamoDB request, for the tracing tests
+
+
+def record_trace_header(headers, target):
+    """Keeps the X-Amzn-Trace-Id a request carried (None when it had none), with its operation."""
+    with lock:
+        trace_headers.append({"target": target, "traceId": headers.get("X-Amzn-Trace-Id")})
 
 
 def take_rule(target):
@@ -80,6 +89,10 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 self.reply(200, {"requests": list(log)}, "application/json")
             return
+        if self.path == "/__faults/trace-headers":
+            with lock:
+                self.reply(200, {"requests": list(trace_headers)}, "application/json")
+            return
         self.forward(self.read_body())
 
     def do_POST(self):
@@ -96,9 +109,11 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 rules.clear()
                 log.clear()
+                trace_headers.clear()
             self.reply(200, {}, "application/json")
             return
         target = (self.headers.get("X-Amz-Target") or "").split(".")[-1]
+        record_trace_header(self.headers, target)
         rule = take_rule(target)
         fault = rule["fault"] if rule else None
         with lock:
