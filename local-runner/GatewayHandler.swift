@@ -1,0 +1,285 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import QuizBootstrap
+import QuizHTTP
+
+/// One client connection of the gateway: reads each request as head, body parts and end,
+/// asks ``ServeGateway`` what to do at each step, and writes the answer, all on the
+/// connection's event loop. A request's one hop elsewhere is its invocation, whose reply comes
+/// back here.
+///
+/// One request is handled at a time. A client that pipelines (sends the next request before the
+/// answer) has its next request's parts held until the answer is written, up to 64 KiB.
+final class GatewayHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let gateway: ServeGateway
+    private let connection: ConnectionState
+
+    /// The request being received: its header, route, caller and body so far.
+    private struct Receiving {
+        var head: HTTPRequestHead
+        var match: RouteMatch<FunctionName>
+        var requestID: String
+        var started: NIODeadline
+        /// `nil` while the token is being verified.
+        var claims: [String: String]?
+        var body: ByteBuffer
+        var ended = false
+    }
+
+    private enum Phase {
+        /// Between requests.
+        case idle
+        case receiving(Receiving)
+        /// Answered already (refused, or by the fallback); the rest of the request is dropped.
+        case discarding
+        /// Waiting for the fallback's answer, then for the request's end.
+        case fallback(requestID: String, ended: Bool)
+        /// Queued or running on a worker.
+        case running(requestID: String, function: FunctionName, head: HTTPRequestHead, started: NIODeadline)
+    }
+
+    private var phase = Phase.idle
+    /// Parts of a pipelined request that arrived while one was being handled.
+    private var held: [HTTPServerRequestPart] = []
+    private var heldBytes = 0
+    /// How many bytes of held parts a pipelining client may send ahead.
+    static let heldLimit = 64 * 1024
+
+    init(gateway: ServeGateway, connection: ConnectionState) {
+        self.gateway = gateway
+        self.connection = connection
+    }
+
+    // MARK: - Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch phase {
+        case .running, .fallback(_, ended: true):
+            hold(part, context: context)
+        default:
+            receive(part, context: context)
+        }
+    }
+
+    private func receive(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head):
+            guard case .idle = phase else { return context.close(promise: nil) }
+            begin(head, context: context)
+        case .body(var chunk):
+            guard case .receiving(var request) = phase else { return }
+            // The buffer must be the request's only reference while it grows, or each part
+            // would copy all that came before it.
+            phase = .idle
+            guard request.body.readableBytes + chunk.readableBytes <= gateway.limits.maxEventBytes else {
+                gateway.pending.release(request.body.readableBytes)
+                return refuse(.payloadTooLarge(limit: gateway.limits.maxEventBytes), request, context: context)
+            }
+            guard gateway.pending.reserve(chunk.readableBytes) else {
+                gateway.pending.release(request.body.readableBytes)
+                return refuse(.noRoom, request, context: context)
+            }
+            request.body.writeBuffer(&chunk)
+            phase = .receiving(request)
+        case .end:
+            switch phase {
+            case .receiving(var request):
+                request.ended = true
+                connection.enter(.handling)
+                phase = .receiving(request)
+                if request.claims != nil { run(request, context: context) }
+            case .discarding:
+                phase = .idle
+                connection.enter(.idle)
+                replayHeld(context: context)
+            case .fallback(let requestID, false):
+                phase = .fallback(requestID: requestID, ended: true)
+            case .idle, .fallback, .running:
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// The header is in: refuse, fall back, or start reading the body (and verifying the token).
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let requestID = RequestIdentifiers.requestID()
+        let started = NIODeadline.now()
+        gateway.inFlight.began()
+        connection.enter(.readingBody)
+        switch gateway.start(head, requestID: requestID) {
+        case .refuse(let response, let function):
+            phase = .discarding
+            respond(response, head: head, requestID: requestID, function: function, workerPID: nil, started: started, context: context)
+        case .fallback(let fallback):
+            phase = .fallback(requestID: requestID, ended: false)
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let (path, _) = ServeGateway.split(head.uri)
+            let headers = head.headers.map { ($0.name, $0.value) }
+            Task {
+                let response = await fallback(head.method.rawValue, path, headers)
+                    ?? APIError.notFound(method: QuizHTTP.HTTPMethod(rawValue: head.method.rawValue), path: path).response(requestId: requestID)
+                loopBound.eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    guard case .fallback(requestID, let ended) = handler.phase else { return }
+                    handler.phase = ended ? .idle : .discarding
+                    handler.respond(response, head: head, requestID: requestID, function: nil, workerPID: nil, started: started, context: context)
+                    if ended { handler.replayHeld(context: context) }
+                }
+            }
+        case .accept(let match, let claims, let token):
+            // A client that asks before sending its body (curl does past 1 MB) is told to go on.
+            if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
+            phase = .receiving(
+                Receiving(head: head, match: match, requestID: requestID, started: started, claims: claims, body: context.channel.allocator.buffer(capacity: 0)))
+            if let token { verify(token, requestID: requestID, context: context) }
+        }
+    }
+
+    /// Verifies a token not seen before, off the event loop, then goes on with the request.
+    private func verify(_ token: String, requestID: String, context: ChannelHandlerContext) {
+        let tokens = gateway.tokens
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        Task {
+            let verdict = await tokens.verify(token)
+            loopBound.eventLoop.execute {
+                let (handler, context) = loopBound.value
+                guard case .receiving(var request) = handler.phase, request.requestID == requestID else { return }
+                switch verdict {
+                case .success(let claims):
+                    request.claims = claims
+                    handler.phase = .receiving(request)
+                    if request.ended { handler.run(request, context: context) }
+                case .failure:
+                    handler.gateway.pending.release(request.body.readableBytes)
+                    handler.refuse(.invalidToken, request, context: context)
+                }
+            }
+        }
+    }
+
+    /// Answers `request` with `failure` now; the rest of its body, if any, is dropped.
+    private func refuse(_ failure: ServeGatewayError, _ request: Receiving, context: ChannelHandlerContext) {
+        phase = request.ended ? .idle : .discarding
+        respond(
+            failure.response(requestID: request.requestID), head: request.head, requestID: request.requestID, function: request.match.route,
+            workerPID: nil, started: request.started, context: context)
+        if request.ended { replayHeld(context: context) }
+    }
+
+    // MARK: - Running
+
+    private func run(_ request: Receiving, context: ChannelHandlerContext) {
+        guard let claims = request.claims else { return }
+        phase = .running(requestID: request.requestID, function: request.match.route, head: request.head, started: request.started)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let requestID = request.requestID
+        gateway.run(request.head, request.match, claims: claims, body: request.body, requestID: requestID) { reply in
+            if loopBound.eventLoop.inEventLoop {
+                let (handler, context) = loopBound.value
+                handler.finish(reply, requestID: requestID, context: context)
+            } else {
+                loopBound.eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.finish(reply, requestID: requestID, context: context)
+                }
+            }
+        }
+    }
+
+    private func finish(_ reply: ServeGateway.Reply, requestID: String, context: ChannelHandlerContext) {
+        guard case .running(requestID, let function, let head, let started) = phase else { return }
+        phase = .idle
+        respond(reply.response, head: head, requestID: requestID, function: function, workerPID: reply.workerPID, started: started, context: context)
+        replayHeld(context: context)
+    }
+
+    // MARK: - Writing
+
+    /// Writes `response` with the request id (and the worker's pid), and logs the request.
+    private func respond(
+        _ response: HTTPResponseEvent, head: HTTPRequestHead, requestID: String, function: FunctionName?, workerPID: Int32?,
+        started: NIODeadline, context: ChannelHandlerContext
+    ) {
+        gateway.inFlight.ended()
+        if case .idle = phase { connection.enter(.idle) }
+        let status = HTTPResponseStatus(statusCode: response.statusCode)
+        var headers = ProxyResponse.headers(of: response)
+        headers.add(name: ServeGateway.requestIDHeader, value: requestID)
+        if let workerPID { headers.add(name: ServeGateway.workerHeader, value: String(workerPID)) }
+        let body = head.method == .HEAD ? nil : ProxyResponse.body(of: response, allocator: context.channel.allocator)
+        context.writeResponse(status: status, headers: headers, body: body, keepAlive: head.isKeepAlive)
+        let elapsed = (NIODeadline.now() - started).nanoseconds / 1_000_000
+        let worker = function.map { " \($0)" + (workerPID.map { " pid \($0)" } ?? "") } ?? ""
+        printError("\(head.method.rawValue) \(ServeGateway.split(head.uri).path) \(response.statusCode) \(elapsed) ms\(worker) \(requestID)")
+    }
+
+    // MARK: - Pipelining and the connection's end
+
+    private func hold(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        if case .body(let chunk) = part { heldBytes += chunk.readableBytes }
+        held.append(part)
+        if heldBytes > Self.heldLimit { context.close(promise: nil) }
+    }
+
+    private func replayHeld(context: ChannelHandlerContext) {
+        while !held.isEmpty, case .idle = phase {
+            let part = held.removeFirst()
+            if case .body(let chunk) = part { heldBytes -= chunk.readableBytes }
+            receive(part, context: context)
+        }
+        if case .discarding = phase {
+            // The rest of a refused request may already be held: drop it.
+            while !held.isEmpty, case .discarding = phase {
+                let part = held.removeFirst()
+                if case .body(let chunk) = part { heldBytes -= chunk.readableBytes }
+                receive(part, context: context)
+            }
+            if case .idle = phase { replayHeld(context: context) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The client closed its side. Between requests that ends the connection as usual; with a
+        // request in flight it means the client has gone (an HTTP/1.1 client waiting for its
+        // answer does not half-close; nginx reads it the same way): close, and the request is
+        // withdrawn if it still waits for a worker.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch phase {
+        case .idle, .discarding: context.refuseUnparsable(error, answering: false)
+        case .receiving(let request): context.refuseUnparsable(error, answering: request.ended)
+        case .running, .fallback: context.refuseUnparsable(error, answering: true)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        switch phase {
+        case .receiving(let request):
+            gateway.pending.release(request.body.readableBytes)
+            gateway.inFlight.ended()
+        case .running(let requestID, let function, _, _):
+            gateway.withdraw(requestID, from: function)
+            gateway.inFlight.ended()
+        case .fallback:
+            gateway.inFlight.ended()
+        case .idle, .discarding:
+            break
+        }
+        phase = .idle
+        held.removeAll()
+        context.fireChannelInactive()
+    }
+}
