@@ -180,15 +180,12 @@ final class GatewayHandler: ChannelInboundHandler {
         phase = .running(requestID: request.requestID, function: request.match.route, head: request.head, started: request.started)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let requestID = request.requestID
+        // Always as a task of its own, even on this loop: a reply comes from a worker's post,
+        // whose 202 is then written first, and the worker moves on while its answer goes out.
         gateway.run(request.head, request.match, claims: claims, body: request.body, requestID: requestID) { reply in
-            if loopBound.eventLoop.inEventLoop {
+            loopBound.eventLoop.execute {
                 let (handler, context) = loopBound.value
                 handler.finish(reply, requestID: requestID, context: context)
-            } else {
-                loopBound.eventLoop.execute {
-                    let (handler, context) = loopBound.value
-                    handler.finish(reply, requestID: requestID, context: context)
-                }
             }
         }
     }
