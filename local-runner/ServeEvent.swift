@@ -27,28 +27,31 @@ enum ServeEvent {
         var time: Int64
     }
 
-    /// The size of the event `request` makes, before anything is encoded, when it could pass
-    /// `limit`: the body's encoded size (its JSON-escaped text, or base64 when it is not
-    /// UTF-8) plus the other fields. `nil` when the event certainly fits.
+    /// A lower bound of the size of the event `head` and `body` make, when it passes `limit`,
+    /// found before anything is encoded: the body's encoded size (its JSON-escaped text, or
+    /// base64 when it is not UTF-8) plus the other fields. `nil` when the event fits.
     ///
     /// A body of control bytes grows six-fold once escaped (`\u0001`): 3 MB of them would make
-    /// an 18 MB event, which is refused here without being built.
+    /// an 18 MB event, which is refused here without being built, and without reading more of
+    /// the body than it takes to know.
     static func sizeIfOver(_ limit: Int, body: ByteBuffer, head: HTTPRequestHead) -> Int? {
         let fields = 2048 + head.uri.utf8.count * 3 + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 }
         guard body.readableBytes * 6 + fields > limit else { return nil }
-        let encoded = body.withUnsafeReadableBytes { bytes -> Int in
-            guard isUTF8(bytes) else { return (bytes.count + 2) / 3 * 4 }
-            var size = 0
+        let base64 = (body.readableBytes + 2) / 3 * 4 + fields
+        return body.withUnsafeReadableBytes { bytes -> Int? in
+            var escaped = fields
             for byte in bytes {
                 switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x09, 0x0A, 0x0C, 0x0D: size += 2
-                case 0x00..<0x20: size += 6
-                default: size += 1
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x09, 0x0A, 0x0C, 0x0D: escaped += 2
+                case 0x00..<0x20: escaped += 6
+                default: escaped += 1
                 }
+                // Over as text, and over as base64 too: over whatever the bytes are.
+                if escaped > limit, base64 > limit { return escaped }
             }
-            return size
+            let size = isUTF8(bytes) ? escaped : base64
+            return size > limit ? size : nil
         }
-        return encoded + fields > limit ? encoded + fields : nil
     }
 
     /// Whether `bytes` are valid UTF-8, checked without making a string of them.

@@ -109,7 +109,7 @@ struct ServeGatewayError: Error, Sendable, Equatable {
     static func eventTooLarge(bytes: Int, limit: Int) -> ServeGatewayError {
         ServeGatewayError(
             .payloadTooLarge,
-            "The request makes an event of \(bytes) bytes once encoded for the function, over the \(limit)-byte limit of an invocation.")
+            "The request makes an event of at least \(bytes) bytes once encoded for the function, over the \(limit)-byte limit of an invocation.")
     }
 }
 

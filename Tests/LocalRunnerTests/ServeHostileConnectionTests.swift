@@ -39,6 +39,23 @@ struct ServeHostileConnectionTests {
         try await serve.stop()
     }
 
+    @Test("past --max-connections a connection waits to be accepted, and is served once another closes")
+    func connectionCap() async throws {
+        let folder = TemporaryFolder()
+        let serve = try await ServeInstance(folder: folder, arguments: ["--workers", "1", "--max-connections", "3"])
+        let port = serve.port
+        // The harness's own client may hold a keep-alive connection from the startup check: fill
+        // the cap with idle raw connections whatever it holds.
+        var held = try (0..<3).map { _ in try RawConnection(port: port) }
+        let waiting = try RawConnection(port: port)
+        waiting.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(waiting.receiveResponse(within: .seconds(2)) == nil, "no answer while the cap is reached")
+        held.removeAll()
+        let served = try #require(waiting.receiveResponse(within: .seconds(30)), "served once the others closed")
+        #expect(served.status == 200)
+        try await serve.stop()
+    }
+
     @Test("500 stalled uploads are closed at the body timeout and hold no memory meanwhile")
     func stalledUploads() async throws {
         let folder = TemporaryFolder()
