@@ -227,7 +227,9 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
             headers.add(name: "lambda-runtime-trace-id", value: invocation.traceID)
             var body = context.channel.allocator.buffer(capacity: invocation.event.count)
             body.writeBytes(invocation.event)
-            state.enter(.idle)
+            // The worker is busy with the invocation, up to --timeout: its connection is not
+            // idle, and the idle timeout must not close it under the worker's answer.
+            state.enter(.handling)
             context.writeResponse(status: .ok, headers: headers, body: body, keepAlive: keepAlive)
         case .refused:
             failure(.forbidden, "InvalidStateTransition", "this worker already holds an invocation, or is not the current one", context)

@@ -165,6 +165,20 @@ struct ServeStandInTests {
         try await serve.stop()
     }
 
+    @Test("a worker that holds an invocation longer than --idle-timeout keeps its Runtime API connection and answers")
+    func longInvocationOutlastsIdleTimeout() async throws {
+        let folder = TemporaryFolder()
+        let serve = try await ServeInstance(
+            folder: folder, arguments: ["--workers", "1", "--idle-timeout", "1", "--bootstrap-dir", try Self.bootstrapDirectory(in: folder)])
+        let token = try ServeTokens.mint("patient")
+        // The stand-in holds "linger" for 1.5 s, on the one connection it keeps to its Runtime API.
+        let reply = try await ServeClient(port: serve.port).send("GET", "/users/linger/progress", token: token)
+        #expect(reply.status == 200, "\(reply.text)")
+        let again = try await ServeClient(port: serve.port).send("GET", "/users/me/progress", token: token)
+        #expect(again.workerPID == reply.workerPID, "the same worker, still alive")
+        try await serve.stop()
+    }
+
     @Test("SIGTERM lets the request in flight finish, then stops every worker")
     func gracefulShutdown() async throws {
         let folder = TemporaryFolder()
