@@ -211,10 +211,11 @@ final class GatewayHandler: ChannelInboundHandler {
         headers.add(name: ServeGateway.requestIDHeader, value: requestID)
         if let workerPID { headers.add(name: ServeGateway.workerHeader, value: String(workerPID)) }
         let body = head.method == .HEAD ? nil : ProxyResponse.body(of: response, allocator: context.channel.allocator)
-        context.writeResponse(status: status, headers: headers, body: body, keepAlive: head.isKeepAlive)
+        // The log line goes first: a client that has its answer finds the request in the log.
         let elapsed = (NIODeadline.now() - started).nanoseconds / 1_000_000
         let worker = function.map { " \($0)" + (workerPID.map { " pid \($0)" } ?? "") } ?? ""
         printError("\(head.method.rawValue) \(ServeGateway.split(head.uri).path) \(response.statusCode) \(elapsed) ms\(worker) \(requestID)")
+        context.writeResponse(status: status, headers: headers, body: body, keepAlive: head.isKeepAlive)
     }
 
     // MARK: - Pipelining and the connection's end
