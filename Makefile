@@ -84,8 +84,9 @@ bench-runtime: deps
 		$(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
 	"$$($(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
 
-## `local-runner serve --workers 4` under 100 concurrent simulated learners over real HTTP.
+## `local-runner serve --workers 4` under 100, then 10, concurrent simulated learners over real HTTP, next
+## to the answer function in process (quiz-answer-bench) in the same run: the ratio of the two.
 bench-serve: deps
-	for p in quiz-serve-bench local-runner $(FUNCTIONS:%=%-function); do \
+	for p in quiz-serve-bench quiz-answer-bench local-runner $(FUNCTIONS:%=%-function); do \
 		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
 	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-serve-bench" $(BENCH_ARGS)

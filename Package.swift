@@ -23,14 +23,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
-        // The local runner's HTTP API and Runtime API servers; default traits off (no swift-configuration).
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
-        // Hummingbird's own dependencies, named because the local runner imports them directly.
-        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `local-runner serve`: its HTTP/1.1 gateway and Runtime API on NIO's event loops, its
+        // services (gateway, workers, schedule) and their graceful stop under ServiceLifecycle.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: - C libraries
@@ -114,13 +112,15 @@ let package = Package(
             name: "local-runner",
             dependencies: [
                 "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizObservability", "QuizStore", "QuizStoreDynamoDB", "QuizStoreSQLite",
+                "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // serve's gateway and Runtime API: HTTP/1.1 handlers on NIO's event loops.
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -230,7 +230,9 @@ let package = Package(
         .executableTarget(name: "JSONFuzzer", dependencies: ["StrictJSON"], path: "Tests/JSONFuzzer", exclude: ["Corpus"], swiftSettings: swiftSettings),
         // The learner's web app (web/) under `local-runner serve`, over HTTP and in headless Chromium.
         .testTarget(
-            name: "WebAppTests", dependencies: ["local-runner", "ProcessTools", "QuizTestSupport"], exclude: ["Scripts"],
+            name: "WebAppTests",
+            dependencies: ["local-runner", "ProcessTools", "QuizTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings),
     ]
 )

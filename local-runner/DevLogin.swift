@@ -2,7 +2,9 @@ import Foundation
 import QuizHTTP
 
 /// `POST /dev/token`: the web app's local sign-in under `local-runner serve`, which mints a
-/// local token for a user name (docs/web-app.md).
+/// local token for a user name (docs/web-app.md). A route of ``ServeGateway``: refused by its
+/// header when it can be, its body read within ``bodyLimit`` and the runner's limits, then
+/// answered by ``mint(body:requestID:)``.
 ///
 /// It exists only in `serve`: no function has this route and the deployment template declares
 /// none. Anyone who can reach the port can sign in as anyone, so it mints learner tokens only
@@ -20,7 +22,7 @@ struct DevLogin: Sendable {
     /// The route's path.
     static let path = "/dev/token"
     /// How long a minted token is valid: a working day.
-    static let lifetime: TimeInterval = 12 * 3600
+    static let lifetime = 12 * 3600
     /// The largest body read.
     static let bodyLimit = 4096
     /// Whether `user` is a name dev login accepts: 1 to 64 ASCII letters, digits, `.`, `_` or `-`,
@@ -57,12 +59,13 @@ struct DevLogin: Sendable {
         var expiresAt: String
     }
 
-    /// The answer to one request of the route.
-    func respond(method: String, host: String?, origin: String?, contentType: String?, body: Data, requestID: String) async -> HTTPResponseEvent {
-        guard method == "POST" else {
-            return APIError.methodNotAllowed(HTTPMethod(rawValue: method), allowed: [.post]).response(requestId: requestID)
-        }
-        guard let host, Self.loopbackNames.contains(Self.hostName(host)) else {
+    /// The refusal of a request by its header, before its body is read; `nil` when the body
+    /// should be read and passed to ``mint(body:requestID:)``.
+    ///
+    /// `hosts` are the request's `Host` fields (exactly one is valid, RFC 9112 §3.2), `origin`
+    /// its `Origin`, `contentType` its `Content-Type`.
+    func refusal(hosts: [String], origin: String?, contentType: String?, requestID: String) -> HTTPResponseEvent? {
+        guard hosts.count == 1, Self.loopbackNames.contains(Self.hostName(hosts[0])) else {
             return APIError.forbidden("Dev login answers only requests addressed to 127.0.0.1 or localhost.").response(requestId: requestID)
         }
         if let origin, !Self.isLoopbackOrigin(origin) {
@@ -73,6 +76,12 @@ struct DevLogin: Sendable {
         guard mediaType == "application/json" else {
             return APIError.unsupportedMediaType(contentType ?? "none", supported: ["application/json"]).response(requestId: requestID)
         }
+        return nil
+    }
+
+    /// The answer to a request that ``refusal(hosts:origin:contentType:requestID:)`` let
+    /// through, given its body (at most ``bodyLimit`` bytes): a token, or why not.
+    func mint(body: Data, requestID: String) async -> HTTPResponseEvent {
         guard let request = try? JSONDecoder().decode(Request.self, from: body) else {
             return APIError.malformedJSON(#"The body must be {"user": "NAME", "author": false}."#).response(requestId: requestID)
         }
@@ -88,8 +97,9 @@ struct DevLogin: Sendable {
         }
         let groups = author ? [authorGroup] : []
         do {
-            let token = try await tokens.mint(user: request.user, groups: groups, lifetime: Self.lifetime)
-            let expiresAt = Date().addingTimeInterval(Self.lifetime).formatted(.iso8601)
+            let now = LocalTokens.epochSeconds()
+            let token = try await tokens.mint(user: request.user, groups: groups, lifetime: Self.lifetime, now: now)
+            let expiresAt = Date(timeIntervalSince1970: TimeInterval(now + Int64(Self.lifetime))).formatted(.iso8601)
             return try HTTPResponseEvent.json(
                 200, Minted(token: token, user: request.user, groups: groups, expiresAt: expiresAt), headers: ["cache-control": "no-store"])
         } catch {

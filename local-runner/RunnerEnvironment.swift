@@ -4,11 +4,17 @@ import QuizBootstrap
 
 /// The process environment a function sees: this process's, plus SAM-style overrides.
 enum RunnerEnvironment {
-    /// `--env-vars FILE` as `sam local invoke` reads it: `{"Parameters": {...}, "<FunctionName>": {...}}`,
-    /// the function's own section winning over `Parameters`.
+    /// This process's environment with the `--env-vars` overrides for `function` over it: what
+    /// a function run inside the runner (`invoke`, `import-bank`) sees. Workers of `serve` see
+    /// less (``WorkerEnvironment``).
     static func variables(for function: FunctionName, envVarsFile: String?) throws -> [String: String] {
-        var variables = ProcessInfo.processInfo.environment
-        guard let envVarsFile else { return variables }
+        ProcessInfo.processInfo.environment.merging(try overrides(for: function, envVarsFile: envVarsFile)) { _, override in override }
+    }
+
+    /// `--env-vars FILE` as `sam local invoke` reads it: `{"Parameters": {...}, "<FunctionName>": {...}}`,
+    /// the function's own section winning over `Parameters`; empty without a file.
+    static func overrides(for function: FunctionName, envVarsFile: String?) throws -> [String: String] {
+        guard let envVarsFile else { return [:] }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: envVarsFile))
@@ -18,6 +24,7 @@ enum RunnerEnvironment {
         guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ValidationError("--env-vars file \(envVarsFile) is not a JSON object")
         }
+        var variables: [String: String] = [:]
         for section in ["Parameters", function.rawValue, functionLogicalId(function)] {
             guard let values = document[section] as? [String: Any] else { continue }
             for (name, value) in values {
@@ -33,14 +40,23 @@ enum RunnerEnvironment {
     }
 
     /// The runner's data directory (the JWT secret lives here): `QUIZ_DATA_DIR` or `.quiz`.
-    static var dataDirectory: String {
-        ProcessInfo.processInfo.environment["QUIZ_DATA_DIR"] ?? ".quiz"
+    static func dataDirectory(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        environment["QUIZ_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? ".quiz"
     }
 }
 
 extension FunctionName: ExpressibleByArgument {}
 
-/// Writes to standard error.
+/// Writes a line to standard error, in one `write` (a line per request: no Foundation on the way).
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    var line = message + "\n"
+    line.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { return }
+            offset += written
+        }
+    }
 }

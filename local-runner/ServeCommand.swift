@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import QuizBootstrap
 import ServiceLifecycle
 import UnixSignals
@@ -20,12 +20,27 @@ struct ServeCommand: AsyncParsableCommand {
             its caller gets 502 WORKER_FAILED; one that runs past --timeout is killed and replaced, and its caller \
             gets 504 WORKER_TIMEOUT.
 
-            Every route but GET /health needs `Authorization: Bearer <token>` (see `local-runner token`); like API \
-            Gateway's JWT authorizer, the runner answers 401 itself for a missing, forged or expired token, and puts \
-            a valid token's claims into the event. Request bodies over 6 MB get 413.
+            Every API route but GET /health needs `Authorization: Bearer <token>` (see `local-runner token`); like \
+            API Gateway's JWT authorizer, the runner answers 401 itself for a missing, forged, expired or absurd \
+            token, and puts a valid token's claims (never the token) into the event.
 
-            Workers inherit this environment (QUIZ_STORE_URL, default sqlite:.quiz/quiz.db; LOG_LEVEL; …) with the \
-            variables Lambda defines (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_FUNCTION_NAME, …). Their logs and one line \
+            Beside the API, on paths no API route claims, it serves the learner's web app (--web-root, default the \
+            repository's web/): GET and HEAD of its files at their exact paths, with no token, and a config.json \
+            describing this runner; and POST /dev/token, the app's local sign-in, which mints a learner token for a \
+            user name (author tokens only with --dev-login-authors), answers only requests addressed to and sent \
+            from 127.0.0.1 or localhost, and reads a JSON body of at most 4 KiB; --no-dev-login removes it. Both go \
+            through the limits below like any request; any other path or method is 404 or 405.
+
+            Every limit refuses early and clearly: a body on GET/HEAD/DELETE/OPTIONS gets 400 unread; a body or an \
+            encoded event over --max-event-bytes 413, before it is queued; a full queue (--queue-depth) or a full \
+            byte budget (--max-pending-bytes) 503 with Retry-After; a request that waits past --queue-timeout 504; \
+            a request whose client has gone is dropped before any worker sees it; connections past \
+            --max-connections wait to be accepted; a header, body or idle connection past its timeout is closed.
+
+            Workers get an allow-listed environment (PATH, HOME, TMPDIR, LANG, LD_LIBRARY_PATH; QUIZ_* but \
+            QUIZ_JWT_SECRET; AWS credentials and region; LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL, \
+            POWERTOOLS_METRICS_NAMESPACE), every --env-vars variable but QUIZ_JWT_SECRET, and the variables Lambda \
+            defines; each worker's Runtime API sits under a random path prefix only it knows. Their logs and one line \
             per request go to standard error. SIGINT or SIGTERM lets requests in flight finish, then stops every worker.
             """
     )
@@ -50,6 +65,34 @@ struct ServeCommand: AsyncParsableCommand {
         help: "The directory holding the <function>-function bootstraps (default: the one holding local-runner).")
     var bootstrapDirectory: String?
 
+    @Option(name: .customLong("max-connections"), help: "Client connections open at once; more wait to be accepted.")
+    var maxConnections = ServeLimits.defaults.maxConnections
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may sit idle between requests before it is closed.")
+    var idleTimeout = Int(ServeLimits.defaults.idleTimeout.components.seconds)
+
+    @Option(name: .customLong("header-timeout"), help: "Seconds a request's header may take to arrive, from its first byte.")
+    var headerTimeout = Int(ServeLimits.defaults.headerTimeout.components.seconds)
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request's body may take to arrive, after its header.")
+    var bodyTimeout = Int(ServeLimits.defaults.bodyTimeout.components.seconds)
+
+    @Option(
+        name: .customLong("max-event-bytes"),
+        help: "The largest event a worker is handed, and so the largest request body (Lambda's 6 MB invocation limit).")
+    var maxEventBytes = ServeLimits.defaults.maxEventBytes
+
+    @Option(name: .customLong("queue-depth"), help: "Requests that may wait for a busy function's workers; more get 503.")
+    var queueDepth = ServeLimits.defaults.queueDepth
+
+    @Option(name: .customLong("queue-timeout"), help: "Seconds a request may wait for a worker; longer gets 504.")
+    var queueTimeout = Int(ServeLimits.defaults.queueTimeout.components.seconds)
+
+    @Option(
+        name: .customLong("max-pending-bytes"),
+        help: "Bytes of request bodies and events held at once over all requests; more get 503.")
+    var maxPendingBytes = ServeLimits.defaults.maxPendingBytes
+
     @OptionGroup(title: "Web app") var webApp: WebAppOptions
 
     func validate() throws {
@@ -58,12 +101,59 @@ struct ServeCommand: AsyncParsableCommand {
         // Lambda's own bounds for a function timeout.
         guard (1...900).contains(timeout) else { throw ValidationError("--timeout must be 1...900 seconds") }
         guard maintenanceInterval >= 0 else { throw ValidationError("--maintenance-interval must be 0 (off) or more seconds") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1...100000") }
+        guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1...3600 seconds") }
+        guard (1...300).contains(headerTimeout) else { throw ValidationError("--header-timeout must be 1...300 seconds") }
+        guard (1...900).contains(bodyTimeout) else { throw ValidationError("--body-timeout must be 1...900 seconds") }
+        let lambdaLimit = ServeLimits.defaults.maxEventBytes
+        guard (4096...lambdaLimit).contains(maxEventBytes) else {
+            throw ValidationError("--max-event-bytes must be 4096...\(lambdaLimit) (Lambda's limit)")
+        }
+        guard (0...100_000).contains(queueDepth) else { throw ValidationError("--queue-depth must be 0...100000") }
+        guard (1...900).contains(queueTimeout) else { throw ValidationError("--queue-timeout must be 1...900 seconds") }
+        guard maxPendingBytes >= maxEventBytes else {
+            throw ValidationError("--max-pending-bytes must be at least --max-event-bytes (\(maxEventBytes))")
+        }
+    }
+
+    /// The limits the options set.
+    var limits: ServeLimits {
+        ServeLimits(
+            maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout),
+            bodyTimeout: .seconds(bodyTimeout), maxEventBytes: maxEventBytes, queueDepth: queueDepth, queueTimeout: .seconds(queueTimeout),
+            maxPendingBytes: maxPendingBytes)
     }
 
     func run() async throws {
-        let fleet = WorkerFleet(try makePools())
+        // The data directory holds the token secret, and by default the database: owner-only,
+        // also when an earlier version made it open to others.
+        let dataDirectory = RunnerEnvironment.dataDirectory()
+        if FileManager.default.fileExists(atPath: dataDirectory) { try OwnerOnlyFiles.folder(dataDirectory) }
         let tokens = try await LocalTokens.load()
-        let webAppSetup = try webApp.setUp(tokens: tokens, envVarsFile: envVars, executableDirectory: Self.executableDirectory)
+        // The web app is read before any worker starts: a bad folder stops serve with nothing to clean up.
+        let webApp = try self.webApp.setUp(tokens: tokens, envVarsFile: envVars, executableDirectory: Self.executableDirectory)
+        let limits = self.limits
+        // One event loop for every connection: a request's hand-offs between its client's
+        // connection and its worker's never wake another thread. Measured on two cores, two
+        // loops cost the runner more CPU per request than one, which has room to spare
+        // (docs/local-runner.md, "Speed").
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            try await serve(on: group, limits: limits, tokens: tokens, webApp: webApp)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try? await group.shutdownGracefully()
+        printError("local-runner: stopped; every worker has exited")
+    }
+
+    /// Starts the Runtime API, the workers and the gateway (with `webApp` beside the API) on
+    /// `group`, and runs them until a signal stops them.
+    private func serve(on group: MultiThreadedEventLoopGroup, limits: ServeLimits, tokens: LocalTokens, webApp: ServeWebApp) async throws {
+        // A worker holds one connection to its Runtime API; room for some reconnecting.
+        let runtimeAPI = try await RuntimeAPIServer.start(group: group, limits: limits, maxConnections: 64 + 4 * workers * FunctionName.allCases.count)
+        let fleet = WorkerFleet(try makePools(runtimeAPI: runtimeAPI, timers: group.next()))
         do {
             try await fleet.start()
         } catch {
@@ -72,23 +162,26 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let logger = Self.logger
-        let summary = startupSummary(fleet)
-        let gateway = ServeGateway(pools: fleet.pools, tokens: tokens, timeout: .seconds(timeout))
-        let app = Application(
-            responder: webAppSetup.serving(gateway),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { channel in
-                printError("local-runner: serving http://127.0.0.1:\(channel.localAddress?.port ?? 0) (\(summary))")
-            },
-            logger: logger)
+        let gateway = ServeGateway(pools: fleet.pools, tokens: tokens, timeout: .seconds(timeout), limits: limits, webApp: webApp)
+        let server: LoopbackServer
+        do {
+            server = try await LoopbackServer.start(port: port, group: group, limits: limits, maxConnections: limits.maxConnections) { connection in
+                GatewayHandler(gateway: gateway, connection: connection)
+            }
+        } catch {
+            printError("local-runner: cannot listen on 127.0.0.1:\(port): \(error)")
+            await fleet.shutDown()
+            throw ExitCode(1)
+        }
+        printError("local-runner: serving http://127.0.0.1:\(server.port) (\(startupSummary(fleet)))")
 
-        // Graceful shutdown stops services last-first: the server (finishing its requests),
+        // Graceful shutdown stops services last-first: the gateway (finishing its requests),
         // then the schedule, then the workers.
         var services: [any Service] = [fleet]
         if maintenanceInterval > 0, let maintenance = fleet.pools[.maintenance] {
             services.append(ServeMaintenanceSchedule(pool: maintenance, interval: .seconds(maintenanceInterval)))
         }
-        services.append(app)
+        services.append(GatewayService(server: server, gateway: gateway))
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Requests in flight end within the timeout; past that, cancellation takes over.
         configuration.maximumGracefulShutdownDuration = .seconds(timeout + 5)
@@ -99,15 +192,15 @@ struct ServeCommand: AsyncParsableCommand {
             await fleet.shutDown()
             throw ExitCode(1)
         }
-        printError("local-runner: stopped; every worker has exited")
     }
 
     // MARK: - Composition
 
     /// One pool per function, over its bootstrap in ``bootstrapDirectory``.
-    private func makePools() throws -> [FunctionName: WorkerPool] {
+    private func makePools(runtimeAPI: RuntimeAPIServer, timers: any EventLoop) throws -> [FunctionName: WorkerPool] {
         let directory = bootstrapDirectory.map { URL(fileURLWithPath: $0) } ?? Self.executableDirectory
         var pools: [FunctionName: WorkerPool] = [:]
+        let inherited = ProcessInfo.processInfo.environment
         for function in FunctionName.allCases {
             let bootstrap = directory.appendingPathComponent("\(function.rawValue)-function")
             guard FileManager.default.isExecutableFile(atPath: bootstrap.path) else {
@@ -115,12 +208,14 @@ struct ServeCommand: AsyncParsableCommand {
                     "no executable \(bootstrap.lastPathComponent) in \(directory.path): build the bootstraps "
                         + "(`swift build --product \(bootstrap.lastPathComponent)`) or point --bootstrap-dir at them")
             }
-            let inherited = try RunnerEnvironment.variables(for: function, envVarsFile: envVars)
-            let environment = WorkerEnvironment.base(inherited, function: function, timeout: .seconds(timeout), bootstrapDirectory: directory)
+            let overrides = try RunnerEnvironment.overrides(for: function, envVarsFile: envVars)
+            let environment = WorkerEnvironment.base(
+                inherited: inherited, overrides: overrides, function: function, timeout: .seconds(timeout), bootstrapDirectory: directory)
             pools[function] = WorkerPool(
                 WorkerPool.Configuration(
                     function: function, bootstrap: bootstrap, workers: function == .maintenance ? 1 : workers,
-                    timeout: .seconds(timeout), environment: environment))
+                    timeout: .seconds(timeout), environment: environment, queueDepth: queueDepth, queueTimeout: .seconds(queueTimeout)),
+                runtimeAPI: runtimeAPI, timers: timers)
         }
         return pools
     }
@@ -129,7 +224,7 @@ struct ServeCommand: AsyncParsableCommand {
     private func startupSummary(_ fleet: WorkerFleet) -> String {
         let schedule = maintenanceInterval > 0 ? "maintenance every \(maintenanceInterval) s" : "no scheduled maintenance"
         let store = fleet.pools[.session]?.configuration.environment["QUIZ_STORE_URL"] ?? WorkerEnvironment.defaultStoreURL
-        return "workers: \(fleet.summary); timeout \(timeout) s; \(schedule); store \(store)"
+        return "workers: \(fleet.summary); timeout \(timeout) s; queue \(queueDepth) per function, \(queueTimeout) s; \(schedule); store \(store)"
     }
 
     /// The directory of the running `local-runner` executable, where `swift build` puts the
@@ -141,8 +236,8 @@ struct ServeCommand: AsyncParsableCommand {
         return executable.resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    /// Warnings and errors of the server and the service group, to standard error; their
-    /// informational lines would repeat what the runner prints itself.
+    /// Warnings and errors of the service group, to standard error; its informational lines
+    /// would repeat what the runner prints itself.
     static var logger: Logger {
         var logger = Logger(label: "local-runner") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning

@@ -29,7 +29,7 @@ struct ServeMaintenanceSchedule: Service {
         let requestID = UUID().uuidString.lowercased()
         let clock = ContinuousClock()
         let started = clock.now
-        let reply = await pool.invoke(Self.scheduledEvent(id: requestID, time: Date()), requestID: requestID)
+        let reply = await pool.invoke(Array(Self.scheduledEvent(id: requestID, time: Date())), requestID: requestID)
         let elapsed = (clock.now - started).wholeMilliseconds
         switch reply.outcome {
         case .response(let summary):

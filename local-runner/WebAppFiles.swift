@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 
 /// The web app's static files, read once when `serve` starts and answered from memory
 /// (docs/web-app.md): no file system access per request, and nothing outside the folder can ever
@@ -8,8 +9,9 @@ import Foundation
 struct WebAppFiles: Sendable {
     /// One file as it is served.
     struct File: Sendable {
-        /// The bytes.
-        var body: Data
+        /// The bytes, sent as they are: one buffer shared by every response (copy on write),
+        /// whatever the file holds.
+        var body: ByteBuffer
         /// The `Content-Type`.
         var contentType: String
         /// A strong validator of the bytes (RFC 9110 §8.8.3), quoted.
@@ -17,7 +19,7 @@ struct WebAppFiles: Sendable {
 
         /// A file of these bytes; its ETag is their FNV-1a hash.
         init(body: Data, contentType: String) {
-            self.body = body
+            self.body = ByteBuffer(bytes: body)
             self.contentType = contentType
             self.etag = "\"\(Self.fnv1a(body))-\(body.count)\""
         }
@@ -113,6 +115,6 @@ struct WebAppFiles: Sendable {
     /// Bytes of JavaScript and CSS, the two kinds the app's size budget counts.
     var scriptAndStyleBytes: Int {
         files.values.filter { $0.contentType.hasPrefix("text/javascript") || $0.contentType.hasPrefix("text/css") }
-            .reduce(0) { $0 + $1.body.count }
+            .reduce(0) { $0 + $1.body.readableBytes }
     }
 }

@@ -20,12 +20,12 @@ struct WorkerInvocation: Sendable, Equatable {
     /// `Lambda-Runtime-Aws-Request-Id`: names the invocation in the worker's answer.
     var requestID: String
     /// The event document, sent as the body of `next`.
-    var event: Data
+    var event: [UInt8]
     /// `Lambda-Runtime-Trace-Id`: an X-Ray trace header, as Lambda sends one with every invocation.
     var traceID: String
 
     /// An invocation with a fresh trace id.
-    init(requestID: String, event: Data, traceID: String = Self.newTraceID()) {
+    init(requestID: String, event: [UInt8], traceID: String = Self.newTraceID()) {
         self.requestID = requestID
         self.event = event
         self.traceID = traceID
@@ -34,14 +34,10 @@ struct WorkerInvocation: Sendable, Equatable {
     /// A new X-Ray trace header, `Root=1-{epoch seconds, 8 hex}-{96 random bits, 24 hex};Parent={16 hex};Sampled=0`
     /// ([trace id format](https://docs.aws.amazon.com/xray/latest/devguide/xray-api-sendingdata.html#xray-api-traceids)).
     static func newTraceID(now: Date = Date()) -> String {
-        var random = SystemRandomNumberGenerator()
-        func hex(_ value: UInt64, digits: Int) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text
-        }
+        let hex = RequestIdentifiers.hex
         let seconds = UInt64(max(0, now.timeIntervalSince1970)) & 0xFFFF_FFFF
-        let root = hex(random.next() & 0xFFFF_FFFF, digits: 8) + hex(random.next(), digits: 16)
-        return "Root=1-\(hex(seconds, digits: 8))-\(root);Parent=\(hex(random.next(), digits: 16));Sampled=0"
+        let root = hex(RequestIdentifiers.next() & 0xFFFF_FFFF, 8) + hex(RequestIdentifiers.next(), 16)
+        return "Root=1-\(hex(seconds, 8))-\(root);Parent=\(hex(RequestIdentifiers.next(), 16));Sampled=0"
     }
 }
 
@@ -106,6 +102,12 @@ enum InvocationOutcome: Sendable, Equatable {
     case timedOut
     /// No worker of the function could initialise, so nothing could take the invocation.
     case notStarted
+    /// The function's queue was full: the invocation was refused before it waited.
+    case queueFull
+    /// It waited for a worker past the queue's deadline, and never reached one.
+    case queueTimedOut
+    /// Its caller went away (the connection closed) while it waited; no worker saw it.
+    case callerGone
     /// The runner stopped before a worker answered.
     case shuttingDown
 }

@@ -14,8 +14,13 @@ extension WorkerPool {
         var workers: Int
         /// How long a worker may hold an invocation.
         var timeout: Duration
-        /// The environment shared by every worker (``WorkerEnvironment/base(_:function:timeout:bootstrapDirectory:)``).
+        /// The environment shared by every worker
+        /// (``WorkerEnvironment/base(inherited:overrides:function:timeout:bootstrapDirectory:)``).
         var environment: [String: String]
+        /// How many invocations may wait for a worker; more are refused (503).
+        var queueDepth = ServeLimits.defaults.queueDepth
+        /// How long an invocation may wait for a worker before it is failed (504).
+        var queueTimeout = ServeLimits.defaults.queueTimeout
 
         /// `Lambda-Runtime-Invoked-Function-Arn`.
         var functionARN: String { WorkerEnvironment.functionARN(function, environment: environment) }

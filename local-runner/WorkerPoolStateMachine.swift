@@ -7,6 +7,11 @@
 /// again ([Runtime API](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html)).
 /// Invocations that find every worker busy wait in one FIFO queue, and go to the worker that
 /// has been waiting longest, so consecutive requests spread over the pool.
+///
+/// The queue is bounded: past ``queueDepth`` an invocation is refused at once
+/// (``InvocationOutcome/queueFull``). A queued invocation whose deadline passes
+/// (``dropStale(now:)``), or whose caller has gone (``withdraw(_:)``), is dropped without ever
+/// reaching a worker.
 struct WorkerPoolStateMachine: Sendable {
     /// Where a worker is in its life.
     enum Phase: Sendable, Equatable {
@@ -65,12 +70,20 @@ struct WorkerPoolStateMachine: Sendable {
         var phase: Phase
     }
 
+    /// An invocation waiting for a worker, and the moment it stops waiting.
+    private struct Waiting: Sendable {
+        var invocation: WorkerInvocation
+        var deadline: ContinuousClock.Instant?
+    }
+
     /// How many workers the pool keeps running.
     let slotCount: Int
+    /// How many invocations may wait for a worker at once.
+    let queueDepth: Int
     private var workers: [Int: Worker] = [:]
     private var generations: [Int: Int] = [:]
     private var failedStarts: [Int: Int] = [:]
-    private var queue: [WorkerInvocation] = []
+    private var queue: [Waiting] = []
     /// Slots waiting in `next`, longest-waiting first.
     private var polling: [Int] = []
     /// Slots whose worker has asked for an invocation at least once.
@@ -78,14 +91,20 @@ struct WorkerPoolStateMachine: Sendable {
     /// Whether ``shutDown()`` was called.
     private(set) var isShuttingDown = false
 
-    /// A pool of `slotCount` workers, none started yet.
-    init(slotCount: Int) {
+    /// A pool of `slotCount` workers, none started yet, whose queue holds up to `queueDepth`
+    /// invocations.
+    init(slotCount: Int, queueDepth: Int = .max) {
         precondition(slotCount > 0, "a pool needs at least one worker")
+        precondition(queueDepth >= 0, "a queue cannot be shorter than empty")
         self.slotCount = slotCount
+        self.queueDepth = queueDepth
     }
 
     /// The number of invocations waiting for a worker.
     var queuedCount: Int { queue.count }
+
+    /// When the invocation that has waited longest stops waiting, if it has a deadline.
+    var nextDeadline: ContinuousClock.Instant? { queue.first?.deadline }
 
     /// The phase of the slot's current worker, `nil` when it has none.
     func phase(ofSlot slot: Int) -> Phase? { workers[slot]?.phase }
@@ -142,7 +161,7 @@ struct WorkerPoolStateMachine: Sendable {
             failedStarts[id.slot, default: 0] += 1
             effects.append(.initFailed(id, report, exit, attempt: failedStarts[id.slot, default: 0]))
             if !workers.values.contains(where: \.phase.isInitialized) {
-                effects += queue.map { .complete(requestID: $0.requestID, .notStarted) }
+                effects += queue.map { .complete(requestID: $0.invocation.requestID, .notStarted) }
                 queue.removeAll()
             }
         }
@@ -162,15 +181,39 @@ struct WorkerPoolStateMachine: Sendable {
 
     // MARK: - Invocations
 
-    /// A caller's invocation: to the longest-waiting worker, or to the back of the queue.
-    mutating func submit(_ invocation: WorkerInvocation) -> Effect? {
+    /// A caller's invocation: to the longest-waiting worker, or to the back of the queue until
+    /// `deadline`; refused with ``InvocationOutcome/queueFull`` when ``queueDepth`` invocations
+    /// already wait.
+    mutating func submit(_ invocation: WorkerInvocation, deadline: ContinuousClock.Instant? = nil) -> Effect? {
         guard !isShuttingDown else { return .complete(requestID: invocation.requestID, .shuttingDown) }
         guard !polling.isEmpty, let worker = workers[polling.removeFirst()] else {
-            queue.append(invocation)
+            guard queue.count < queueDepth else { return .complete(requestID: invocation.requestID, .queueFull) }
+            queue.append(Waiting(invocation: invocation, deadline: deadline))
             return nil
         }
         workers[worker.id.slot]?.phase = .busy(requestID: invocation.requestID)
         return .deliver(invocation, to: worker.id)
+    }
+
+    /// Drops the invocations at the head of the queue whose deadline has passed at `now`
+    /// (``InvocationOutcome/queueTimedOut``): deadlines come in queue order, so those are all
+    /// at the head. The owner calls it before each poll and when the head's deadline passes.
+    mutating func dropStale(now: ContinuousClock.Instant) -> [Effect] {
+        var effects: [Effect] = []
+        while let head = queue.first, let deadline = head.deadline, deadline <= now {
+            effects.append(.complete(requestID: head.invocation.requestID, .queueTimedOut))
+            queue.removeFirst()
+        }
+        return effects
+    }
+
+    /// The caller of `requestID` has gone: its invocation leaves the queue with
+    /// ``InvocationOutcome/callerGone``. `nil` when it is not queued (a worker holds it, or it
+    /// has ended).
+    mutating func withdraw(_ requestID: String) -> Effect? {
+        guard let index = queue.firstIndex(where: { $0.invocation.requestID == requestID }) else { return nil }
+        queue.remove(at: index)
+        return .complete(requestID: requestID, .callerGone)
     }
 
     /// The worker asks for its next invocation (`GET /runtime/invocation/next`).
@@ -184,7 +227,7 @@ struct WorkerPoolStateMachine: Sendable {
             return .refuse
         }
         guard queue.isEmpty else {
-            let invocation = queue.removeFirst()
+            let invocation = queue.removeFirst().invocation
             workers[id.slot]?.phase = .busy(requestID: invocation.requestID)
             return .deliver(invocation)
         }
@@ -221,7 +264,7 @@ struct WorkerPoolStateMachine: Sendable {
     /// pending `next` calls end, every worker is killed, and no slot restarts.
     mutating func shutDown() -> [Effect] {
         isShuttingDown = true
-        var effects = queue.map { Effect.complete(requestID: $0.requestID, .shuttingDown) }
+        var effects = queue.map { Effect.complete(requestID: $0.invocation.requestID, .shuttingDown) }
         queue.removeAll()
         polling.removeAll()
         for slot in workers.keys.sorted() {

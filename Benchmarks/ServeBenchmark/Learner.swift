@@ -78,6 +78,9 @@ struct Learner {
     let token: String
     let script: Script
     private let client: CurlHTTPClient
+    /// One decoder for all of the learner's responses: making one per response costs more than
+    /// the decoding, CPU the server would not get.
+    private let decoder = JSONDecoder()
     private var random: SplitMix64
 
     private(set) var latencies: [RouteClass: [Duration]] = [:]
@@ -189,7 +192,7 @@ struct Learner {
             return nil
         }
         do {
-            return try JSONDecoder().decode(Response.self, from: Data(response.body))
+            return try decoder.decode(Response.self, from: Data(response.body))
         } catch {
             errors.append("learner \(number): \(method) \(path): unexpected body (\(error)): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
             return nil

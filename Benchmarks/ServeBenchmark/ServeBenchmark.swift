@@ -8,16 +8,24 @@ import Synchronization
 /// What to run, from the command line.
 struct ServeBenchmarkOptions {
     var learners = 100
+    /// The learners of the second, lightly loaded pass (0: none).
+    var fewLearners = 10
     var workers = 4
-    var sessions = 1
+    var sessions = 3
     var questionsPerSession = 10
     var bankSize = 200
+    /// Answers of the in-process baseline (0: skip it).
+    var baselineAnswers = 20_000
 }
 
-/// Mints tokens, starts the runner, imports the bank, runs the learners, reports, stops.
+/// Measures the answer function in process (the baseline), then mints tokens, starts the
+/// runner, imports the bank, runs a pass of many learners and a pass of few, reports the
+/// figures and the ratio to the baseline, and stops.
 struct ServeBenchmark {
     static let bankID = "bench"
     static let functions = ["session", "quiz", "answer", "progress", "maintenance"]
+    /// The share of the in-process answers/s the runner is to keep.
+    static let targetRatio = 0.40
 
     let options: ServeBenchmarkOptions
     let runner: String
@@ -31,6 +39,20 @@ struct ServeBenchmark {
             _ = try Executables.product("\(function)-function")
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("quiz-serve-bench-\(getpid())").path
+    }
+
+    /// What one pass of learners did, and what it cost each process.
+    struct Pass {
+        var learners: Int
+        var collected: Collected.State
+        var wall: Duration
+        var load: String
+        /// CPU seconds during the pass: the runner, the workers by function, this process (the learners).
+        var runnerCPU: Double
+        var workerCPU: [(name: String, seconds: Double)]
+        var clientCPU: Double
+
+        var answersPerSecond: Double { Double(collected.answers) / (wall.milliseconds / 1000) }
     }
 
     /// Runs the benchmark; true when there were no errors.
@@ -49,8 +71,16 @@ struct ServeBenchmark {
         let secret = (0..<3).map { _ in String(generator.next() as UInt64, radix: 16) }.joined() + "-quiz-serve-bench-secret"
 
         print("local-runner and bootstraps: \(Executables.directory.path)")
-        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-        print("cores: \(ProcessInfo.processInfo.activeProcessorCount); load average at start: \(load)")
+        print("cores: \(ProcessInfo.processInfo.activeProcessorCount); load average at start: \(LoadAverage.now)")
+
+        var baseline: InProcessBaseline?
+        if options.baselineAnswers > 0 {
+            let measured = try InProcessBaseline.measure(answers: options.baselineAnswers)
+            baseline = measured
+            print(String(format: "in process (quiz-answer-bench --answers %d, load %@): %.0f answers/s in the handler", options.baselineAnswers, measured.load, measured.answersPerSecond)
+                + (measured.cpuMicroseconds.map { String(format: ", %.1f µs CPU per answer", $0) } ?? ""))
+            print("  \(measured.latency)")
+        }
 
         let tokens = try mintTokens(secret: secret)
         let serve = try ServeProcess(runner: runner, workers: options.workers, directory: directory, secret: secret)
@@ -82,52 +112,109 @@ struct ServeBenchmark {
         let script = Learner.Script(
             port: serve.port, bankID: Self.bankID, questionsPerSession: options.questionsPerSession, sessions: options.sessions,
             correctChoice: Dictionary(uniqueKeysWithValues: bank.map { ($0.id, $0.correctAnswers[0]) }))
-        print("learners: \(options.learners) at once, each \(options.sessions) session(s) of \(options.questionsPerSession) questions, 1 first try in 4 wrong, no think time")
-        let (collected, wall) = runLearners(tokens: tokens.learners, script: script)
+        print("each learner: \(options.sessions) session(s) of \(options.questionsPerSession) questions, 1 first try in 4 wrong, no think time")
+        var passes: [Pass] = []
+        var offset = 0
+        for count in [options.learners, options.fewLearners] where count > 0 {
+            passes.append(runPass(serve: serve, tokens: Array(tokens.learners[offset..<(offset + count)]), firstNumber: offset + 1, script: script))
+            offset += count
+        }
 
         let memory = serve.workersByFunction().map { entry in
             (entry.name, entry.pids.compactMap(ProcessTable.memory(of:)).map(\.rssMiB).max() ?? 0, entry.pids.count)
         }
+        let runnerMemory = ProcessTable.memory(of: serve.process.processIdentifier)
         let stopped = serve.stop()
 
-        let seconds = wall.milliseconds / 1000
-        print()
-        print(String(format: "requests   %d in %.2f s: %.0f requests/s, %.0f answers/s (%d answers, %d of them wrong; %d sessions completed)",
-            collected.requests, seconds, Double(collected.requests) / seconds, Double(collected.answers) / seconds,
-            collected.answers, collected.wrongAnswers, collected.sessionsCompleted))
-        print("route                              count     p50 ms    p99 ms    max ms")
-        for route in RouteClass.allCases {
-            guard let summary = LatencySummary(collected.latencies[route] ?? []) else { continue }
-            print(route.rawValue.padded(32) + String(format: " %7d  %9.2f %9.2f %9.2f", summary.count, summary.p50.milliseconds, summary.p99.milliseconds, summary.max.milliseconds))
+        var errors = 0
+        var firstErrors: [String] = []
+        for pass in passes {
+            report(pass)
+            errors += pass.collected.errors
+            firstErrors += pass.collected.firstErrors
+            let expectedSessions = pass.learners * options.sessions
+            if pass.collected.sessionsCompleted != expectedSessions, pass.collected.errors == 0 {
+                errors += 1
+                firstErrors.append("\(pass.collected.sessionsCompleted) sessions completed, \(expectedSessions) expected")
+            }
         }
-        print("workers' VmRSS after the run (largest per function):")
+        print()
+        if let runnerMemory { print("runner's VmRSS after the runs: \(runnerMemory.description)") }
+        print("workers' VmRSS after the runs (largest per function):")
         for (name, rss, count) in memory {
             print("  " + name.padded(22) + String(format: " %5.1f MiB  (%d processes)", rss, count))
         }
         print("serve stopped with status \(stopped.status); workers left running: \(stopped.leftWorkers.count)")
-        let expectedSessions = options.learners * options.sessions
-        var errors = collected.errors
-        var firstErrors = collected.firstErrors
-        if collected.sessionsCompleted != expectedSessions, errors == 0 {
-            errors += 1
-            firstErrors.append("\(collected.sessionsCompleted) sessions completed, \(expectedSessions) expected")
-        }
         if !stopped.leftWorkers.isEmpty {
             errors += 1
             firstErrors.append("workers still running after serve stopped: \(stopped.leftWorkers)")
         }
+        if let baseline, let main = passes.first {
+            let ratio = main.answersPerSecond / baseline.answersPerSecond
+            print(String(format: "ratio      serve %.0f answers/s (%d learners) / in process %.0f answers/s = %.1f%% (target >= %.0f%%: %@)",
+                main.answersPerSecond, main.learners, baseline.answersPerSecond, ratio * 100, Self.targetRatio * 100,
+                ratio >= Self.targetRatio ? "met" : "NOT met"))
+            // CPU time does not move with the machine's other load, as rates do.
+            let answers = Double(max(1, main.collected.answers))
+            let server = (main.runnerCPU + main.workerCPU.reduce(0) { $0 + $1.seconds }) / answers * 1e6
+            if let inProcess = baseline.cpuMicroseconds {
+                print(String(format: "cpu        per answer: serve %.0f µs (runner and workers; %.0f µs with the learners), in process %.0f µs (handler)",
+                    server, server + main.clientCPU / answers * 1e6, inProcess))
+            }
+        }
         print("errors     \(errors)")
-        for error in firstErrors {
+        for error in firstErrors.prefix(5) {
             print("  \(error)")
         }
         keepLogs = errors > 0
         return errors == 0
     }
 
+    /// Runs `tokens.count` learners at once and samples every process's CPU around them.
+    func runPass(serve: ServeProcess, tokens: [String], firstNumber: Int, script: Learner.Script) -> Pass {
+        let workers = serve.workersByFunction()
+        let runnerPID = serve.process.processIdentifier
+        let runnerBefore = ProcessCPU.seconds(of: runnerPID)
+        let workersBefore = workers.map { entry in entry.pids.reduce(0) { $0 + ProcessCPU.seconds(of: $1) } }
+        let clientBefore = ProcessCPU.own
+        let load = LoadAverage.now
+        let (collected, wall) = runLearners(tokens: tokens, firstNumber: firstNumber, script: script)
+        let workerCPU = zip(workers, workersBefore).map { entry, before in
+            (name: entry.name, seconds: entry.pids.reduce(0) { $0 + ProcessCPU.seconds(of: $1) } - before)
+        }
+        return Pass(
+            learners: tokens.count, collected: collected, wall: wall, load: load, runnerCPU: ProcessCPU.seconds(of: runnerPID) - runnerBefore,
+            workerCPU: workerCPU, clientCPU: ProcessCPU.own - clientBefore)
+    }
+
+    /// Prints one pass: rates, latencies per route, and CPU per request per process.
+    func report(_ pass: Pass) {
+        let collected = pass.collected
+        let seconds = pass.wall.milliseconds / 1000
+        print()
+        print("\(pass.learners) learners at once (load average at start \(pass.load))")
+        print(String(format: "requests   %d in %.2f s: %.0f requests/s, %.0f answers/s (%d answers, %d of them wrong; %d sessions completed)",
+            collected.requests, seconds, Double(collected.requests) / seconds, pass.answersPerSecond,
+            collected.answers, collected.wrongAnswers, collected.sessionsCompleted))
+        print("route                              count     p50 ms    p99 ms    max ms")
+        for route in RouteClass.allCases {
+            guard let summary = LatencySummary(collected.latencies[route] ?? []) else { continue }
+            print(route.rawValue.padded(32) + String(format: " %7d  %9.2f %9.2f %9.2f", summary.count, summary.p50.milliseconds, summary.p99.milliseconds, summary.max.milliseconds))
+        }
+        let requests = Double(max(1, collected.requests))
+        var parts = [("runner (gateway + Runtime API)", pass.runnerCPU)] + pass.workerCPU.map { ("\($0.name) workers", $0.seconds) }
+        parts.append(("learners (this process)", pass.clientCPU))
+        let total = parts.reduce(0) { $0 + $1.1 }
+        print(String(format: "CPU per request, by process (%.2f CPU-s over %.2f s of wall time, %.0f%% of 2 cores):", total, seconds, total / seconds / 2 * 100))
+        for (name, cpu) in parts where cpu > 0 {
+            print("  " + name.padded(32) + String(format: " %7.1f µs", cpu / requests * 1e6))
+        }
+    }
+
     /// One author token and one token per learner, from `local-runner token` as a user mints
     /// them, two at a time (one per core).
     func mintTokens(secret: String) throws -> (author: String, learners: [String]) {
-        let users = ["bench-author"] + (1...options.learners).map { "learner-\($0)" }
+        let users = ["bench-author"] + (1...(options.learners + options.fewLearners)).map { "learner-\($0)" }
         let minted = Mutex([String?](repeating: nil, count: users.count))
         let failure = Mutex<String?>(nil)
         let runner = runner
@@ -163,7 +250,7 @@ struct ServeBenchmark {
 
     /// Starts one thread per learner, releases them together, and waits for all; returns what
     /// they collected and the time from release to the last learner's end.
-    func runLearners(tokens: [String], script: Learner.Script) -> (Collected.State, Duration) {
+    func runLearners(tokens: [String], firstNumber: Int, script: Learner.Script) -> (Collected.State, Duration) {
         let collected = Collected()
         let ready = DispatchSemaphore(value: 0)
         let go = DispatchSemaphore(value: 0)
@@ -176,11 +263,11 @@ struct ServeBenchmark {
                 ready.signal()
                 go.wait()
                 do {
-                    var learner = try Learner(number: index + 1, token: token, script: script)
+                    var learner = try Learner(number: firstNumber + index, token: token, script: script)
                     learner.run()
                     collected.add(learner)
                 } catch {
-                    collected.addFailure("learner \(index + 1): no HTTP client: \(error)")
+                    collected.addFailure("learner \(firstNumber + index): no HTTP client: \(error)")
                 }
                 done.leave()
             }

@@ -1,16 +1,22 @@
 // quiz-serve-bench: the whole HTTP API under load, through real HTTP on 127.0.0.1, as
 // `local-runner serve --workers 4` runs it: each function as 4 worker processes of its release
-// bootstrap behind the runner's Lambda Runtime API, on one SQLite file.
+// bootstrap behind the runner's Lambda Runtime API, on one SQLite file; next to the answer
+// function in process (`quiz-answer-bench`), measured in the same run.
 //
-//   quiz-serve-bench [--learners 100] [--workers 4] [--sessions 1] [--questions-per-session 10] [--bank-size 200]
+//   quiz-serve-bench [--learners 100] [--few-learners 10] [--workers 4] [--sessions 3] [--questions-per-session 10]
+//                    [--bank-size 200] [--baseline-answers 20000]
 //   make bench-serve
 //
-// An author imports a bank once; then every simulated learner, on a thread of its own with its
-// own token and keep-alive connection, starts a session, reads the question, answers until the
-// session is complete (1 first try in 4 wrong) and reads its progress, all at once, without
-// think time. Reported: requests, requests/s, answers/s, p50/p99 per route class, and errors,
-// which must be 0 (no request in this script has an expected non-2xx answer). The benchmark
-// starts the runner itself and stops it, and every worker, on every path.
+// First the in-process baseline: `quiz-answer-bench --answers N`, whose answers/s in the handler
+// is what the runner is compared with. Then an author imports a bank once, and every simulated
+// learner, on a thread of its own with its own token and keep-alive connection, starts a
+// session, reads the question, answers until the session is complete (1 first try in 4 wrong)
+// and reads its progress, all at once, without think time: a pass with --learners, then one
+// with --few-learners. Reported per pass: requests, requests/s, answers/s, p50/p99 per route
+// class, CPU per request of the runner, of each function's workers and of the learners
+// (from /proc), the load average; then the ratio of serve's answers/s to the baseline's (target
+// >= 40%), and errors, which must be 0. The benchmark starts the runner itself and stops it,
+// and every worker, on every path.
 import ProcessTools
 import CurlHTTP
 import Dispatch
@@ -18,7 +24,10 @@ import Foundation
 
 ChildProcesses.installSignalHandlers()
 
-let usage = "usage: quiz-serve-bench [--learners N] [--workers N] [--sessions N] [--questions-per-session N] [--bank-size N]"
+let usage = """
+    usage: quiz-serve-bench [--learners N] [--few-learners N] [--workers N] [--sessions N] [--questions-per-session N] \
+    [--bank-size N] [--baseline-answers N]
+    """
 var options = ServeBenchmarkOptions()
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -31,6 +40,8 @@ while let argument = arguments.next() {
     }
     switch argument {
     case "--learners": options.learners = count(1...1_000)
+    case "--few-learners": options.fewLearners = count(0...1_000)
+    case "--baseline-answers": options.baselineAnswers = count(0...1_000_000)
     case "--workers": options.workers = count(1...32)
     case "--sessions": options.sessions = count(1...100)
     case "--questions-per-session": options.questionsPerSession = count(1...100)

@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// The authenticated user a request is made for, taken from the JWT claims that API Gateway's
-/// authorizer has already verified (PRODUCT.md §3).
+/// authorizer has already verified.
 ///
 /// A deployed handler trusts these claims as they are: API Gateway only invokes the function
 /// after the authorizer accepted the token
@@ -18,10 +18,15 @@ public struct Caller: Sendable, Hashable {
         self.groups = groups
     }
 
-    /// The caller that `claims` describe, or `nil` when there is no non-empty `sub` claim: a
+    /// The caller that `claims` describe, or `nil` when there is no usable `sub` claim: a
     /// request without one is unauthenticated, whatever else its token says.
+    ///
+    /// `sub` is used exactly as the token has it, never trimmed: `" a"` and `"a"` are two users.
+    /// An empty one, or one with a control character, is refused.
     public init?(claims: [String: String]) {
-        guard let subject = claims["sub"]?.trimmingASCIIWhitespace(), !subject.isEmpty else { return nil }
+        guard let subject = claims["sub"], !subject.isEmpty,
+            !subject.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        else { return nil }
         userId = subject
         groups = Self.groups(in: claims["cognito:groups"] ?? "").union(Self.groups(in: claims["groups"] ?? ""))
     }
@@ -36,22 +41,21 @@ public struct Caller: Sendable, Hashable {
     /// The group names in a group claim's text.
     ///
     /// HTTP APIs pass every claim as a string and flatten a JSON array into the form
-    /// `[authors admin]`; REST API Cognito authorizers have been seen to send `authors,admin`;
-    /// a claim that was itself a JSON array arrives as the text `["authors","admin"]`. All three
-    /// read the same here. Cognito group names cannot contain whitespace
+    /// `[authors admin]`; a claim that was itself a JSON array arrives as the text
+    /// `["authors","admin"]` (REST APIs keep its type). Both read the same here. Cognito group
+    /// names cannot contain whitespace
     /// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateGroup.html),
-    /// and the comma form makes a comma a separator too, so a group named with a comma cannot be
-    /// told apart and is not supported.
+    /// so whitespace is the only separator of the flattened form. A comma is part of a name,
+    /// never a separator: a group named `x,authors` is not `authors`.
     static func groups(in text: String) -> Set<String> {
         var body = Substring(text.trimmingASCIIWhitespace())
         if body.hasPrefix("["), body.hasSuffix("]") {
             if let names = try? JSONCoding.decoder.decode([String].self, from: Data(body.utf8)) {
-                return Set(names.map { $0.trimmingASCIIWhitespace() }.filter { !$0.isEmpty })
+                return Set(names.filter { !$0.isEmpty })
             }
             body = body.dropFirst().dropLast()
         }
-        let names = body.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" })
-        return Set(names.map { $0.trimmingASCIIWhitespace() }.filter { !$0.isEmpty })
+        return Set(body.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map(String.init))
     }
 }
 

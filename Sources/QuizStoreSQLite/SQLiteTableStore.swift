@@ -36,6 +36,13 @@ public final class SQLiteTableStore: TableStore {
     /// Opens the database file at `path`, creating it and its directories when needed.
     public init(path: String, configuration: Configuration = Configuration()) throws(TableError) {
         try Self.createParentDirectories(of: path)
+        // Owner-only from the first byte, whatever the umask; SQLite gives -wal and -shm this file's mode.
+        #if canImport(Glibc)
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #else
+        let descriptor = Darwin.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #endif
+        if descriptor >= 0 { close(descriptor) }
         let connection = try Self.open(path: path, configuration: configuration)
         self.path = path
         self.configuration = configuration
@@ -473,7 +480,7 @@ public final class SQLiteTableStore: TableStore {
         if path.hasPrefix("/") { components = components.dropFirst() }
         for component in components where !component.isEmpty {
             current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
                 throw TableError(.backendFailure, "cannot create directory \(current) (errno \(errno))")
             }
         }

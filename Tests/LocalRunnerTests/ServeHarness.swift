@@ -37,9 +37,11 @@ final class ServeInstance {
 
     /// Starts `local-runner serve ARGUMENTS` and waits until the startup line names its port
     /// and `GET /health` answers 200.
-    init(folder: TemporaryFolder, arguments: [String] = [], environment: [String: String] = [:], name: String = "serve") async throws {
+    init(
+        folder: TemporaryFolder, arguments: [String] = [], environment: [String: String] = [:], name: String = "serve", umask: String? = nil
+    ) async throws {
         logPath = "\(folder.path)/\(name)-\(UUID().uuidString.prefix(8)).log"
-        let process = try Self.launch(folder: folder, arguments: arguments, environment: environment, logPath: logPath)
+        let process = try Self.launch(folder: folder, arguments: arguments, environment: environment, logPath: logPath, umask: umask)
         self.process = process
         guard let port = try await Self.waitForStartupLine(process: process, logPath: logPath) else {
             Self.forceStop(process)
@@ -51,13 +53,22 @@ final class ServeInstance {
         #expect(health.status == 200, "GET /health: \(health.text)")
     }
 
-    /// Starts the runner and returns without waiting, for tests of a start that must fail.
-    static func launch(folder: TemporaryFolder, arguments: [String], environment: [String: String], logPath: String) throws -> Process {
+    /// Starts the runner and returns without waiting, for tests of a start that must fail;
+    /// under `umask` when given (through `sh`, which then becomes the runner).
+    static func launch(
+        folder: TemporaryFolder, arguments: [String], environment: [String: String], logPath: String, umask: String? = nil
+    ) throws -> Process {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
-        process.executableURL = RunnerProcess.executable
-        process.arguments = ["serve", "--port", "0", "--maintenance-interval", "0"] + arguments
+        let serveArguments = ["serve", "--port", "0", "--maintenance-interval", "0"] + arguments
+        if let umask {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(umask); exec \"$0\" \"$@\"", RunnerProcess.executable.path] + serveArguments
+        } else {
+            process.executableURL = RunnerProcess.executable
+            process.arguments = serveArguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(
             ["QUIZ_STORE_URL": "sqlite:\(folder.path)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": folder.path]
         ) { _, new in new }.merging(environment) { _, new in new }

@@ -8,13 +8,17 @@ import Testing
 /// their real bootstraps.
 @Suite("serve: misbehaving workers", .serialized)
 struct ServeStandInTests {
-    /// The stand-in's behaviour comes from the `userId` of `GET /users/{userId}/progress`.
+    /// The stand-in's behaviour comes from the `userId` of `GET /users/{userId}/progress`. It
+    /// appends each user id it receives to `received.log` in `QUIZ_DATA_DIR`, so a test can
+    /// tell which requests reached a worker at all.
     static let standIn = """
         import base64, http.client, json, os, time
-        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+        endpoint, _, prefix = os.environ["AWS_LAMBDA_RUNTIME_API"].partition("/")
+        host, port = endpoint.split(":")
+        base = ("/" + prefix if prefix else "") + "/2018-06-01/runtime"
         api = http.client.HTTPConnection(host, int(port))
         def call(method, path, body=None, headers={}):
-            api.request(method, "/2018-06-01/runtime" + path, body, headers)
+            api.request(method, base + path, body, headers)
             answer = api.getresponse()
             return answer.status, answer.getheaders(), answer.read()
         while True:
@@ -22,31 +26,39 @@ struct ServeStandInTests {
             headers = {name.lower(): value for name, value in headers}
             event, rid = json.loads(body), headers["lambda-runtime-aws-request-id"]
             user, started = event["pathParameters"]["userId"], time.time()
+            kind = user.split("-")[0]
+            with open(os.path.join(os.environ["QUIZ_DATA_DIR"], "received.log"), "a") as log:
+                log.write(user + "\\n")
             echo = {"pid": os.getpid(), "requestId": rid, "eventRequestId": event["requestContext"]["requestId"],
                     "deadline": int(headers["lambda-runtime-deadline-ms"]), "arn": headers["lambda-runtime-invoked-function-arn"],
                     "trace": headers["lambda-runtime-trace-id"], "function": os.environ["AWS_LAMBDA_FUNCTION_NAME"],
                     "timeout": os.environ["AWS_LAMBDA_FUNCTION_TIMEOUT"], "routeKey": event["routeKey"],
-                    "claims": event["requestContext"]["authorizer"]["jwt"]["claims"]}
-            if user == "hang": time.sleep(600)
-            if user == "crash": os._exit(3)
-            if user == "slow": time.sleep(0.4)
-            if user == "linger":
+                    "claims": event["requestContext"]["authorizer"]["jwt"]["claims"], "headers": event["headers"]}
+            if kind == "environment": echo["environment"] = dict(os.environ)
+            if kind == "hang": time.sleep(600)
+            if kind == "crash": os._exit(3)
+            if kind == "slow": time.sleep(0.4)
+            if kind == "linger":
                 open(os.path.join(os.environ["QUIZ_DATA_DIR"], "linger.started"), "w").close()
                 time.sleep(1.5)
-            if user == "fail":
+            if kind == "fail":
                 call("POST", "/invocation/%s/error" % rid, json.dumps({"errorType": "StandInFailure", "errorMessage": "asked to"}),
                      {"Lambda-Runtime-Function-Error-Type": "StandInFailure"})
                 continue
-            if user == "probe":
+            if kind == "probe":
                 echo["unknownId"] = call("POST", "/invocation/no-such-id/response", "{}")[0]
                 echo["lateInitError"] = call("POST", "/init/error", "{}")[0]
                 echo["tooLarge"] = call("POST", "/invocation/%s/response" % rid, b" " * (6 * 1024 * 1024 + 1))[0]
+                for name, path in [("withoutPrefix", ""), ("wrongPrefix", "/" + "0" * 32)]:
+                    stranger = http.client.HTTPConnection(host, int(port))
+                    stranger.request("GET", path + "/2018-06-01/runtime/invocation/next")
+                    echo[name] = stranger.getresponse().status
             echo["started"], echo["finished"] = started, time.time()
             response = {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(echo)}
-            if user == "binary":
+            if kind == "binary":
                 response = {"statusCode": 201, "headers": {"content-type": "application/octet-stream"},
                             "body": base64.b64encode(bytes(range(256))).decode(), "isBase64Encoded": True}
-            call("POST", "/invocation/%s/response" % rid, "not a proxy response" if user == "garbage" else json.dumps(response))
+            call("POST", "/invocation/%s/response" % rid, "not a proxy response" if kind == "garbage" else json.dumps(response))
         """
 
     /// A bootstrap directory: the real bootstraps, but the stand-in for progress.
@@ -107,6 +119,11 @@ struct ServeStandInTests {
         #expect(echo["unknownId"] as? Int == 400)
         #expect(echo["lateInitError"] as? Int == 403)
         #expect(echo["tooLarge"] as? Int == 413)
+        #expect(echo["withoutPrefix"] as? Int == 404, "the Runtime API answers only under the worker's own prefix")
+        #expect(echo["wrongPrefix"] as? Int == 404)
+        let headers = try #require(echo["headers"] as? [String: String])
+        #expect(headers["authorization"] == nil, "the event carries claims, not the bearer token")
+        #expect(headers["host"] != nil)
 
         let binary = try await client.send("GET", "/users/binary/progress", token: token)
         #expect(binary.status == 201)
@@ -145,6 +162,20 @@ struct ServeStandInTests {
                 #expect(later.start >= earlier.end, "worker \(pid) ran two invocations at once")
             }
         }
+        try await serve.stop()
+    }
+
+    @Test("a worker that holds an invocation longer than --idle-timeout keeps its Runtime API connection and answers")
+    func longInvocationOutlastsIdleTimeout() async throws {
+        let folder = TemporaryFolder()
+        let serve = try await ServeInstance(
+            folder: folder, arguments: ["--workers", "1", "--idle-timeout", "1", "--bootstrap-dir", try Self.bootstrapDirectory(in: folder)])
+        let token = try ServeTokens.mint("patient")
+        // The stand-in holds "linger" for 1.5 s, on the one connection it keeps to its Runtime API.
+        let reply = try await ServeClient(port: serve.port).send("GET", "/users/linger/progress", token: token)
+        #expect(reply.status == 200, "\(reply.text)")
+        let again = try await ServeClient(port: serve.port).send("GET", "/users/me/progress", token: token)
+        #expect(again.workerPID == reply.workerPID, "the same worker, still alive")
         try await serve.stop()
     }
 

@@ -10,7 +10,7 @@ import Testing
 @Suite("serve: worker pool rules")
 struct ServeWorkerPoolRulesTests {
     static func invocation(_ id: String) -> WorkerInvocation {
-        WorkerInvocation(requestID: id, event: Data("{}".utf8), traceID: "Root=1-00000000-000000000000000000000000")
+        WorkerInvocation(requestID: id, event: Array("{}".utf8), traceID: "Root=1-00000000-000000000000000000000000")
     }
 
     static let response = InvocationOutcome.response(Data("{}".utf8))
@@ -169,5 +169,53 @@ struct ServeWorkerPoolRulesTests {
         #expect(startingExit == [], "a worker killed while starting is no failed start")
         #expect(lateSubmit == .complete(requestID: "r4", .shuttingDown))
         #expect(lateNext == .refuse)
+    }
+
+    // MARK: - The queue's bound and deadline
+
+    @Test func pastTheQueueDepthAnInvocationIsRefusedAtOnce() {
+        var machine = WorkerPoolStateMachine(slotCount: 1, queueDepth: 2)
+        let worker = machine.nextWorkerID(slot: 0)
+        machine.launched(worker)
+        _ = machine.poll(from: worker)
+        let submitted = ["r1", "r2", "r3", "r4"].map { machine.submit(Self.invocation($0)) }
+        #expect(submitted == [.deliver(Self.invocation("r1"), to: worker), nil, nil, .complete(requestID: "r4", .queueFull)])
+        #expect(machine.queuedCount == 2)
+    }
+
+    @Test func queuedInvocationsPastTheirDeadlineOrWithdrawnAreDroppedBeforeAnyWorkerSeesThem() {
+        var (machine, workers) = Self.pool(1)
+        let start = ContinuousClock.now
+        _ = machine.submit(Self.invocation("busy"))
+        _ = machine.submit(Self.invocation("early"), deadline: start + .seconds(1))
+        _ = machine.submit(Self.invocation("gone"), deadline: start + .seconds(5))
+        _ = machine.submit(Self.invocation("live"), deadline: start + .seconds(5))
+        #expect(machine.nextDeadline == start + .seconds(1))
+
+        let beforeDeadline = machine.dropStale(now: start + .milliseconds(500))
+        let atDeadline = machine.dropStale(now: start + .seconds(1))
+        let withdrawn = machine.withdraw("gone")
+        let withdrawnTwice = machine.withdraw("gone")
+        let withdrawnRunning = machine.withdraw("busy")
+        _ = machine.answer("busy", from: workers[0], with: Self.response)
+        let next = machine.poll(from: workers[0])
+        #expect(beforeDeadline == [])
+        #expect(atDeadline == [.complete(requestID: "early", .queueTimedOut)])
+        #expect(withdrawn == .complete(requestID: "gone", .callerGone))
+        #expect(withdrawnTwice == nil)
+        #expect(withdrawnRunning == nil, "a worker already holds it: it runs to its end")
+        #expect(next == .deliver(Self.invocation("live")))
+        #expect(machine.nextDeadline == nil)
+    }
+
+    @Test func aQueueOfDepthZeroOnlyTakesWhatAWaitingWorkerCanRunNow() {
+        var (machine, workers) = Self.pool(1)
+        let first = machine.submit(Self.invocation("r1"))
+        let second = machine.submit(Self.invocation("r2"))
+        #expect(first == .deliver(Self.invocation("r1"), to: workers[0]))
+        #expect(second == nil, "the default queue is unbounded")
+        var strict = WorkerPoolStateMachine(slotCount: 1, queueDepth: 0)
+        let refused = strict.submit(Self.invocation("r3"))
+        #expect(refused == .complete(requestID: "r3", .queueFull), "no worker has started, and nothing may wait")
     }
 }

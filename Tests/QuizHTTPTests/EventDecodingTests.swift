@@ -149,8 +149,10 @@ import Testing
     /// How group claims arrive from the different authorizers, as JSON claim values.
     @Test(arguments: [
         (#""[authors admin]""#, ["authors", "admin"]),
-        (#""authors,admin""#, ["authors", "admin"]),
-        (#""authors, admin""#, ["authors", "admin"]),
+        // A comma is part of a group name (Cognito allows punctuation), never a separator.
+        (#""authors,admin""#, ["authors,admin"]),
+        (#""[x,authors]""#, ["x,authors"]),
+        (#""authors, admin""#, ["authors,", "admin"]),
         (#""[\"authors\"]""#, ["authors"]),
         (#""[\"authors\",\"admin\"]""#, ["authors", "admin"]),
         (#""[authors]""#, ["authors"]),
@@ -180,7 +182,9 @@ import Testing
         "{}",
         #"{"cognito:groups":"[authors]"}"#,
         #"{"sub":""}"#,
-        #"{"sub":"   "}"#,
+        #"{"sub":"a\u0000b"}"#,
+        #"{"sub":"line\nbreak"}"#,
+        #"{"sub":"del\u007f"}"#,
     ] as [String?])
     func noCallerWithoutASubject(claims: String?) throws {
         let event = try HTTPRequestEvent(json: Fixtures.httpAPIEvent(claimsJSON: claims))
@@ -212,8 +216,16 @@ import Testing
         #expect(event.caller?.userId == "42")
     }
 
-    @Test func callerFromClaimsTrimsTheSubject() {
-        #expect(Caller(claims: ["sub": " u-4 "]) == Caller(userId: "u-4"))
+    @Test func callerFromClaimsUsesTheSubjectExactly() {
+        #expect(Caller(claims: ["sub": " u-4 "]) == Caller(userId: " u-4 "))
+        #expect(Caller(claims: ["sub": " a"]) != Caller(claims: ["sub": "a"]), "two users, not one")
+        #expect(Caller(claims: ["sub": "\u{85}x"]) == nil, "a C1 control character")
         #expect(Caller(claims: ["username": "ada"]) == nil)
+    }
+
+    @Test func aCommaInAGroupNameGrantsNothing() {
+        let caller = Caller(claims: ["sub": "mallory", "cognito:groups": "x,authors"])
+        #expect(caller?.isMember(of: "authors") == false)
+        #expect(caller?.groups == ["x,authors"])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import local_runner
@@ -29,7 +30,7 @@ struct WebAppFilesTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let files = try WebAppFiles(root: URL(fileURLWithPath: root))
         #expect(Set(files.files.keys) == ["/index.html", "/js/app.js", "/js/deep/more.js", "/app.css"])
-        #expect(files.file(at: "/")?.body == Data("<!doctype html>".utf8))
+        #expect(files.file(at: "/")?.body == ByteBuffer(string: "<!doctype html>"))
         #expect(files.file(at: "/js/app.js")?.contentType == "text/javascript; charset=utf-8")
         #expect(files.file(at: "/js/../index.html") == nil)
         #expect(files.file(at: "/passwd.txt") == nil)

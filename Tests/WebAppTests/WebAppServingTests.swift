@@ -54,6 +54,8 @@ struct WebAppServingTests {
         #expect(index.body == (try Data(contentsOf: Self.webRoot.appendingPathComponent("index.html"))))
         let head = try await client.send("HEAD", "/js/main.js")
         #expect(head.status == 200 && head.body.isEmpty)
+        let mainJS = try Data(contentsOf: Self.webRoot.appendingPathComponent("js/main.js"))
+        #expect(head.header("content-length") == String(mainJS.count), "HEAD says how long the file is")
         await serve.stop()
     }
 
@@ -73,7 +75,8 @@ struct WebAppServingTests {
         let unauthenticated = try await client.send("GET", "/sessions/abc")
         #expect(unauthenticated.status == 401 && unauthenticated.errorCode == "UNAUTHENTICATED")
         let post = try await client.send("POST", "/index.html", body: Data("x".utf8))
-        #expect(post.status == 404 || post.status == 405, "POST to a file: \(post.status)")
+        #expect(post.status == 405 && post.errorCode == "METHOD_NOT_ALLOWED", "POST to a file: \(post.status)")
+        #expect(post.header("allow") == "GET, HEAD")
         await serve.stop()
     }
 
