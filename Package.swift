@@ -66,13 +66,16 @@ let package = Package(
 
         .target(name: "QuestionImport", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
 
+        // MARK: - Data layer: records, learners' data, question banks, idempotency (docs/data-layer.md)
+        .target(name: "QuizData", dependencies: ["QuizStore", "QuizEngine"], swiftSettings: swiftSettings),
+
         // MARK: - Functions
         .target(name: "QuizHTTP", swiftSettings: swiftSettings),
         .target(name: "QuizObservability", swiftSettings: swiftSettings),
         .target(
             name: "QuizFunctions",
             dependencies: [
-                "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport",
+                "QuizData", "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -98,7 +101,8 @@ let package = Package(
         .executableTarget(
             name: "local-runner",
             dependencies: [
-                "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizObservability", "QuizStore", "QuizStoreDynamoDB", "QuizStoreSQLite",
+                "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP", "QuizObservability", "QuizStore", "QuizStoreDynamoDB",
+                "QuizStoreSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -132,7 +136,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "AnswerBenchmark",
-            dependencies: ["QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
+            dependencies: ["QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
             path: "Benchmarks/AnswerBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -173,8 +177,8 @@ let package = Package(
         .testTarget(
             name: "QuizFunctionsTests",
             dependencies: [
-                "QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience", "QuizEngine",
-                "QuizObservability", "QuizBootstrap", "QuizTestSupport",
+                "QuizData", "QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience",
+                "QuizEngine", "QuizObservability", "QuizBootstrap", "QuizTestSupport",
             ],
             exclude: ["Contract"],
             swiftSettings: swiftSettings
@@ -184,8 +188,8 @@ let package = Package(
         .testTarget(
             name: "LocalRunnerTests",
             dependencies: [
-                "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
-                "QuizTestSupport", "ProcessTools",
+                "local-runner", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite",
+                "QuizStoreDynamoDB", "QuizTestSupport", "ProcessTools",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizStore
@@ -26,7 +27,7 @@ public struct AnswerFunction: Sendable {
         router.add(.post, "/sessions/{sessionId}/answer", .answer)
         router.add(.get, "/health", .health)
         let handler = Handler(environment: environment)
-        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             switch route {
             case .health:
                 return try await HealthCheck.respond(function: AnswerFunction.name, store: environment.store)
@@ -66,7 +67,7 @@ public struct AnswerFunction: Sendable {
         init(environment: QuizEnvironment) {
             self.environment = environment
             data = LearnerData(environment)
-            bank = QuestionBank(store: environment.store, table: environment.tables.questions)
+            bank = QuestionBank(environment)
             idempotency = IdempotencyGuard(environment)
         }
 
@@ -74,7 +75,7 @@ public struct AnswerFunction: Sendable {
         /// session of the same user answered at the same moment).
         static let poolRaceAttempts = 4
 
-        func answer(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func answer(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
             let body = try request.decodeJSON(AnswerRequest.self, limit: environment.settings.maximumBodyBytes)
             var problems: [APIError.Detail] = []
             Validation.identifier(body.questionId, field: "questionId", into: &problems)
@@ -86,7 +87,7 @@ public struct AnswerFunction: Sendable {
             }
             Validation.range(body.timeSpentMs, 0...86_400_000, field: "timeSpentMs", into: &problems)
             Validation.range(body.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
-            guard problems.isEmpty else { throw .validationFailed(problems) }
+            guard problems.isEmpty else { throw APIError.validationFailed(problems) }
 
             var random = scope.random
             defer { scope.random = random }
@@ -94,13 +95,13 @@ public struct AnswerFunction: Sendable {
             let requestId = scope.requestId
             return try await idempotency.run(
                 request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { claim throws(APIError) in
+            ) { claim in
                 for _ in 1..<Self.poolRaceAttempts {
                     if let response = try await attempt(body, sessionId: sessionId, userId: caller.userId, claim: claim, now: now, requestId: requestId, random: &random) {
                         return (response, claim != nil)
                     }
                 }
-                throw .versionConflict("Your wrong-answer pool kept changing under this answer; submit it again.")
+                throw APIError.versionConflict("Your wrong-answer pool kept changing under this answer; submit it again.")
             }
         }
 
@@ -108,15 +109,15 @@ public struct AnswerFunction: Sendable {
         private func attempt(
             _ body: AnswerRequest, sessionId: String, userId: String, claim: IdempotencyGuard.Claim?, now: Int64, requestId: String,
             random: inout SeededRandomGenerator
-        ) async throws(APIError) -> HTTPResponseEvent? {
+        ) async throws -> HTTPResponseEvent? {
             let stored = try await data.storedSession(sessionId, of: userId)
             let previous = stored.session
             if let expected = body.expectedVersion, expected != previous.version {
-                throw .versionConflict("The session is at version \(previous.version), not \(expected); reload it.")
+                throw APIError.versionConflict("The session is at version \(previous.version), not \(expected); reload it.")
             }
             guard let served = previous.currentQuestion, previous.status.isActive else {
-                throw try await data.refusalForUnserved(
-                    previous, now: now,
+                throw Refusal.forUnserved(
+                    try await data.settleUnserved(previous, now: now),
                     whenActive: .staleQuestion("Question \(body.questionId) is not being served; fetch the current question."))
             }
             // The question as it was served, kept in the session's item: no read of the bank.
@@ -134,20 +135,16 @@ public struct AnswerFunction: Sendable {
             } catch {
                 // An answer after the time limit marks the session expired: save that, then refuse.
                 if session.version != previous.version {
-                    try await commitIgnoringRaces(try data.sessionWrites(session, previous: previous))
+                    try await commitIgnoringRaces(data.sessionWrites(session, previous: previous))
                 }
-                throw APIError(error)
+                throw error
             }
 
             var next: QuestionView?
             var serving: Question?
             if case .serve(let picked) = outcome.next {
                 let question = try await bank.require(picked.ref)
-                do {
-                    next = QuestionView(try session.serve(question, now: now, using: &random), question: question)
-                } catch {
-                    throw APIError(error)
-                }
+                next = QuestionView(try session.serve(question, now: now, using: &random), question: question)
                 serving = question
             } else if case .retry(let retry) = outcome.next {
                 next = QuestionView(retry, question: current)
@@ -170,7 +167,7 @@ public struct AnswerFunction: Sendable {
                 results: results)
             let response = try HTTPResponseEvent.json(200, view)
 
-            var writes = try data.sessionWrites(
+            var writes = data.sessionWrites(
                 session, previous: previous, progress: ProgressRecord.actions(for: outcome.progress), serving: serving)
             let poolStart = writes.count
             writes += PoolRecord.writes(for: outcome.poolChange, stored: read.answered, userId: userId, table: environment.tables.users)
@@ -183,7 +180,7 @@ public struct AnswerFunction: Sendable {
             var claimIndex: Int?
             if let claim {
                 claimIndex = writes.count
-                writes.append(idempotency.completion(of: claim, response: response, now: now))
+                writes.append(idempotency.completion(of: claim, response: StoredResponse(response), now: now))
             }
             do {
                 try await data.commit(writes, poolWrites: poolWrites, claimIndex: claimIndex)
@@ -194,22 +191,22 @@ public struct AnswerFunction: Sendable {
                 // Someone else's write got in first. Say which kind of race it was.
                 let latest = try await data.session(sessionId, of: userId)
                 if latest.currentQuestion?.questionId != body.questionId {
-                    throw .staleQuestion("Question \(body.questionId) was answered by another request; fetch the current question.")
+                    throw APIError.staleQuestion("Question \(body.questionId) was answered by another request; fetch the current question.")
                 }
-                throw .versionConflict("The session changed while this answer was being graded; submit it again.")
+                throw APIError.versionConflict("The session changed while this answer was being graded; submit it again.")
             } catch {
-                throw SessionFunction.Handler.conflictError(error)
+                throw LearnerData.commitFailure(error)
             }
         }
 
         /// Saves a change whose request fails anyway; losing a race here is harmless (the winner saved its own state).
-        private func commitIgnoringRaces(_ writes: [TransactionWrite]) async throws(APIError) {
+        private func commitIgnoringRaces(_ writes: [TransactionWrite]) async throws {
             do {
                 try await data.commit(writes)
             } catch is LearnerData.Conflict {
                 return
             } catch {
-                throw SessionFunction.Handler.conflictError(error)
+                throw LearnerData.commitFailure(error)
             }
         }
 

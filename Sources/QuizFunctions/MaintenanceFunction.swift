@@ -1,4 +1,5 @@
 import FoundationEssentials
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizObservability
@@ -6,7 +7,7 @@ import QuizStore
 
 /// The scheduled **maintenance** function: sessions idle for 24 h (configurable) become
 /// `abandoned`, sessions past their time limit become `expired`, and items whose TTL passed are
-/// removed (PRODUCT.md §2, failure 4: nothing grows without bound).
+/// removed: nothing grows without bound (docs/data-layer.md).
 ///
 /// It takes any event (an EventBridge schedule, `{}` from `local-runner invoke`) and returns a
 /// JSON summary of what it did.
@@ -85,7 +86,7 @@ public struct MaintenanceFunction: Sendable {
                     var session = previous
                     guard let status = session.sweep(now: now, idleLimitSeconds: environment.settings.abandonAfterSeconds) else { continue }
                     do {
-                        try await data.commit(try data.sessionWrites(session, previous: previous))
+                        try await data.commit(data.sessionWrites(session, previous: previous))
                         if status == .abandoned { summary.sessionsAbandoned += 1 } else { summary.sessionsExpired += 1 }
                     } catch is LearnerData.Conflict {
                         // A learner's request got in first: the next run looks again.

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import QuestionImport
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizStore
@@ -24,7 +25,7 @@ public struct QuizFunction: Sendable {
         router.add(.get, "/banks/{bankId}/questions", .listQuestions)
         router.add(.get, "/health", .health)
         let handler = Handler(environment: environment)
-        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)
         }
     }
@@ -79,9 +80,9 @@ public struct QuizFunction: Sendable {
     struct Handler: Sendable {
         let environment: QuizEnvironment
         var data: LearnerData { LearnerData(environment) }
-        var bank: QuestionBank { QuestionBank(store: environment.store, table: environment.tables.questions) }
+        var bank: QuestionBank { QuestionBank(environment) }
 
-        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws -> HTTPResponseEvent {
             switch route {
             case .health:
                 return try await HealthCheck.respond(function: QuizFunction.name, store: environment.store)
@@ -97,7 +98,7 @@ public struct QuizFunction: Sendable {
         /// The question being served, serving the next one first when the session has only picked it.
         /// Serving fixes the choice order, so it is saved before it is shown: every later read,
         /// on any worker, shows the same order.
-        func currentQuestion(_ sessionId: String, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func currentQuestion(_ sessionId: String, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
             // Two readers may race to serve the same pick; the loser reads the winner's serving.
             for _ in 0..<3 {
                 let stored = try await data.storedSession(sessionId, of: caller.userId)
@@ -108,8 +109,8 @@ public struct QuizFunction: Sendable {
                     return try .json(200, QuestionView(served, question: question))
                 }
                 guard let pending = previous.pendingQuestion, previous.status.isActive else {
-                    throw try await data.refusalForUnserved(
-                        previous, now: scope.now, whenActive: .sessionNotActive("The session has no question to serve."))
+                    throw Refusal.forUnserved(
+                        try await data.settleUnserved(previous, now: scope.now), whenActive: .sessionNotActive("The session has no question to serve."))
                 }
                 let question = try await bank.require(pending.ref)
                 var session = previous
@@ -118,37 +119,37 @@ public struct QuizFunction: Sendable {
                     served = try session.serve(question, now: scope.now, using: &scope.random)
                 } catch {
                     if session.version != previous.version { try await save(session, previous: previous) }
-                    throw APIError(error)
+                    throw error
                 }
                 do {
-                    try await data.commit(try data.sessionWrites(session, previous: previous, serving: question))
+                    try await data.commit(data.sessionWrites(session, previous: previous, serving: question))
                     return try .json(200, QuestionView(served, question: question))
                 } catch LearnerData.Conflict.session {
                     continue
                 } catch {
-                    throw SessionFunction.Handler.conflictError(error)
+                    throw LearnerData.commitFailure(error)
                 }
             }
-            throw .versionConflict()
+            throw APIError.versionConflict()
         }
 
-        private func save(_ session: QuizSession, previous: QuizSession) async throws(APIError) {
+        private func save(_ session: QuizSession, previous: QuizSession) async throws {
             do {
-                try await data.commit(try data.sessionWrites(session, previous: previous))
+                try await data.commit(data.sessionWrites(session, previous: previous))
             } catch {
-                throw SessionFunction.Handler.conflictError(error)
+                throw LearnerData.commitFailure(error)
             }
         }
 
-        func importQuestions(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func importQuestions(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
             guard caller.isMember(of: environment.settings.authorGroup) else {
-                throw .forbidden("Only members of '\(environment.settings.authorGroup)' may import questions.")
+                throw APIError.forbidden("Only members of '\(environment.settings.authorGroup)' may import questions.")
             }
             let body = try request.body(limit: environment.settings.maximumImportBytes)
             let now = scope.now
             return try await IdempotencyGuard(environment).run(
                 request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { _ throws(APIError) in
+            ) { _ in
                 let result: ImportResult
                 do throws(ImportError) {
                     result = try QuestionImporter().importQuestions(from: body, contentType: request.headers["content-type"])
@@ -180,12 +181,12 @@ public struct QuizFunction: Sendable {
             }
         }
 
-        func list(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller) async throws(APIError) -> HTTPResponseEvent {
+        func list(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller) async throws -> HTTPResponseEvent {
             let category = try request.query.single("category")
             if let category {
                 var problems: [APIError.Detail] = []
                 Validation.identifier(category, field: "category", maximumLength: 64, into: &problems)
-                guard problems.isEmpty else { throw .badRequest("category is not a valid category name", details: problems) }
+                guard problems.isEmpty else { throw APIError.badRequest("category is not a valid category name", details: problems) }
             }
             let limit = try request.query.int("limit", in: 1...100) ?? 20
             let cursor = try request.query.single("cursor").map(Cursor.init(token:))

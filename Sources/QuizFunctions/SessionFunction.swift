@@ -1,4 +1,5 @@
 import FoundationEssentials
+import QuizData
 import QuizEngine
 import QuizHTTP
 
@@ -22,7 +23,7 @@ public struct SessionFunction: Sendable {
         router.add(.post, "/sessions/{sessionId}/abandon", .abandon)
         router.add(.get, "/health", .health)
         let handler = Handler(environment: environment)
-        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)
         }
     }
@@ -50,7 +51,7 @@ public struct SessionFunction: Sendable {
         let environment: QuizEnvironment
         var data: LearnerData { LearnerData(environment) }
 
-        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws -> HTTPResponseEvent {
             switch route {
             case .health:
                 return try await HealthCheck.respond(function: SessionFunction.name, store: environment.store)
@@ -65,51 +66,46 @@ public struct SessionFunction: Sendable {
             }
         }
 
-        func start(_ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func start(_ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
             let body = try request.decodeJSON(StartRequest.self, limit: environment.settings.maximumBodyBytes)
             var problems: [APIError.Detail] = []
             Validation.identifier(body.bankId, field: "bankId", into: &problems)
             if let category = body.category { Validation.identifier(category, field: "category", maximumLength: 64, into: &problems) }
             Validation.range(body.questionCount, 1...100, field: "questionCount", into: &problems)
             Validation.range(body.timeLimitSeconds, 30...604_800, field: "timeLimitSeconds", into: &problems)
-            guard problems.isEmpty else { throw .validationFailed(problems) }
+            guard problems.isEmpty else { throw APIError.validationFailed(problems) }
             let options = QuizSession.Options(
                 category: body.category, questionCount: body.questionCount ?? 10, timeLimitSeconds: body.timeLimitSeconds ?? 1800,
                 shuffleChoices: body.shuffleChoices ?? true)
 
-            let bank = QuestionBank(store: environment.store, table: environment.tables.questions)
+            let bank = QuestionBank(environment)
             var random = scope.random
             defer { scope.random = random }
             let now = scope.now
             return try await IdempotencyGuard(environment).run(
                 request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { claim throws(APIError) in
+            ) { claim in
                 let candidates = try await bank.questionIds(bankId: body.bankId, category: body.category)
                 let pool = try await data.poolForStart(of: caller.userId)
                 let summary = try await data.poolSummary(of: caller.userId)
-                let session: QuizSession
-                do throws(SessionError) {
-                    session = try QuizSession.start(
-                        id: RequestScope.newIdentifier(), userId: caller.userId, bankId: body.bankId, candidateQuestionIds: candidates,
-                        options: options, pool: pool, now: now, using: &random)
-                } catch {
-                    throw APIError(error)
-                }
+                let session = try QuizSession.start(
+                    id: RequestScope.newIdentifier(), userId: caller.userId, bankId: body.bankId, candidateQuestionIds: candidates,
+                    options: options, pool: pool, now: now, using: &random)
                 let response = try HTTPResponseEvent.json(
                     201, SessionEnvelope<ResultsView>(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: nil),
                     headers: ["location": "/sessions/\(session.id)"])
-                var writes = try data.sessionWrites(session, previous: nil)
-                if let claim { writes.append(IdempotencyGuard(environment).completion(of: claim, response: response, now: now)) }
+                var writes = data.sessionWrites(session, previous: nil)
+                if let claim { writes.append(IdempotencyGuard(environment).completion(of: claim, response: StoredResponse(response), now: now)) }
                 do {
                     try await data.commit(writes, claimIndex: claim == nil ? nil : writes.count - 1)
                 } catch {
-                    throw Self.conflictError(error)
+                    throw LearnerData.commitFailure(error)
                 }
                 return (response, claim != nil)
             }
         }
 
-        func read(_ sessionId: String, caller: Caller, scope: RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func read(_ sessionId: String, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
             let session = try await data.session(sessionId, of: caller.userId)
             let summary = try await data.poolSummary(of: caller.userId)
             return try .json(200, SessionEnvelope<ResultsView>(
@@ -118,24 +114,24 @@ public struct SessionFunction: Sendable {
         }
 
         /// `complete` and `abandon`: both end the session; a session found expired is saved as such and refused.
-        func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws(APIError) -> HTTPResponseEvent {
+        func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws -> HTTPResponseEvent {
             let now = scope.now
             return try await IdempotencyGuard(environment).run(
                 request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { claim throws(APIError) in
+            ) { claim in
                 let previous = try await data.session(sessionId, of: caller.userId)
                 var session = previous
-                var refusal: APIError?
+                var refusal: SessionError?
                 do throws(SessionError) {
                     if abandon { try session.abandon(now: now) } else { try session.complete(now: now) }
                 } catch {
-                    refusal = APIError(error)
+                    refusal = error
                 }
                 if session.version != previous.version {
                     do {
-                        try await data.commit(try data.sessionWrites(session, previous: previous))
+                        try await data.commit(data.sessionWrites(session, previous: previous))
                     } catch {
-                        throw Self.conflictError(error)
+                        throw LearnerData.commitFailure(error)
                     }
                 }
                 if let refusal { throw refusal }
@@ -143,16 +139,6 @@ public struct SessionFunction: Sendable {
                 let response = try HTTPResponseEvent.json(
                     200, SessionEnvelope(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: ResultsView(session.results)))
                 return (response, false)
-            }
-        }
-
-        /// The API error for a failed commit.
-        static func conflictError(_ error: any Error) -> APIError {
-            switch error {
-            case let error as APIError: error
-            case LearnerData.Conflict.claim: .requestInProgress()
-            case is LearnerData.Conflict: .versionConflict()
-            default: .internalFailure("commit failed", underlying: error)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import QuizData
 import QuizHTTP
 import QuizStore
 import Testing

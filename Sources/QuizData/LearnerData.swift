@@ -1,26 +1,27 @@
 import QuizEngine
-import QuizHTTP
 import QuizStore
 
 /// A user's sessions, pool and progress in the `users` table, and the transactions that change them.
-struct LearnerData: Sendable {
-    let store: any TableStore
-    let tables: QuizTables
-    let settings: QuizSettings
+package struct LearnerData: Sendable {
+    package let store: any TableStore
+    package let tables: QuizTables
+    /// How long an ended session stays readable before its TTL removes it, in seconds.
+    package let sessionRetentionSeconds: Int
 
-    init(_ environment: QuizEnvironment) {
-        store = environment.store
-        tables = environment.tables
-        settings = environment.settings
+    /// The learners' data in `tables`, through `store`.
+    package init(store: any TableStore, tables: QuizTables, sessionRetentionSeconds: Int) {
+        self.store = store
+        self.tables = tables
+        self.sessionRetentionSeconds = sessionRetentionSeconds
     }
 
-    /// A failure reading the pool, as the edge answers it: API and table errors as they are,
-    /// anything else (damaged items) a logged 500.
-    static func poolReadFailure(_ error: any Error) -> APIError {
+    /// A failure reading the pool in the data layer's terms: table errors as storage failures,
+    /// data errors as they are, anything else a damaged item.
+    static func poolReadFailure(_ error: any Error) -> DataError {
         switch error {
-        case let error as APIError: error
-        case let error as TableError: APIError(error)
-        default: .internalFailure("reading the pool failed", underlying: error)
+        case let error as DataError: error
+        case let error as TableError: .storage(error)
+        default: .damaged("pool entry", underlying: error)
         }
     }
 
@@ -28,19 +29,19 @@ struct LearnerData: Sendable {
 
     /// The caller's session; 404 when there is none, which is also what another user's session
     /// looks like: the key is built from the caller's own id, so it cannot even be addressed.
-    func session(_ sessionId: String, of userId: String) async throws(APIError) -> QuizSession {
+    package func session(_ sessionId: String, of userId: String) async throws(DataError) -> QuizSession {
         try await storedSession(sessionId, of: userId).session
     }
 
     /// The caller's session with the copy of the question it serves, if its item keeps one.
-    func storedSession(_ sessionId: String, of userId: String) async throws(APIError) -> SessionRecord.Stored {
+    package func storedSession(_ sessionId: String, of userId: String) async throws(DataError) -> SessionRecord.Stored {
         let item: Item?
         do {
             item = try await store.get(Keys.session(userId, sessionId), from: tables.users)
         } catch {
-            throw APIError(error)
+            throw .storage(error)
         }
-        guard let item else { throw .sessionNotFound("No session \(sessionId).") }
+        guard let item else { throw .sessionNotFound(sessionId) }
         return try SessionRecord.stored(from: item)
     }
 
@@ -52,7 +53,7 @@ struct LearnerData: Sendable {
     /// The partial pool this builds answers `entry(for:)`, `oldestEntry(excluding:)` and
     /// `entries(ownedBy:)` exactly as the whole pool would, which is all `QuizSession.answer`
     /// asks of it; its own `penaltyIndicator` is not the pool's (use `summary`).
-    func poolForAnswer(of userId: String, answering answered: QuestionRef, in session: QuizSession) async throws(APIError) -> PoolForAnswer {
+    package func poolForAnswer(of userId: String, answering answered: QuestionRef, in session: QuizSession) async throws(DataError) -> PoolForAnswer {
         let partition = Keys.user(userId)
         var reads: [ReadRequest] = [
             .get(PoolRecord.entryKey(userId, answered), from: tables.users),
@@ -66,11 +67,15 @@ struct LearnerData: Sendable {
         do {
             // One batch: SQLite reads it from one snapshot, DynamoDB in one round trip.
             let results = try await store.read(reads)
-            let stored = try results[0].item.map { item throws(APIError) in try PoolRecord.stored(from: item) }
+            // One result per request, or the store broke its contract: never index past what came back.
+            guard results.count == reads.count else {
+                throw TableError(.backendFailure, "a read batch of \(reads.count) answered \(results.count) results")
+            }
+            let stored = try results[0].item.map { item throws(DataError) in try PoolRecord.stored(from: item) }
             let head = try Self.ageIndex(results[1].page, oldest: 2)
             var others = head.oldest
             if results.count > 2 {
-                others += try results[2].page.items.map { item throws(APIError) in try PoolRecord.entry(from: item) }
+                others += try results[2].page.items.map { item throws(DataError) in try PoolRecord.entry(from: item) }
             }
             // The entry item is the truth about the answered question; index copies read a moment later are not.
             var entries = others.filter { $0.ref != answered }
@@ -82,7 +87,7 @@ struct LearnerData: Sendable {
     }
 
     /// The part of the user's pool that `QuizSession.start` looks at: the oldest entry.
-    func poolForStart(of userId: String) async throws(APIError) -> WrongAnswerPool {
+    package func poolForStart(of userId: String) async throws(DataError) -> WrongAnswerPool {
         do {
             return WrongAnswerPool(entries: try await ageIndex(of: userId, oldest: 1).oldest)
         } catch {
@@ -91,21 +96,21 @@ struct LearnerData: Sendable {
     }
 
     /// Every entry of the user's pool, oldest first (for the progress report, not for answers).
-    func wholePool(of userId: String) async throws(APIError) -> WrongAnswerPool {
+    package func wholePool(of userId: String) async throws(DataError) -> WrongAnswerPool {
         do {
             let items = try await store.queryAll(Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(PoolRecord.entryPrefix)))
-            return WrongAnswerPool(entries: try items.map { item throws(APIError) in try PoolRecord.entry(from: item) })
+            return WrongAnswerPool(entries: try items.map { item throws(DataError) in try PoolRecord.entry(from: item) })
         } catch {
             throw Self.poolReadFailure(error)
         }
     }
 
     /// The pool's counters: its size and penalty indicator.
-    func poolSummary(of userId: String) async throws(APIError) -> PoolSummary {
+    package func poolSummary(of userId: String) async throws(DataError) -> PoolSummary {
         do {
             return PoolSummary(summary: try await store.get(PoolRecord.summaryKey(userId), from: tables.users))
         } catch {
-            throw APIError(error)
+            throw .storage(error)
         }
     }
 
@@ -127,15 +132,15 @@ struct LearnerData: Sendable {
             summary = PoolSummary(summary: first)
             items = items.dropFirst()
         }
-        return (summary, try items.prefix(oldest).map { item throws(APIError) in try PoolRecord.entry(from: item) })
+        return (summary, try items.prefix(oldest).map { item throws(DataError) in try PoolRecord.entry(from: item) })
     }
 
     /// The user's progress counters.
-    func progress(of userId: String) async throws(APIError) -> Item? {
+    package func progress(of userId: String) async throws(DataError) -> Item? {
         do {
             return try await store.get(Keys.progress(userId), from: tables.users)
         } catch {
-            throw APIError(error)
+            throw .storage(error)
         }
     }
 
@@ -146,10 +151,10 @@ struct LearnerData: Sendable {
     /// `progress` adds an answer's counters to the same update of the progress item (one item may
     /// appear only once in a transaction).
     /// `serving` is the question the session serves, kept in its item (see `SessionRecord`).
-    func sessionWrites(
+    package func sessionWrites(
         _ session: QuizSession, previous: QuizSession?, progress: [UpdateAction] = [], serving: Question? = nil
-    ) throws(APIError) -> [TransactionWrite] {
-        let item = try SessionRecord.item(session, serving: serving, retentionSeconds: settings.sessionRetentionSeconds)
+    ) -> [TransactionWrite] {
+        let item = SessionRecord.item(session, serving: serving, retentionSeconds: sessionRetentionSeconds)
         var writes: [TransactionWrite] = [
             .put(item, into: tables.users, if: previous.map(SessionRecord.unchanged) ?? .itemNotExists)
         ]
@@ -171,36 +176,32 @@ struct LearnerData: Sendable {
         return writes
     }
 
-    /// Why a session has no served question to act on: it ended, or its time ran out just now
-    /// (then it is saved as `expired`, as an answer would have left it). `whenActive` is the
-    /// refusal for an active session that serves nothing.
-    func refusalForUnserved(_ previous: QuizSession, now: Int64, whenActive: APIError) async throws(APIError) -> APIError {
+    /// A session that has no served question to act on, as it stands once its time limit is
+    /// applied: a session whose time ran out just now is saved as `expired`, as an answer would
+    /// have left it. The caller refuses by the returned session's status.
+    package func settleUnserved(_ previous: QuizSession, now: Int64) async throws(DataError) -> QuizSession {
         var session = previous
         if session.status.isActive, session.sweep(now: now, idleLimitSeconds: .max) != nil {
             do {
-                try await commit(try sessionWrites(session, previous: previous))
+                try await commit(sessionWrites(session, previous: previous))
             } catch is Conflict {
                 // Another request saved the session first; its state wins and the refusal stands.
             } catch {
-                throw SessionFunction.Handler.conflictError(error)
+                throw Self.commitFailure(error)
             }
         }
-        switch session.status {
-        case .expired: return .sessionExpired()
-        case .completed, .abandoned: return .sessionNotActive("The session is \(session.status.rawValue).")
-        case .started, .inProgress: return whenActive
-        }
+        return session
     }
 
     /// Which conditional write of a transaction lost a race.
-    enum Conflict: Error {
+    package enum Conflict: Error {
         case session, pool, claim
     }
 
     /// Commits writes whose first is the session write; a lost race is reported as a `Conflict`
-    /// naming the write (`poolWrites`: the positions of the pool's writes), anything else as an
-    /// `APIError`.
-    func commit(_ writes: [TransactionWrite], poolWrites: Range<Int>? = nil, claimIndex: Int? = nil) async throws -> Void {
+    /// naming the write (`poolWrites`: the positions of the pool's writes), anything else as a
+    /// `DataError`.
+    package func commit(_ writes: [TransactionWrite], poolWrites: Range<Int>? = nil, claimIndex: Int? = nil) async throws -> Void {
         do {
             try await store.transactWrite(writes)
         } catch where error.code == .transactionCanceled {
@@ -208,58 +209,31 @@ struct LearnerData: Sendable {
             if failed.contains(0) { throw Conflict.session }
             if let poolWrites, failed.contains(where: poolWrites.contains) { throw Conflict.pool }
             if let claimIndex, failed.contains(claimIndex) { throw Conflict.claim }
-            throw APIError(error)
+            throw DataError.storage(error)
         } catch {
-            throw APIError(error)
+            throw DataError.storage(error)
+        }
+    }
+
+    /// A failed commit in the data layer's terms: a lost race is a conflict, or, for the
+    /// idempotency claim, a request in progress.
+    package static func commitFailure(_ error: any Error) -> DataError {
+        switch error {
+        case let error as DataError: error
+        case Conflict.claim: .requestInProgress()
+        case is Conflict: .conflict()
+        case let error as TableError: .storage(error)
+        default: .damaged("item", underlying: error)
         }
     }
 }
 
 /// The part of a user's pool that one answer reads (`LearnerData.poolForAnswer`).
-struct PoolForAnswer {
+package struct PoolForAnswer: Sendable {
     /// The entries the engine may look at, as a pool.
-    var pool: WrongAnswerPool
+    package var pool: WrongAnswerPool
     /// The answered question's entry as stored, when it is in the pool.
-    var answered: PoolRecord.Stored?
+    package var answered: PoolRecord.Stored?
     /// The counters before the answer.
-    var summary: PoolSummary
-}
-
-// MARK: - Idempotent requests
-
-extension IdempotencyGuard {
-    init(_ environment: QuizEnvironment) {
-        self.init(store: environment.store, table: environment.tables.idempotency, ttlSeconds: environment.settings.idempotencyTTLSeconds)
-    }
-
-    /// Runs a POST under its `Idempotency-Key`, if it has one. `body` gets the claim and must add
-    /// `completion(of:response:now:)` to its own transaction when it writes, so the response is
-    /// stored with the change it describes; it returns whether it did.
-    ///
-    /// A refusal (4xx) is stored too, so a retry gets the same answer; a failure that a retry
-    /// might not meet (5xx, 429) gives the key back.
-    func run(
-        _ request: HTTPRequestEvent, userId: String, scope: RequestScope, inProgressMilliseconds: Int64,
-        _ body: (Claim?) async throws(APIError) -> (response: HTTPResponseEvent, completed: Bool)
-    ) async throws(APIError) -> HTTPResponseEvent {
-        guard let key = try Self.key(of: request) else { return try await body(nil).response }
-        let until = scope.deadline ?? (scope.now + inProgressMilliseconds)
-        switch try await start(key: key, userId: userId, request: request, now: scope.now, inProgressUntil: until) {
-        case .replay(let response):
-            return response
-        case .proceed(let claim):
-            do {
-                let (response, completed) = try await body(claim)
-                if !completed { await complete(claim, response: response, now: scope.now) }
-                return response
-            } catch {
-                if error.status < 500, error.status != 429 {
-                    await complete(claim, response: error.response(requestId: scope.requestId), now: scope.now)
-                } else {
-                    await release(claim)
-                }
-                throw error
-            }
-        }
-    }
+    package var summary: PoolSummary
 }
