@@ -40,7 +40,10 @@ public protocol TableStore: Sendable {
 
     /// Writes up to 100 items across tables, all or nothing. No two writes may touch one item.
     /// When any condition fails, nothing is written and `transactionCanceled` says, per write, why.
-    func transactWrite(_ writes: [TransactionWrite]) async throws(TableError)
+    ///
+    /// With a `token`, a repeat of a transaction that committed in the last ten minutes is
+    /// answered as a success and writes nothing (see ``TransactionToken``).
+    func transactWrite(_ writes: [TransactionWrite], token: TransactionToken?) async throws(TableError)
 
     /// Deletes up to `limit` items whose TTL has passed at `now` (epoch seconds) and returns how many it deleted.
     func removeExpired(from table: TableSchema, now: Int64, limit: Int) async throws(TableError) -> Int
@@ -53,6 +56,11 @@ extension TableStore {
     /// One request after another (`readEach`), for a backend without a better way.
     public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
         try await readEach(requests)
+    }
+
+    /// Writes up to 100 items across tables, all or nothing, without a token.
+    public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
+        try await transactWrite(writes, token: nil)
     }
 
     /// Writes the item whole, replacing any item with its key.
