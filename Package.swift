@@ -171,6 +171,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QuizDataTests", dependencies: ["QuizData", "QuizEngine", "QuizStore", "QuizStoreSQLite", "QuizTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "QuizEngineTests", dependencies: ["QuizEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "QuizTestSupport"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "QuizHTTPTests", dependencies: ["QuizHTTP"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -28,6 +28,8 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
         case damagedItem
         /// The table layer failed; `underlying` is its `TableError`.
         case storage
+        /// The data layer broke one of its own rules (a defect, never the caller's doing).
+        case defect
     }
 
     /// What kind of failure this is.
@@ -104,6 +106,11 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
     /// A failure of the table layer.
     public static func storage(_ error: TableError) -> DataError {
         DataError(.storage, error.message, underlying: error)
+    }
+
+    /// A defect of the data layer itself.
+    public static func defect(_ message: String) -> DataError {
+        DataError(.defect, message)
     }
 }
 

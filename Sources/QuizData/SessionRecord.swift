@@ -18,22 +18,30 @@ package enum SessionRecord {
     package struct Stored: Sendable {
         package var session: QuizSession
         package var servedQuestion: Question?
+        /// The transaction token of the last write to the item, when it had one: what lets a
+        /// request whose commit's outcome it could not see recognise its own write.
+        package var writeToken: String?
     }
+
+    /// The attribute that holds the token of the transaction that last wrote the item.
+    package static let tokenAttribute = "txn"
 
     /// The attribute that holds the packed state.
     package static let stateAttribute = "state"
 
     /// The item of a session. `serving` is the question `currentQuestion` serves, kept in the
-    /// item; pass it whenever the session serves one.
-    package static func item(_ session: QuizSession, serving question: Question? = nil, retentionSeconds: Int) -> Item {
+    /// item; pass it whenever the session serves one. `token` is the transaction's that writes it.
+    package static func item(
+        _ session: QuizSession, serving question: Question? = nil, retentionSeconds: Int, token: TransactionToken? = nil
+    ) -> Item {
         let key = Keys.session(session.userId, session.id)
         // Kept until the time limit plus the retention: active sessions cannot vanish under a
         // learner, ended ones go away on their own (docs/data-layer.md, "Nothing grows without bound").
         let end = max(session.expiresAt, session.endedAt ?? session.expiresAt)
         var attributes: [String: AttributeValue] = [:]
-        attributes.reserveCapacity(14)
+        attributes.reserveCapacity(15)
         attributes["pk"] = .string(key.partition)
-        attributes["sk"] = .string(key.sort!)
+        attributes["sk"] = .string(key.sort ?? "")
         attributes[QuizTables.ttlAttribute] = .int(end / 1000 + Int64(retentionSeconds))
         attributes["id"] = .string(session.id)
         attributes["userId"] = .string(session.userId)
@@ -44,6 +52,7 @@ package enum SessionRecord {
         attributes["expiresAt"] = .int(session.expiresAt)
         attributes["updatedAt"] = .int(session.updatedAt)
         if let endedAt = session.endedAt { attributes["endedAt"] = .int(endedAt) }
+        if let token { attributes[tokenAttribute] = .string(token.value) }
         let served = question.flatMap { question in session.currentQuestion?.questionId == question.id ? question : nil }
         attributes[stateAttribute] = .binary(SessionState.encode(session, servedQuestion: served))
         return Item(attributes)
@@ -59,7 +68,10 @@ package enum SessionRecord {
         let reader = ItemReader(item.attributes)
         do {
             guard let status = SessionStatus(rawValue: try reader.string("status")) else { throw ItemReader.Failure(field: "status") }
-            guard let state = item[stateAttribute] else { return Stored(session: try legacySession(from: item), servedQuestion: nil) }
+            let token = item.string(tokenAttribute)
+            guard let state = item[stateAttribute] else {
+                return Stored(session: try legacySession(from: item), servedQuestion: nil, writeToken: token)
+            }
             guard case .binary(let packed) = state else { throw ItemReader.Failure(field: stateAttribute) }
             let scalars = SessionState.Scalars(
                 id: try reader.string("id"), userId: try reader.string("userId"), bankId: try reader.string("bankId"), status: status,
@@ -68,7 +80,7 @@ package enum SessionRecord {
             let (session, copy) = try SessionState.decode(packed, scalars: scalars)
             // A copy that is not of the served question (there is none) is not used.
             let served = copy.flatMap { copy in session.currentQuestion.map { $0.ref == copy.ref } == true ? copy.question : nil }
-            return Stored(session: session, servedQuestion: served)
+            return Stored(session: session, servedQuestion: served, writeToken: token)
         } catch {
             throw DataError.damaged("session", underlying: error)
         }

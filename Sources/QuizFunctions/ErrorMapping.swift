@@ -56,7 +56,7 @@ extension APIError {
             retryAfterSeconds = error.retryAfterSeconds
         case .idempotencyKeyMismatch: self = .idempotencyKeyMismatch()
         case .invalidCursor: self = .badRequest(error.message)
-        case .damagedItem: self = .internalFailure(error.message, underlying: error)
+        case .damagedItem, .defect: self = .internalFailure(error.message, underlying: error)
         case .storage:
             guard let table = error.tableError else {
                 self = .internalFailure("storage failed", underlying: error)

@@ -4,8 +4,18 @@ import QuizData
 import QuizHTTP
 import QuizStore
 
+/// How a POST's own work ended, for `IdempotencyGuard.run(_:…)`.
+enum RequestOutcome {
+    /// Its writes committed together with the idempotency completion holding this response.
+    case committed(HTTPResponseEvent)
+    /// It wrote nothing that needs the response; the response is stored on its own.
+    case answered(HTTPResponseEvent)
+    /// Its commit, which held the completion with this response, may or may not have landed.
+    case uncertain(HTTPResponseEvent)
+}
+
 /// The edge's half of idempotency keys: reading the `Idempotency-Key` header, fingerprinting the
-/// request, and running a POST under its key with `IdempotencyGuard` (docs/idempotency.md).
+/// request, and running a POST under its key (docs/idempotency.md).
 extension IdempotencyGuard {
     init(_ environment: QuizEnvironment) {
         self.init(store: environment.store, table: environment.tables.idempotency, ttlSeconds: environment.settings.idempotencyTTLSeconds)
@@ -30,45 +40,85 @@ extension IdempotencyGuard {
         return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
-    /// Runs a POST under its `Idempotency-Key`, if it has one. `body` gets the claim and must add
-    /// `completion(of:response:now:)` to its own transaction when it writes, so the response is
-    /// stored with the change it describes; it returns whether it did.
+    /// Runs a POST under its `Idempotency-Key`, if it has one. `body` gets the claim (`nil`
+    /// without a key) and adds `completion(of:response:now:)` to its own transaction when it
+    /// writes, so the response is stored with the change it describes.
     ///
-    /// A refusal (4xx) is stored too, so a retry gets the same answer; a failure that a retry
-    /// might not meet (5xx, 429) gives the key back.
+    /// A refusal for the caller's own mistake (a 4xx) is stored too, so a retry gets the same
+    /// answer; a failure that a retry might not meet (5xx, 429) gives the key back. `holder` is
+    /// the request's token (`RequestTokens.request`).
     func run(
-        _ request: HTTPRequestEvent, userId: String, scope: RequestScope, inProgressMilliseconds: Int64,
-        _ body: (Claim?) async throws -> (response: HTTPResponseEvent, completed: Bool)
+        _ request: HTTPRequestEvent, userId: String, scope: RequestScope, holder: String, inProgressMilliseconds: Int64,
+        _ body: (Claim?) async throws -> RequestOutcome
     ) async throws -> HTTPResponseEvent {
-        guard let key = try Self.key(of: request) else { return try await body(nil).response }
-        let until = scope.deadline ?? (scope.now + inProgressMilliseconds)
-        switch try await start(key: key, userId: userId, fingerprint: Self.fingerprint(of: request), now: scope.now, inProgressUntil: until) {
-        case .replay(let stored):
-            var headers: HTTPHeaders = ["content-type": "application/json", "idempotency-replayed": "true"]
-            if let retryAfter = stored.retryAfter { headers["retry-after"] = retryAfter }
-            return HTTPResponseEvent(statusCode: stored.statusCode, headers: headers, body: stored.body)
-        case .proceed(let claim):
-            do {
-                let (response, completed) = try await body(claim)
-                if !completed { await complete(claim, response: StoredResponse(response), now: scope.now) }
-                return response
-            } catch {
-                let failure = APIError.answering(error)
-                if failure.status < 500, failure.status != 429 {
-                    await complete(claim, response: StoredResponse(failure.response(requestId: scope.requestId)), now: scope.now)
-                } else {
-                    await release(claim)
-                }
-                throw failure
+        guard let key = try Self.key(of: request) else {
+            switch try await body(nil) {
+            case .committed(let response), .answered(let response): return response
+            // Without a key the body resolves its own uncertainty; one that cannot says so.
+            case .uncertain: throw APIError.storageUnavailable(retryAfterSeconds: 1)
             }
+        }
+        let until = scope.deadline ?? (scope.now + inProgressMilliseconds)
+        var own: HTTPResponseEvent?
+        var failure: (any Error)?
+        let ending = await run(
+            key: key, userId: userId, fingerprint: Self.fingerprint(of: request), holder: holder, now: scope.now, inProgressUntil: until
+        ) { claim in
+            do {
+                switch try await body(claim) {
+                case .committed(let response):
+                    own = response
+                    return .committed(StoredResponse(response))
+                case .answered(let response):
+                    own = response
+                    return .answered(StoredResponse(response))
+                case .uncertain(let response):
+                    own = response
+                    return .uncertain(StoredResponse(response))
+                }
+            } catch {
+                let refusal = APIError.answering(error)
+                guard refusal.status < 500, refusal.status != 429 else {
+                    failure = error
+                    return .failed
+                }
+                let response = refusal.response(requestId: scope.requestId)
+                own = response
+                return .answered(StoredResponse(response))
+            }
+        }
+        switch ending {
+        case .respond(let stored, let replayed):
+            // Our own response goes out as it was made; one read from the record is rebuilt.
+            if !replayed, let own, StoredResponse(own) == stored { return own }
+            return HTTPResponseEvent(stored, replayed: replayed)
+        case .refuse(let error):
+            throw error
+        case .rethrow:
+            throw failure ?? DataError.defect("an idempotent request failed without an error")
         }
     }
 }
 
 extension StoredResponse {
+    /// The headers a stored response keeps: what a repeat must see again.
+    static let keptHeaders = ["location", "retry-after"]
+
     /// What a record keeps of a response.
     init(_ response: HTTPResponseEvent) {
-        self.init(statusCode: response.statusCode, body: response.body, retryAfter: response.headers["retry-after"])
+        var headers: [String: String] = [:]
+        for name in Self.keptHeaders { if let value = response.headers[name] { headers[name] = value } }
+        self.init(statusCode: response.statusCode, body: response.body, headers: headers)
+    }
+}
+
+extension HTTPResponseEvent {
+    /// A response read from an idempotency record; `replayed` marks a repeat's answer.
+    init(_ stored: StoredResponse, replayed: Bool) {
+        var headers: HTTPHeaders = ["content-type": "application/json"]
+        if replayed { headers["idempotency-replayed"] = "true" }
+        for (name, value) in stored.headers { headers[name] = value }
+        self.init(statusCode: stored.statusCode, headers: headers, body: stored.body)
     }
 }
 

@@ -85,12 +85,12 @@ public struct MaintenanceFunction: Sendable {
                     }
                     var session = previous
                     guard let status = session.sweep(now: now, idleLimitSeconds: environment.settings.abandonAfterSeconds) else { continue }
-                    do {
-                        try await data.commit(data.sessionWrites(session, previous: previous))
+                    var tokens = RequestTokens()
+                    let token = tokens.next()
+                    if case .committed = try await data.commit(data.sessionPlan(session, previous: previous, token: token), token: token) {
                         if status == .abandoned { summary.sessionsAbandoned += 1 } else { summary.sessionsExpired += 1 }
-                    } catch is LearnerData.Conflict {
-                        // A learner's request got in first: the next run looks again.
                     }
+                    // Otherwise a learner's request got in first, or the outcome is unknown: the next run looks again.
                 }
                 query.cursor = page.nextCursor
             } while query.cursor != nil

@@ -97,8 +97,11 @@ public struct QuizFunction: Sendable {
 
         /// The question being served, serving the next one first when the session has only picked it.
         /// Serving fixes the choice order, so it is saved before it is shown: every later read,
-        /// on any worker, shows the same order.
+        /// on any worker, shows the same order. The view carries the session's version with the
+        /// question served, for the client's `expectedVersion`.
         func currentQuestion(_ sessionId: String, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
+            var tokens = RequestTokens()
+            var views: [String: QuestionView] = [:]
             // Two readers may race to serve the same pick; the loser reads the winner's serving.
             for _ in 0..<3 {
                 let stored = try await data.storedSession(sessionId, of: caller.userId)
@@ -106,11 +109,11 @@ public struct QuizFunction: Sendable {
                 if let served = previous.currentQuestion, previous.effectiveStatus(now: scope.now).isActive {
                     let question: Question
                     if let copy = stored.servedQuestion { question = copy } else { question = try await bank.require(served.ref) }
-                    return try .json(200, QuestionView(served, question: question))
+                    return try .json(200, QuestionView(served, question: question, version: previous.version))
                 }
+                let unserved = APIError.sessionNotActive("The session has no question to serve.")
                 guard let pending = previous.pendingQuestion, previous.status.isActive else {
-                    throw Refusal.forUnserved(
-                        try await data.settleUnserved(previous, now: scope.now), whenActive: .sessionNotActive("The session has no question to serve."))
+                    throw Refusal.forUnserved(try await data.settleUnserved(previous, now: scope.now, tokens: &tokens).session, whenActive: unserved)
                 }
                 let question = try await bank.require(pending.ref)
                 var session = previous
@@ -118,27 +121,23 @@ public struct QuizFunction: Sendable {
                 do {
                     served = try session.serve(question, now: scope.now, using: &scope.random)
                 } catch {
-                    if session.version != previous.version { try await save(session, previous: previous) }
-                    throw error
+                    guard error.code == .expired else { throw error }
+                    throw Refusal.forUnserved(try await data.settleUnserved(previous, now: scope.now, tokens: &tokens).session, whenActive: unserved)
                 }
-                do {
-                    try await data.commit(data.sessionWrites(session, previous: previous, serving: question))
-                    return try .json(200, QuestionView(served, question: question))
-                } catch LearnerData.Conflict.session {
-                    continue
-                } catch {
-                    throw LearnerData.commitFailure(error)
+                let view = QuestionView(served, question: question, version: session.version)
+                let token = tokens.next()
+                views[token.value] = view
+                switch try await data.commit(data.sessionPlan(session, previous: previous, serving: question, token: token), token: token) {
+                case .committed:
+                    return try .json(200, view)
+                case .conflicted, .uncertain:
+                    // Another reader served the pick first, or this save's outcome is unknown: if
+                    // one of our own servings landed, it is the one to show; otherwise read again.
+                    let (_, ours) = try await data.readBack(sessionId, of: caller.userId, tokens: tokens)
+                    if let ours, let landed = views[ours] { return try .json(200, landed) }
                 }
             }
             throw APIError.versionConflict()
-        }
-
-        private func save(_ session: QuizSession, previous: QuizSession) async throws {
-            do {
-                try await data.commit(data.sessionWrites(session, previous: previous))
-            } catch {
-                throw LearnerData.commitFailure(error)
-            }
         }
 
         func importQuestions(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
@@ -147,8 +146,10 @@ public struct QuizFunction: Sendable {
             }
             let body = try request.body(limit: environment.settings.maximumImportBytes)
             let now = scope.now
+            let tokens = RequestTokens()
             return try await IdempotencyGuard(environment).run(
-                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+                request, userId: caller.userId, scope: scope, holder: tokens.request,
+                inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { _ in
                 let result: ImportResult
                 do throws(ImportError) {
@@ -160,7 +161,7 @@ public struct QuizFunction: Sendable {
                 let view = ImportView(
                     bankId: bankId, format: result.format.rawValue, imported: result.questions.count, created: counts.created,
                     replaced: counts.replaced)
-                return (try .json(201, view), false)
+                return .answered(try .json(201, view))
             }
         }
 

@@ -2,6 +2,7 @@ import FoundationEssentials
 import QuizData
 import QuizEngine
 import QuizHTTP
+import QuizStore
 
 /// The **session** function: start a session, read it back to resume, complete it, abandon it.
 public struct SessionFunction: Sendable {
@@ -79,11 +80,14 @@ public struct SessionFunction: Sendable {
                 shuffleChoices: body.shuffleChoices ?? true)
 
             let bank = QuestionBank(environment)
+            let idempotency = IdempotencyGuard(environment)
             var random = scope.random
             defer { scope.random = random }
             let now = scope.now
-            return try await IdempotencyGuard(environment).run(
-                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            var tokens = RequestTokens()
+            return try await idempotency.run(
+                request, userId: caller.userId, scope: scope, holder: tokens.request,
+                inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim in
                 let candidates = try await bank.questionIds(bankId: body.bankId, category: body.category)
                 let pool = try await data.poolForStart(of: caller.userId)
@@ -94,14 +98,18 @@ public struct SessionFunction: Sendable {
                 let response = try HTTPResponseEvent.json(
                     201, SessionEnvelope<ResultsView>(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: nil),
                     headers: ["location": "/sessions/\(session.id)"])
-                var writes = data.sessionWrites(session, previous: nil)
-                if let claim { writes.append(IdempotencyGuard(environment).completion(of: claim, response: StoredResponse(response), now: now)) }
-                do {
-                    try await data.commit(writes, claimIndex: claim == nil ? nil : writes.count - 1)
-                } catch {
-                    throw LearnerData.commitFailure(error)
+                let token = tokens.next()
+                var plan = data.sessionPlan(session, previous: nil, token: token)
+                if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
+                switch try await data.commit(plan, token: token) {
+                case .committed:
+                    return .committed(response)
+                case .conflicted, .uncertain:
+                    // The id is new: only our own commit, landed before its reply was lost, can be there.
+                    if (try? await data.readBack(session.id, of: caller.userId, tokens: tokens))?.ours != nil { return .committed(response) }
+                    guard claim != nil else { throw DataError.storage(TableError(.backendFailure, "the new session's commit did not land")) }
+                    return .uncertain(response)
                 }
-                return (response, claim != nil)
             }
         }
 
@@ -113,32 +121,54 @@ public struct SessionFunction: Sendable {
                 results: session.status.isActive ? nil : ResultsView(session.results)))
         }
 
-        /// `complete` and `abandon`: both end the session; a session found expired is saved as such and refused.
+        /// `complete` and `abandon`: both end the session, with the results as the request's stored
+        /// response in the same transaction; a session found expired is saved as such and refused.
         func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws -> HTTPResponseEvent {
             let now = scope.now
-            return try await IdempotencyGuard(environment).run(
-                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            let idempotency = IdempotencyGuard(environment)
+            var tokens = RequestTokens()
+            var responses: [String: HTTPResponseEvent] = [:]
+            return try await idempotency.run(
+                request, userId: caller.userId, scope: scope, holder: tokens.request,
+                inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim in
-                let previous = try await data.session(sessionId, of: caller.userId)
-                var session = previous
-                var refusal: SessionError?
-                do throws(SessionError) {
-                    if abandon { try session.abandon(now: now) } else { try session.complete(now: now) }
-                } catch {
-                    refusal = error
-                }
-                if session.version != previous.version {
-                    do {
-                        try await data.commit(data.sessionWrites(session, previous: previous))
+                // Another request may move the session in between (an answer): end it as it is then.
+                for _ in 0..<3 {
+                    let previous = try await data.session(sessionId, of: caller.userId)
+                    var session = previous
+                    var refusal: SessionError?
+                    do throws(SessionError) {
+                        if abandon { try session.abandon(now: now) } else { try session.complete(now: now) }
                     } catch {
-                        throw LearnerData.commitFailure(error)
+                        refusal = error
                     }
+                    // A refusal that changed nothing is the caller's answer; one that found the time
+                    // up saves the session as expired first.
+                    if let refusal, session.version == previous.version { throw refusal }
+                    let summary = try await data.poolSummary(of: caller.userId)
+                    let response: HTTPResponseEvent
+                    if let refusal {
+                        response = APIError(refusal).response(requestId: scope.requestId)
+                    } else {
+                        response = try .json(
+                            200, SessionEnvelope(
+                                session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: ResultsView(session.results)))
+                    }
+                    let token = tokens.next()
+                    responses[token.value] = response
+                    var plan = data.sessionPlan(session, previous: previous, token: token)
+                    if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
+                    let failed: Set<WritePlan.Part>
+                    switch try await data.commit(plan, token: token) {
+                    case .committed: return .committed(response)
+                    case .conflicted(let parts): failed = parts
+                    case .uncertain: failed = []
+                    }
+                    let (_, ours) = try await data.readBack(sessionId, of: caller.userId, tokens: tokens)
+                    if let ours, let landed = responses[ours] { return .committed(landed) }
+                    if failed.contains(.idempotency) { return .uncertain(response) }
                 }
-                if let refusal { throw refusal }
-                let summary = try await data.poolSummary(of: caller.userId)
-                let response = try HTTPResponseEvent.json(
-                    200, SessionEnvelope(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: ResultsView(session.results)))
-                return (response, false)
+                throw APIError.versionConflict()
             }
         }
     }

@@ -63,8 +63,10 @@ struct QuestionView: Encodable, Sendable {
     var shuffled: Bool
     var attempt: Int
     var review: Bool
+    /// The session's version with this question served: what a client sends as `expectedVersion`.
+    var version: Int
 
-    init(_ served: ServedQuestion, question: Question) {
+    init(_ served: ServedQuestion, question: Question, version: Int) {
         questionId = question.id
         bankId = served.bankId
         category = question.category
@@ -74,6 +76,7 @@ struct QuestionView: Encodable, Sendable {
         shuffled = served.shuffled
         attempt = served.wrongTries + 1
         review = served.origin == .wrongAnswerPool
+        self.version = version
     }
 }
 
@@ -188,6 +191,8 @@ extension QuestionView: JSONBodyWritable {
         writer.bool(shuffled)
         writer.key("text")
         writer.string(text)
+        writer.key("version")
+        writer.int(version)
         writer.endObject()
     }
 }

@@ -290,7 +290,7 @@ struct HandWrittenResponseTests {
         return [
             AnswerView(
                 correct: false, nextAction: "RETRY_SAME_QUESTION", penaltyIndicator: "(+1 Question @ 2 Tries)",
-                question: QuestionView(served, question: question), message: "Not quite.", explanation: nil, version: 7, progress: progress,
+                question: QuestionView(served, question: question, version: 7), message: "Not quite.", explanation: nil, version: 7, progress: progress,
                 results: nil),
             AnswerView(
                 correct: true, nextAction: "SESSION_COMPLETE", penaltyIndicator: "", question: nil, message: awkward, explanation: awkward,
