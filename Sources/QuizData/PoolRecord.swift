@@ -77,7 +77,7 @@ public enum PoolRecord {
 
     private static func item(_ entry: PoolEntry, key: Key, version: Int64? = nil) -> Item {
         var attributes: [String: AttributeValue] = [
-            "pk": .string(key.partition), "sk": .string(key.sort!), "bankId": .string(entry.bankId),
+            "pk": .string(key.partition), "sk": .string(key.sort ?? ""), "bankId": .string(entry.bankId),
             "questionId": .string(entry.questionId), "enteredAt": .int(entry.enteredAt),
             "remainingTries": .int(entry.remainingTries), "sessionId": .string(entry.sessionId),
         ]
@@ -98,7 +98,7 @@ public enum PoolRecord {
     /// The summary item of a pool whose entries have these numbers of remaining tries.
     public static func summaryItem(countsByRemainingTries counts: [Int: Int], userId: String) -> Item {
         let key = summaryKey(userId)
-        var item: Item = ["pk": .string(key.partition), "sk": .string(key.sort!)]
+        var item: Item = ["pk": .string(key.partition), "sk": .string(key.sort ?? "")]
         for (tries, count) in counts { item[counterName(remainingTries: tries)] = .int(count) }
         return item
     }

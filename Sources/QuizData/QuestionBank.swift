@@ -82,47 +82,6 @@ package struct QuestionBank: Sendable {
         }
     }
 
-    // MARK: - Writing
-
-    /// Writes validated questions into the bank, replacing questions with the same ids, and
-    /// returns how many were new and how many replaced.
-    ///
-    /// Every row was validated before this is called, so what is written is all of it; writes go
-    /// in batches of 25, and a retry of the same upload converges to the same bank.
-    package func importQuestions(_ questions: [Question], into bankId: String, now: Int64) async throws(DataError) -> (created: Int, replaced: Int) {
-        do {
-            let existing = try await store.batchGet(questions.map { Keys.question(bankId, $0.id) }, from: table)
-            var previous: [String: Question] = [:]
-            for item in existing {
-                let question = try Self.decode(item)
-                previous[question.id] = question
-            }
-            var writes: [BatchWrite] = []
-            for question in questions {
-                var item = Self.encode(question, bankId: bankId)
-                item["importedAt"] = .int(now)
-                writes.append(.put(item))
-                let index = Keys.categoryIndex(bankId, category: question.category, questionId: question.id)
-                writes.append(.put(["pk": .string(index.partition), "sk": .string(index.sort!), "questionId": .string(question.id)]))
-                // A question that moved category leaves its old index entry behind otherwise.
-                if let old = previous[question.id], old.category != question.category {
-                    writes.append(.delete(Keys.categoryIndex(bankId, category: old.category, questionId: question.id)))
-                }
-            }
-            try await store.batchWrite(writes, in: table)
-            let created = questions.count - previous.count
-            let meta = Keys.bankMeta(bankId)
-            try await store.update(meta, in: table, [.add("questionCount", Number(created)), .set("updatedAt", .int(now))])
-            return (created, previous.count)
-        } catch let error as DataError {
-            throw error
-        } catch let error as TableError {
-            throw .storage(error)
-        } catch {
-            throw .damaged("question", underlying: error)
-        }
-    }
-
     // MARK: - Items
 
     // Questions are mapped by hand, attribute for attribute as `AttributeEncoder` maps their
@@ -132,7 +91,7 @@ package struct QuestionBank: Sendable {
         let key = Keys.question(bankId, question.id)
         var attributes = attributes(of: question)
         attributes["pk"] = .string(key.partition)
-        attributes["sk"] = .string(key.sort!)
+        attributes["sk"] = .string(key.sort ?? "")
         return Item(attributes)
     }
 

@@ -146,22 +146,31 @@ public struct QuizFunction: Sendable {
             }
             let body = try request.body(limit: environment.settings.maximumImportBytes)
             let now = scope.now
-            let tokens = RequestTokens()
-            return try await IdempotencyGuard(environment).run(
+            let idempotency = IdempotencyGuard(environment)
+            var tokens = RequestTokens()
+            return try await idempotency.run(
                 request, userId: caller.userId, scope: scope, holder: tokens.request,
                 inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { _ in
+            ) { claim in
                 let result: ImportResult
                 do throws(ImportError) {
                     result = try QuestionImporter().importQuestions(from: body, contentType: request.headers["content-type"])
                 } catch {
                     throw Self.apiError(error, contentType: request.headers["content-type"])
                 }
-                let counts = try await bank.importQuestions(result.questions, into: bankId, now: now)
-                let view = ImportView(
-                    bankId: bankId, format: result.format.rawValue, imported: result.questions.count, created: counts.created,
-                    replaced: counts.replaced)
-                return .answered(try .json(201, view))
+                func response(_ counts: ImportCounts) throws -> HTTPResponseEvent {
+                    try .json(201, ImportView(
+                        bankId: bankId, format: result.format.rawValue, imported: result.questions.count, created: counts.created,
+                        replaced: counts.replaced))
+                }
+                // The response, with the final counts, is stored in the import's last transaction.
+                let outcome = try await bank.importQuestions(result.questions, into: bankId, now: now, tokens: &tokens) { counts in
+                    try claim.map { idempotency.completion(of: $0, response: StoredResponse(try response(counts)), now: now) }
+                }
+                switch outcome {
+                case .committed(let counts): return claim == nil ? .answered(try response(counts)) : .committed(try response(counts))
+                case .uncertain(let counts): return .uncertain(try response(counts))
+                }
             }
         }
 

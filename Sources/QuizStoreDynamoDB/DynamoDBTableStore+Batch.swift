@@ -30,6 +30,10 @@ extension DynamoDBTableStore {
         var results: [ReadResult] = []
         results.reserveCapacity(requests.count)
         for case let outcome? in outcomes { results.append(try outcome.get()) }
+        // One result per request, or an error: callers read results by position.
+        guard results.count == requests.count else {
+            throw TableError(.backendFailure, "a read batch of \(requests.count) requests produced \(results.count) results")
+        }
         return results
     }
 
