@@ -160,7 +160,7 @@ let package = Package(
         // Servers the tests start and stop: moto (DynamoDB) and the fault-injecting proxy in front of it.
         .target(
             name: "QuizTestSupport",
-            dependencies: ["ProcessTools", "QuizStoreDynamoDB", "CurlHTTP"],
+            dependencies: ["ProcessTools", "QuizEngine", "QuizStore", "QuizStoreDynamoDB", "CurlHTTP"],
             path: "Tests/QuizTestSupport",
             exclude: ["Scripts"],
             swiftSettings: swiftSettings

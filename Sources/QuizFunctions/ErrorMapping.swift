@@ -72,7 +72,8 @@ extension APIError {
         case .unavailable:
             self = .storageUnavailable(retryAfterSeconds: Int((error.retryAfter ?? 1).rounded(.up)))
         case .throttled:
-            self = .throttled(retryAfterSeconds: Int((error.retryAfter ?? 1).rounded(.up)))
+            // The store's capacity, not the caller's pace: storage is unavailable for a moment.
+            self = .storageUnavailable(retryAfterSeconds: Int((error.retryAfter ?? 1).rounded(.up)))
         case .busy, .backendFailure, .timeout, .connectionFailure:
             self = .storageUnavailable(retryAfterSeconds: 1)
         case .conditionFailed, .transactionCanceled:

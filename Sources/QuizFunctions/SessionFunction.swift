@@ -154,6 +154,8 @@ public struct SessionFunction: Sendable {
                             200, SessionEnvelope(
                                 session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: ResultsView(session.results)))
                     }
+                    // Ending an ended session again changes nothing: nothing to write but the response.
+                    guard session.version != previous.version else { return .answered(response) }
                     let token = tokens.next()
                     responses[token.value] = response
                     var plan = data.sessionPlan(session, previous: previous, token: token)
