@@ -51,7 +51,7 @@ bench-answers: deps
 bench-dynamodb: deps
 	$(SWIFT) run -c release quiz-dynamodb-bench $(BENCH_ARGS)
 
-.PHONY: bench-runtime bench-serve
+.PHONY: bench-runtime bench-serve bench-chaos
 
 ## Extra flags for the release builds of the two benchmarks below, e.g.
 ## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.
@@ -70,3 +70,12 @@ bench-serve: deps
 	for p in quiz-serve-bench local-runner $(FUNCTIONS:%=%-function); do \
 		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
 	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-serve-bench" $(BENCH_ARGS)
+
+## The chaos run at benchmark size (24 learners x 25 answers): learners through `serve` while 10%
+## of the store calls fail (dropped after or before the store acted, 500, throttled, stalled past
+## the client's timeout), on SQLite through the fault-injecting bootstrap and on DynamoDB (moto
+## behind the fault proxy); prints its figures and fails when a rule broke.
+bench-chaos: deps
+	for p in quiz-chaos-bench local-runner ChaosBootstrap $(FUNCTIONS:%=%-function); do \
+		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-chaos-bench" $(BENCH_ARGS)

@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "quiz-dynamodb-bench", targets: ["DynamoDBBenchmark"]),
         .executable(name: "quiz-runtime-bench", targets: ["RuntimeBenchmark"]),
         .executable(name: "quiz-serve-bench", targets: ["ServeBenchmark"]),
+        .executable(name: "quiz-chaos-bench", targets: ["ChaosBenchmark"]),
         .executable(name: "runtime-floor", targets: ["RuntimeFloor"]),
     ],
     dependencies: [
@@ -202,5 +203,17 @@ let package = Package(
             name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "EchoFunction", "QuizTestSupport"], exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability"], swiftSettings: swiftSettings),
+
+        // MARK: - Chaos: learners through `serve` with faulted stores (docs/idempotency.md, README)
+        // Any function over a fault-injecting store: test-only, placed by the chaos runs as
+        // `<function>-function` symlinks; never packaged.
+        .executableTarget(name: "ChaosBootstrap", dependencies: ["QuizBootstrap", "QuizTestSupport"], path: "Tests/ChaosBootstrap", swiftSettings: swiftSettings),
+        // The chaos run itself, shared by its test and its benchmark.
+        .target(
+            name: "ChaosRun",
+            dependencies: ["ProcessTools", "QuizTestSupport", "QuizData", "QuizEngine", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB"],
+            path: "Benchmarks/ChaosRun", swiftSettings: swiftSettings),
+        .executableTarget(name: "ChaosBenchmark", dependencies: ["ChaosRun", "ProcessTools"], path: "Benchmarks/ChaosBenchmark", swiftSettings: swiftSettings),
+        .testTarget(name: "ChaosTests", dependencies: ["ChaosRun", "ChaosBootstrap", "local-runner"], swiftSettings: swiftSettings),
     ]
 )

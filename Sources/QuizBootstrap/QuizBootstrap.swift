@@ -13,12 +13,15 @@ public enum QuizBootstrap {
     /// be opened: a function must fail its initialisation rather than answer requests it cannot serve.
     ///
     /// Log lines go to `logWriter`: standard output in Lambda (CloudWatch reads it), standard
-    /// error under `local-runner invoke`, whose standard output is the response.
+    /// error under `local-runner invoke`, whose standard output is the response. `wrap` puts
+    /// something between the backend and the resilience layer (the tests' fault injection);
+    /// the product's bootstraps pass nothing.
     public static func environment(
-        from variables: [String: String], logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput
+        from variables: [String: String], logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput,
+        wrappingStore wrap: (any TableStore) throws -> any TableStore = { $0 }
     ) async throws -> QuizEnvironment {
         let settings = try QuizSettings(environment: variables)
-        let store = try await openStore(url: settings.storeURL, environment: variables)
+        let store = try wrap(try await openStore(url: settings.storeURL, environment: variables))
         let resilient = ResilientTableStore(wrapping: store)
         return QuizEnvironment(store: resilient, settings: settings, logger: InvocationLogger(settings: settings.logging, write: logWriter))
     }

@@ -71,6 +71,8 @@ public final class FaultInjectingTableStore: TableStore {
     public let base: any TableStore
     /// How long `stallAfter` and `slow` wait.
     public let delay: Duration
+    /// Told of every call, with the fault it gets, before it runs.
+    private let observer: @Sendable (Call) -> Void
     private struct State {
         var schedule: Schedule
         var random: SeededRandomGenerator
@@ -78,10 +80,14 @@ public final class FaultInjectingTableStore: TableStore {
     }
     private let state: Mutex<State>
 
-    /// Wraps `base`, failing calls as `schedule` says.
-    public init(wrapping base: any TableStore, schedule: Schedule = .none, delay: Duration = .milliseconds(50)) {
+    /// Wraps `base`, failing calls as `schedule` says; `observer` hears of each call before it runs.
+    public init(
+        wrapping base: any TableStore, schedule: Schedule = .none, delay: Duration = .milliseconds(50),
+        observer: @escaping @Sendable (Call) -> Void = { _ in }
+    ) {
         self.base = base
         self.delay = delay
+        self.observer = observer
         var seed: UInt64 = 0
         if case .random(let value, _, _, _) = schedule { seed = value }
         state = Mutex(State(schedule: schedule, random: SeededRandomGenerator(seed: seed)))
@@ -102,7 +108,7 @@ public final class FaultInjectingTableStore: TableStore {
 
     /// Numbers the call, decides its fault, and runs it through that fault.
     private func perform<Value>(_ operation: Operation, _ body: () async throws(TableError) -> Value) async throws(TableError) -> Value {
-        let fault = state.withLock { state -> Fault? in
+        let call = state.withLock { state -> Call in
             let number = state.calls.count
             var fault: Fault?
             switch state.schedule {
@@ -113,10 +119,12 @@ public final class FaultInjectingTableStore: TableStore {
                     fault = faults.randomElement(using: &state.random)
                 }
             }
-            state.calls.append(Call(number: number, operation: operation, fault: fault))
-            return fault
+            let call = Call(number: number, operation: operation, fault: fault)
+            state.calls.append(call)
+            return call
         }
-        guard let fault else { return try await body() }
+        observer(call)
+        guard let fault = call.fault else { return try await body() }
         switch fault {
         case .dropBefore:
             throw TableError(.connectionFailure, "injected: the connection failed before the request was sent")
