@@ -72,4 +72,7 @@ package enum Keys {
     }
 
     package static func idempotency(_ userId: String, _ key: String) -> Key { Key(user(userId), "KEY#\(key)") }
+
+    /// Where the maintenance sweep keeps its place between runs.
+    package static let sweepCursor = Key("MAINTENANCE", "SWEEP")
 }

@@ -57,6 +57,9 @@ public struct ResilientTableStore: TableStore {
     /// The breaker around `base`, if any.
     public var circuitBreaker: CircuitBreaker? { executor.circuitBreaker }
 
+    /// Whether `base` deletes expired items by itself.
+    public var expiresItemsItself: Bool { base.expiresItemsItself }
+
     // MARK: - TableStore
 
     /// The item with this key, or `nil`, read with retries.

@@ -48,11 +48,18 @@ public protocol TableStore: Sendable {
     /// Deletes up to `limit` items whose TTL has passed at `now` (epoch seconds) and returns how many it deleted.
     func removeExpired(from table: TableSchema, now: Int64, limit: Int) async throws(TableError) -> Int
 
+    /// Whether the backend deletes expired items by itself (DynamoDB's TTL), so a sweep need
+    /// not: `removeExpired` then costs a scan of the whole table.
+    var expiresItemsItself: Bool { get }
+
     /// Checks that the backend answers.
     func ping() async throws(TableError)
 }
 
 extension TableStore {
+    /// No backend deletes expired items by itself unless it says so.
+    public var expiresItemsItself: Bool { false }
+
     /// One request after another (`readEach`), for a backend without a better way.
     public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
         try await readEach(requests)

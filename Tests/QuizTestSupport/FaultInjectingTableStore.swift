@@ -187,6 +187,8 @@ public final class FaultInjectingTableStore: TableStore {
         try await perform(.removeExpired) { () async throws(TableError) in try await base.removeExpired(from: table, now: now, limit: limit) }
     }
 
+    public var expiresItemsItself: Bool { base.expiresItemsItself }
+
     public func ping() async throws(TableError) {
         try await perform(.ping) { () async throws(TableError) in try await base.ping() }
     }
