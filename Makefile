@@ -8,7 +8,8 @@ DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev
 FUNCTIONS := session quiz answer progress maintenance
 
 ## Install what the build and the tests need, only what is missing: the system libraries the
-## package links (apt) and the Python modules the contract test validates OpenAPI with (pip).
+## package links (apt) and the Python modules of the tests (pip): the OpenAPI validator, cfn-lint,
+## moto and boto3, and schemathesis, the fuzzer the contract is checked with.
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -20,6 +21,7 @@ deps:
 		python3 -m pip install --quiet pyyaml jsonschema referencing openapi-spec-validator
 	@python3 -c "import cfnlint" 2>/dev/null || python3 -m pip install --quiet cfn-lint
 	@python3 -c "import moto, boto3" 2>/dev/null || python3 -m pip install --quiet "moto[server]==5.2.1" boto3
+	@python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install --quiet "schemathesis==4.32.5"
 
 build: deps
 	$(SWIFT) build

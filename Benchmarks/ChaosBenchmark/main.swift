@@ -2,7 +2,9 @@
 // through `local-runner serve` while 10% of the store calls fail — and its figures: answers
 // attempted and accepted, retries, responses, faults injected, and whether every rule held.
 //
-//   quiz-chaos-bench [--learners N] [--answers N] [--rate R] [--seed S] [--backend sqlite|dynamodb]
+//   quiz-chaos-bench [--learners N] [--answers N] [--rate R] [--seed S] [--backend sqlite|dynamodb] [--keep]
+//
+// --keep leaves each run's folder (the serve log, the store, the fault log) and prints where.
 import ChaosRun
 import Foundation
 import ProcessTools
@@ -24,7 +26,9 @@ for backend in backends {
     let folder = NSTemporaryDirectory() + "/quiz-chaos-\(backend.rawValue)-\(getpid())"
     try? FileManager.default.removeItem(atPath: folder)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    defer {
+        if arguments.contains("--keep") { printError("kept \(folder)") } else { try? FileManager.default.removeItem(atPath: folder) }
+    }
     do {
         let report = try await ChaosRun.run(configuration, executables: Executables.directory, folder: folder)
         print(report)

@@ -1,13 +1,14 @@
 import QuizStore
+import Synchronization
 
-/// The transaction tokens of one request (docs/idempotency.md, "Tokens"): the request's own token,
+/// The transaction tokens of one request (docs/idempotency.md, "Transaction tokens"): the request's own token,
 /// random, which also holds its idempotency claim, and one transaction token per attempt,
 /// `<request>-<n>`. The resilience layer sends an attempt again with the same token, so the store
 /// answers a repeat of a commit that landed as done; a recomputed attempt gets the next token,
 /// as its writes differ. The tokens of every attempt are kept, so the request can recognise its
 /// own commit when it reads the session back.
 package struct RequestTokens: Sendable {
-    /// The request's token: 24 hex digits (96 random bits).
+    /// The request's token: 24 hex digits (a per-process random prefix and a counter).
     package let request: String
     /// The attempts' tokens, in the order they were issued.
     package private(set) var issued: [TransactionToken] = []
@@ -30,11 +31,20 @@ package struct RequestTokens: Sendable {
         return issued.contains { $0.value == token }
     }
 
-    /// A new request token: 96 bits from the system's generator, as 24 lowercase hex digits.
+    /// A new request token: 24 hex digits, unique across processes and requests without a
+    /// system call per request: 64 random bits drawn once per process, then a counter.
     package static func newRequestToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = String(generator.next() as UInt64, radix: 16)
-        let low = String(generator.next() as UInt32, radix: 16)
-        return String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 8 - low.count) + low
+        let count = issuedRequests.wrappingAdd(1, ordering: .relaxed).oldValue
+        let low = String(UInt32(truncatingIfNeeded: count), radix: 16)
+        return processPrefix + String(repeating: "0", count: 8 - low.count) + low
     }
+
+    /// 16 hex digits from the system's generator, drawn once per process.
+    private static let processPrefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        let bits = String(generator.next() as UInt64, radix: 16)
+        return String(repeating: "0", count: 16 - bits.count) + bits
+    }()
+
+    private static let issuedRequests = Atomic<UInt64>(0)
 }

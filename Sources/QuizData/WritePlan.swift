@@ -43,7 +43,11 @@ package struct WritePlan: Sendable {
     /// The part of each write, at the same positions.
     package private(set) var parts: [Part] = []
 
-    package init() {}
+    /// An empty plan with room for `capacity` writes (an answer's plan holds about ten).
+    package init(capacity: Int = 12) {
+        writes.reserveCapacity(capacity)
+        parts.reserveCapacity(capacity)
+    }
 
     /// Whether the plan writes nothing.
     package var isEmpty: Bool { writes.isEmpty }

@@ -109,7 +109,12 @@ public struct AnswerFunction: Sendable {
         /// What the attempts of one answer remember: their tokens, and the response each would give.
         struct Attempts {
             var tokens = RequestTokens()
-            var responses: [String: HTTPResponseEvent] = [:]
+            /// Each attempt's token and response, in order (a handful at most).
+            var responses: [(token: String, response: HTTPResponseEvent)] = []
+
+            func response(of token: String) -> HTTPResponseEvent? {
+                responses.first { $0.token == token }?.response
+            }
         }
 
         /// One try at an answer; `nil` when the answer should be computed again.
@@ -173,7 +178,7 @@ public struct AnswerFunction: Sendable {
             let response = try HTTPResponseEvent.json(200, view)
 
             let token = attempts.tokens.next()
-            attempts.responses[token.value] = response
+            attempts.responses.append((token.value, response))
             var plan = data.answerPlan(session, previous: previous, outcome: outcome, read: read, serving: serving, token: token)
             if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
             let failed: Set<WritePlan.Part>
@@ -191,7 +196,7 @@ public struct AnswerFunction: Sendable {
             }
             // The session moved, or this commit's outcome is unknown: did one of our own attempts land?
             let (latest, ours) = try await data.readBack(sessionId, of: userId, tokens: attempts.tokens)
-            if let ours, let landed = attempts.responses[ours] { return .committed(landed) }
+            if let ours, let landed = attempts.response(of: ours) { return .committed(landed) }
             // Our claim on the key is no longer held as we left it: the record says what happened.
             if failed.contains(.idempotency) { return .uncertain(response) }
             if failed.isEmpty { return nil }

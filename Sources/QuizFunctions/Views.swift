@@ -105,7 +105,7 @@ struct ResultsView: Encodable, Sendable {
     }
 }
 
-/// `POST /sessions/{sessionId}/answer`'s response (PRODUCT.md §3).
+/// `POST /sessions/{sessionId}/answer`'s response, as openapi.yaml describes it.
 struct AnswerView: Encodable, Sendable {
     struct Progress: Encodable, Sendable {
         var questionCount: Int
@@ -131,7 +131,7 @@ struct AnswerView: Encodable, Sendable {
     }
 
     /// As synthesised, except that `question` is always present: `null` once the session is
-    /// complete (PRODUCT.md §3), so clients need not tell "absent" from "none".
+    /// complete (openapi.yaml), so clients need not tell "absent" from "none".
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(correct, forKey: .correct)

@@ -7,33 +7,38 @@ import Synchronization
 // A later transaction with that token, within the ten-minute window, finds it: with the same
 // writes it is answered as done and writes nothing; with other writes it is refused, as
 // DynamoDB answers `IdempotentParameterMismatchException`.
+//
+// Tokens are filed by ten-minute period (`period` = commit time / 600): a token is looked up in
+// its period and the one before, and whole periods past the window are dropped by a range delete
+// on the primary key, so one B-tree holds them all and no index is kept up to date per commit.
 
 extension Schema {
     /// The tokens of committed transactions. `fingerprint` identifies the writes (see
     /// `TransactionFingerprint`); `committed_at` is in epoch seconds.
     static let createTransactionTokens = """
         CREATE TABLE IF NOT EXISTS quiz_transaction_tokens (
-            token TEXT PRIMARY KEY,
+            period INTEGER NOT NULL,
+            token TEXT NOT NULL,
             fingerprint INTEGER NOT NULL,
-            committed_at INTEGER NOT NULL
+            committed_at INTEGER NOT NULL,
+            PRIMARY KEY (period, token)
         ) WITHOUT ROWID
         """
 
-    static let selectTransactionToken = "SELECT fingerprint, committed_at FROM quiz_transaction_tokens WHERE token = ?1"
+    /// The token as committed in period ?1: a point lookup on the primary key.
+    static let selectTransactionToken = "SELECT fingerprint, committed_at FROM quiz_transaction_tokens WHERE period = ?1 AND token = ?2"
 
-    static let upsertTransactionToken = """
-        INSERT INTO quiz_transaction_tokens (token, fingerprint, committed_at) VALUES (?1, ?2, ?3)
-        ON CONFLICT (token) DO UPDATE SET fingerprint = excluded.fingerprint, committed_at = excluded.committed_at
+    /// The token in period ?1, unless it is there already (then `changes` is 0).
+    static let insertTransactionToken = """
+        INSERT INTO quiz_transaction_tokens (period, token, fingerprint, committed_at) VALUES (?1, ?2, ?3, ?4)
+        ON CONFLICT (period, token) DO NOTHING
         """
 
-    /// Tokens past the window answer nothing any more; a few hundred at a time go.
-    static let deleteOldTransactionTokens = """
-        DELETE FROM quiz_transaction_tokens WHERE token IN (
-            SELECT token FROM quiz_transaction_tokens WHERE committed_at < ?1 LIMIT 500)
-        """
+    /// Periods that ended before the window began answer nothing any more.
+    static let deleteOldTransactionTokens = "DELETE FROM quiz_transaction_tokens WHERE period < ?1"
 }
 
-/// Commits with a token in this process, to purge old tokens every so often rather than on every commit.
+/// Commits with a token in this process, to purge old periods every so often rather than on every commit.
 private let tokenCommits = Atomic<UInt64>(0)
 
 /// The token of one transaction, checked before its writes and recorded with them.
@@ -43,43 +48,69 @@ struct TokenCheck {
     /// Epoch seconds.
     let now: Int64
 
+    /// The ten-minute period of `now`.
+    var period: Int64 { now / TransactionToken.window }
+
     init(token: TransactionToken, writes: [TransactionWrite], now: Int64) {
         self.token = token
         self.fingerprint = TransactionFingerprint(writes).value
         self.now = now
     }
 
-    /// Whether a transaction with this token committed within the window: `true` when it had the
-    /// same writes; a validation error when it had others.
-    func alreadyCommitted(on connection: SQLiteConnection) throws(TableError) -> Bool {
-        let statement = try connection.statement(Schema.selectTransactionToken)
-        defer { statement.reset() }
-        statement.bind(1, token.value)
-        guard try statement.step() else { return false }
-        guard statement.int64(1) >= now - TransactionToken.window else { return false }
-        guard statement.int64(0) == fingerprint else {
+    /// Checks the token before the transaction's writes, and files it with them: `true` when a
+    /// transaction with this token and these writes committed within the window (the repeat
+    /// writes nothing); a validation error when it had other writes. Otherwise the token is
+    /// inserted now, in the same SQLite transaction as the writes: a cancelled transaction rolls
+    /// it back with them.
+    func claim(on connection: SQLiteConnection) throws(TableError) -> Bool {
+        // The period before: a token filed there may still be inside the window.
+        if let earlier = try lookUp(period: period - 1, on: connection), earlier.committedAt >= now - TransactionToken.window {
+            return try isRepeat(fingerprint: earlier.fingerprint)
+        }
+        let insert = try connection.statement(Schema.insertTransactionToken)
+        insert.bind(1, period)
+        insert.bind(2, token.value)
+        insert.bind(3, fingerprint)
+        insert.bind(4, now)
+        while try insert.step() {}
+        guard connection.changes == 0 else {
+            try purgeNowAndThen(on: connection)
+            return false
+        }
+        // Filed in this period already: a repeat.
+        guard let filed = try lookUp(period: period, on: connection) else { return false }
+        return try isRepeat(fingerprint: filed.fingerprint)
+    }
+
+    private func isRepeat(fingerprint filed: Int64) throws(TableError) -> Bool {
+        guard filed == fingerprint else {
             throw .validation("transaction token \(token) was used with other writes in the last ten minutes")
         }
         return true
     }
 
-    /// Stores the token with the transaction's writes; every 256th commit also removes tokens past the window.
-    func record(on connection: SQLiteConnection) throws(TableError) {
-        let statement = try connection.statement(Schema.upsertTransactionToken)
-        statement.bind(1, token.value)
-        statement.bind(2, fingerprint)
-        statement.bind(3, now)
-        while try statement.step() {}
-        if tokenCommits.wrappingAdd(1, ordering: .relaxed).oldValue % 256 == 0 {
-            let purge = try connection.statement(Schema.deleteOldTransactionTokens)
-            purge.bind(1, now - TransactionToken.window)
-            while try purge.step() {}
-        }
+    private func lookUp(period: Int64, on connection: SQLiteConnection) throws(TableError) -> (fingerprint: Int64, committedAt: Int64)? {
+        let statement = try connection.statement(Schema.selectTransactionToken)
+        defer { statement.reset() }
+        statement.bind(1, period)
+        statement.bind(2, token.value)
+        guard try statement.step() else { return nil }
+        return (statement.int64(0), statement.int64(1))
+    }
+
+    /// Every 256th token filed drops the periods that ended before the window began.
+    private func purgeNowAndThen(on connection: SQLiteConnection) throws(TableError) {
+        guard tokenCommits.wrappingAdd(1, ordering: .relaxed).oldValue % 256 == 0 else { return }
+        let purge = try connection.statement(Schema.deleteOldTransactionTokens)
+        purge.bind(1, period - 1)
+        while try purge.step() {}
     }
 }
 
-/// A 64-bit FNV-1a hash of a transaction's writes in a canonical form (map entries in name
-/// order), the same in every process: two transactions with one token are told apart by it.
+/// A 64-bit FNV-1a hash of what a transaction's writes address, the same in every process: each
+/// write's operation, table, key and condition (conditions carry the versions read). Two
+/// transactions under one token that write other items, or on other conditions, are told apart;
+/// the values written are not hashed, which spares hashing every item on every commit.
 struct TransactionFingerprint {
     private(set) var hash: UInt64 = 0xcbf2_9ce4_8422_2325
 
@@ -87,10 +118,16 @@ struct TransactionFingerprint {
         for write in writes { add(write) }
     }
 
+    private init() {}
+
     var value: Int64 { Int64(bitPattern: hash) }
 
     private mutating func byte(_ byte: UInt8) {
         hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+    }
+
+    private mutating func integer(_ value: Int64) {
+        for shift in stride(from: 0, to: 64, by: 8) { byte(UInt8(truncatingIfNeeded: value >> Int64(shift))) }
     }
 
     private mutating func text(_ text: String) {
@@ -104,13 +141,13 @@ struct TransactionFingerprint {
         case .put(let item, let table, let condition):
             byte(1)
             text(table.name)
-            add(.map(item.attributes))
+            add((try? table.key(of: item)) ?? Key(""))
             add(condition)
         case .update(let key, let table, let actions, let condition):
             byte(2)
             text(table.name)
             add(key)
-            for action in actions { add(action) }
+            for action in actions { text(action.attribute) }
             add(condition)
         case .delete(let key, let table, let condition):
             byte(3)
@@ -137,10 +174,14 @@ struct TransactionFingerprint {
             text(string)
         case .number(let number):
             byte(2)
-            text(number.description)
+            if let value = number.intValue {
+                integer(value)
+            } else {
+                text(number.description)
+            }
         case .binary(let bytes):
             byte(3)
-            text(String(bytes.count))
+            integer(Int64(bytes.count))
             for byte in bytes { self.byte(byte) }
         case .bool(let flag):
             byte(flag ? 4 : 5)
@@ -148,35 +189,18 @@ struct TransactionFingerprint {
             byte(6)
         case .list(let elements):
             byte(7)
-            text(String(elements.count))
             for element in elements { add(element) }
+            byte(0xFE)
         case .map(let entries):
             byte(8)
-            text(String(entries.count))
-            for name in entries.keys.sorted() {
-                text(name)
-                add(entries[name] ?? .null)
+            var sum: UInt64 = 0
+            for (name, value) in entries {
+                var entry = TransactionFingerprint()
+                entry.text(name)
+                entry.add(value)
+                sum &+= entry.hash
             }
-        }
-    }
-
-    private mutating func add(_ action: UpdateAction) {
-        switch action {
-        case .set(let name, let value):
-            byte(1)
-            text(name)
-            add(value)
-        case .setIfNotExists(let name, let value):
-            byte(2)
-            text(name)
-            add(value)
-        case .remove(let name):
-            byte(3)
-            text(name)
-        case .add(let name, let number):
-            byte(4)
-            text(name)
-            text(number.description)
+            integer(Int64(bitPattern: sum))
         }
     }
 

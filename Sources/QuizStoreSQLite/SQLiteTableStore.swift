@@ -237,7 +237,7 @@ public final class SQLiteTableStore: TableStore {
         try connection.withLock { connection throws(TableError) in
             try connection.writeTransaction { () throws(TableError) in
                 // A repeat of a transaction that committed: answered as done, nothing written.
-                if let tokenCheck, try tokenCheck.alreadyCommitted(on: connection) { return }
+                if let tokenCheck, try tokenCheck.claim(on: connection) { return }
                 // Every condition is checked against the state before the transaction; only
                 // when all hold is anything written (DynamoDB's all-or-nothing contract).
                 var reasons: [CancellationReason] = []
@@ -298,7 +298,6 @@ public final class SQLiteTableStore: TableStore {
                     case .delete: try remove(key, of: table, on: connection)
                     }
                 }
-                try tokenCheck?.record(on: connection)
             }
         }
     }

@@ -3,7 +3,7 @@ import QuizFunctions
 import QuizHTTP
 import Testing
 
-/// Session statuses, time limits, early completion, abandonment and the maintenance sweep (PRODUCT.md §5).
+/// Session statuses, time limits, early completion, abandonment and the maintenance sweep (docs/data-layer.md).
 @Suite("Session lifecycle")
 struct LifecycleTests {
     @Test("an answer after the time limit is 409 SESSION_EXPIRED and the session becomes expired", arguments: StoreBackend.all)
