@@ -11,8 +11,9 @@ FUNCTIONS := session quiz answer progress maintenance
 
 ## Install what the build and the tests need, only what is missing: the system libraries the
 ## package links and the browser the web app's tests drive (apt), and the Python modules the
-## tests use (pip): OpenAPI validation, cfn-lint, moto, Selenium, and the reference FSRS
-## implementation the memory model's oracle test runs.
+## tests use (pip): OpenAPI validation, cfn-lint, moto and boto3, Selenium, schemathesis (the
+## fuzzer the contract is checked with), and the reference FSRS implementation the memory
+## model's oracle test runs.
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES) $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -27,6 +28,7 @@ deps:
 	@python3 -c "from importlib.metadata import version; assert version('fsrs') == '6.3.2'" 2>/dev/null || \
 		python3 -m pip install --quiet "fsrs==6.3.2"
 	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install --quiet "selenium>=4.11"
+	@python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install --quiet "schemathesis==4.32.5"
 
 build: deps
 	$(SWIFT) build
@@ -63,7 +65,7 @@ bench-learning: deps
 bench-dynamodb: deps
 	$(SWIFT) run -c release quiz-dynamodb-bench $(BENCH_ARGS)
 
-.PHONY: bench-runtime bench-serve
+.PHONY: bench-runtime bench-serve bench-chaos
 
 ## The linker settings `local-runner package` uses (docs/runtime.md): where the glibc reads
 ## packed relative relocations (2.36+), lld with -z pack-relative-relocs; where libstdc++.a is
@@ -90,3 +92,12 @@ bench-serve: deps
 	for p in quiz-serve-bench quiz-answer-bench local-runner $(FUNCTIONS:%=%-function); do \
 		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
 	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-serve-bench" $(BENCH_ARGS)
+
+## The chaos run at benchmark size (24 learners x 25 answers): learners through `serve` while 10%
+## of the store calls fail (dropped after or before the store acted, 500, throttled, stalled past
+## the client's timeout), on SQLite through the fault-injecting bootstrap and on DynamoDB (moto
+## behind the fault proxy); prints its figures and fails when a rule broke.
+bench-chaos: deps
+	for p in quiz-chaos-bench local-runner ChaosBootstrap $(FUNCTIONS:%=%-function); do \
+		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	"$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-chaos-bench" $(BENCH_ARGS)

@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "quiz-dynamodb-bench", targets: ["DynamoDBBenchmark"]),
         .executable(name: "quiz-runtime-bench", targets: ["RuntimeBenchmark"]),
         .executable(name: "quiz-serve-bench", targets: ["ServeBenchmark"]),
+        .executable(name: "quiz-chaos-bench", targets: ["ChaosBenchmark"]),
         .executable(name: "runtime-floor", targets: ["RuntimeFloor"]),
         .executable(name: "quiz-learning-bench", targets: ["LearningSimulation"]),
     ],
@@ -79,13 +80,16 @@ let package = Package(
 
         .target(name: "QuestionImport", dependencies: ["QuizEngine", "StrictJSON"], swiftSettings: swiftSettings),
 
+        // MARK: - Data layer: records, learners' data, question banks, idempotency (docs/data-layer.md)
+        .target(name: "QuizData", dependencies: ["QuizStore", "QuizEngine"], swiftSettings: swiftSettings),
+
         // MARK: - Functions
         .target(name: "QuizHTTP", dependencies: ["ByteCoding", "StrictJSON"], swiftSettings: swiftSettings),
         .target(name: "QuizObservability", dependencies: ["StrictJSON"], swiftSettings: swiftSettings),
         .target(
             name: "QuizFunctions",
             dependencies: [
-                "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport", "SystemCrypto",
+                "QuizData", "QuizStore", "QuizEngine", "QuizHTTP", "QuizObservability", "QuestionImport", "SystemCrypto",
             ],
             swiftSettings: swiftSettings
         ),
@@ -111,8 +115,8 @@ let package = Package(
         .executableTarget(
             name: "local-runner",
             dependencies: [
-                "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizObservability", "QuizStore", "QuizStoreDynamoDB", "QuizStoreSQLite",
-                "StrictJSON",
+                "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP", "QuizObservability", "QuizStore", "QuizStoreDynamoDB",
+                "QuizStoreSQLite", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -147,7 +151,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "AnswerBenchmark",
-            dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
+            dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
             path: "Benchmarks/AnswerBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -175,7 +179,7 @@ let package = Package(
         // Servers the tests start and stop: moto (DynamoDB) and the fault-injecting proxy in front of it.
         .target(
             name: "QuizTestSupport",
-            dependencies: ["ProcessTools", "QuizStoreDynamoDB", "CurlHTTP"],
+            dependencies: ["ProcessTools", "QuizEngine", "QuizStore", "QuizStoreDynamoDB", "CurlHTTP"],
             path: "Tests/QuizTestSupport",
             exclude: ["Scripts"],
             swiftSettings: swiftSettings
@@ -186,6 +190,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "QuizResilienceTests", dependencies: ["QuizResilience", "QuizStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QuizDataTests", dependencies: ["QuizData", "QuizEngine", "QuizStore", "QuizStoreSQLite", "QuizTestSupport"],
+            swiftSettings: swiftSettings),
         // The memory model's oracle test runs the reference FSRS package (Scripts/fsrs_oracle.py).
         .testTarget(
             name: "QuizEngineTests", dependencies: ["QuizEngine", "QuizTestSupport"], exclude: ["Scripts"],
@@ -195,8 +202,8 @@ let package = Package(
         .testTarget(
             name: "QuizFunctionsTests",
             dependencies: [
-                "QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience", "QuizEngine",
-                "QuizObservability", "QuizBootstrap", "QuizTestSupport",
+                "QuizData", "QuizFunctions", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB", "QuizResilience",
+                "QuizEngine", "QuizObservability", "QuizBootstrap", "QuizTestSupport",
             ],
             exclude: ["Contract"],
             swiftSettings: swiftSettings
@@ -206,8 +213,8 @@ let package = Package(
         .testTarget(
             name: "LocalRunnerTests",
             dependencies: [
-                "local-runner", "QuizBootstrap", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB",
-                "QuizTestSupport", "ProcessTools", "CurlHTTP", "QuizObservability",
+                "local-runner", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizEngine", "QuizHTTP", "QuizStore", "QuizStoreSQLite",
+                "QuizStoreDynamoDB", "QuizTestSupport", "ProcessTools", "CurlHTTP", "QuizObservability",
             ],
             swiftSettings: swiftSettings
         ),
@@ -234,5 +241,17 @@ let package = Package(
             dependencies: ["local-runner", "ProcessTools", "QuizTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             exclude: ["Scripts"],
             swiftSettings: swiftSettings),
+
+        // MARK: - Chaos: learners through `serve` with faulted stores (docs/idempotency.md, README)
+        // Any function over a fault-injecting store: test-only, placed by the chaos runs as
+        // `<function>-function` symlinks; never packaged.
+        .executableTarget(name: "ChaosBootstrap", dependencies: ["QuizBootstrap", "QuizTestSupport"], path: "Tests/ChaosBootstrap", swiftSettings: swiftSettings),
+        // The chaos run itself, shared by its test and its benchmark.
+        .target(
+            name: "ChaosRun",
+            dependencies: ["ProcessTools", "QuizTestSupport", "QuizData", "QuizEngine", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB"],
+            path: "Benchmarks/ChaosRun", swiftSettings: swiftSettings),
+        .executableTarget(name: "ChaosBenchmark", dependencies: ["ChaosRun", "ProcessTools"], path: "Benchmarks/ChaosBenchmark", swiftSettings: swiftSettings),
+        .testTarget(name: "ChaosTests", dependencies: ["ChaosRun", "ChaosBootstrap", "local-runner"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QuizData
 import QuizFunctions
 import QuizStore
 import QuizStoreDynamoDB

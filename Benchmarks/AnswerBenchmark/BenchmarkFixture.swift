@@ -1,4 +1,5 @@
 import Foundation
+import QuizData
 import QuizEngine
 import QuizFunctions
 import QuizHTTP

@@ -18,14 +18,16 @@ public enum QuizBootstrap {
     /// invocation's line carries the X-Ray trace header the runtime bound for it
     /// (`TraceHeader.current`), and each time the store's circuit breaker opens or closes a
     /// line with the `CircuitBreakerOpen` metric is written for `function` (`local` when none
-    /// is named), which the stack's alarm watches.
+    /// is named), which the stack's alarm watches. `wrap` puts something between the backend
+    /// and the resilience layer (the tests' fault injection); the product's bootstraps pass nothing.
     public static func environment(
         from variables: [String: String], function: FunctionName? = nil,
-        logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput
+        logWriter: @escaping @Sendable (String) -> Void = InvocationLogger.standardOutput,
+        wrappingStore wrap: (any TableStore) throws -> any TableStore = { $0 }
     ) async throws -> QuizEnvironment {
         let settings = try QuizSettings(environment: variables)
         let logger = InvocationLogger(settings: settings.logging, write: logWriter, traceHeader: { TraceHeader.current })
-        let store = try await openStore(url: settings.storeURL, environment: variables)
+        let store = try wrap(try await openStore(url: settings.storeURL, environment: variables))
         let breaker = CircuitBreaker.Configuration()
         let functionName = function?.rawValue ?? "local"
         let resilient = ResilientTableStore(wrapping: store, circuitBreaker: breaker) { transition in

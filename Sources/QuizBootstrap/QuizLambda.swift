@@ -1,6 +1,7 @@
 import FoundationEssentials
 import LambdaRuntime
 import QuizFunctions
+import QuizStore
 
 /// One product function as a Lambda handler: the Runtime API's bytes through the function.
 struct QuizLambdaHandler: LambdaHandler {
@@ -17,8 +18,14 @@ extension QuizBootstrap {
     /// reported to Lambda as an init error and the process exits), then serve invocations until
     /// the Runtime API goes away.
     public static func runLambda(_ name: FunctionName) async -> Never {
+        await runLambda(name, wrappingStore: { $0 })
+    }
+
+    /// ``runLambda(_:)`` with `wrap` between the backend and the resilience layer: for test
+    /// bootstraps that inject faults, never for the product's.
+    public static func runLambda(_ name: FunctionName, wrappingStore wrap: @escaping @Sendable (any TableStore) throws -> any TableStore) async -> Never {
         await LambdaRuntime.run {
-            let environment = try await environment(from: LambdaRuntime.environmentVariables(), function: name)
+            let environment = try await environment(from: LambdaRuntime.environmentVariables(), function: name, wrappingStore: wrap)
             return QuizLambdaHandler(function: FunctionHandler(name, environment: environment))
         }
     }

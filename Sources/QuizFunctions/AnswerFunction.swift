@@ -1,4 +1,5 @@
 import FoundationEssentials
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizStore
@@ -7,8 +8,8 @@ import QuizStore
 ///
 /// One answer is one transaction: the session (conditional on the version it was read at), the
 /// pool entry it changed (conditional on the entry's own version, or on being new), the progress
-/// and pool counters and the idempotency record are written together or not at all (PRODUCT.md
-/// §5). Two answers racing for one served question therefore cannot both apply: the second finds
+/// and pool counters and the idempotency record are written together or not at all
+/// (docs/idempotency.md). Two answers racing for one served question therefore cannot both apply: the second finds
 /// the version moved and gets 409.
 public struct AnswerFunction: Sendable {
     enum Route: Sendable {
@@ -26,7 +27,7 @@ public struct AnswerFunction: Sendable {
         router.add(.post, "/sessions/{sessionId}/answer", .answer)
         router.add(.get, "/health", .health)
         let handler = Handler(environment: environment)
-        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             switch route {
             case .health:
                 return try await HealthCheck.respond(function: AnswerFunction.name, store: environment.store)
@@ -66,15 +67,11 @@ public struct AnswerFunction: Sendable {
         init(environment: QuizEnvironment) {
             self.environment = environment
             data = LearnerData(environment)
-            bank = QuestionBank(store: environment.store, table: environment.tables.questions)
+            bank = QuestionBank(environment)
             idempotency = IdempotencyGuard(environment)
         }
 
-        /// How often an answer is recomputed when only the user's pool moved under it (another
-        /// session of the same user answered at the same moment).
-        static let poolRaceAttempts = 4
-
-        func answer(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func answer(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
             let body = try request.decodeJSON(AnswerRequest.self, limit: environment.settings.maximumBodyBytes)
             var problems: [APIError.Detail] = []
             Validation.identifier(body.questionId, field: "questionId", into: &problems)
@@ -86,38 +83,54 @@ public struct AnswerFunction: Sendable {
             }
             Validation.range(body.timeSpentMs, 0...86_400_000, field: "timeSpentMs", into: &problems)
             Validation.range(body.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
-            guard problems.isEmpty else { throw .validationFailed(problems) }
+            guard problems.isEmpty else { throw APIError.validationFailed(problems) }
 
             var random = scope.random
             defer { scope.random = random }
-            let now = scope.now
-            let requestId = scope.requestId
+            var attempts = Attempts()
             return try await idempotency.run(
-                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { claim throws(APIError) in
-                for _ in 1..<Self.poolRaceAttempts {
-                    if let response = try await attempt(body, sessionId: sessionId, userId: caller.userId, claim: claim, now: now, requestId: requestId, random: &random) {
-                        return (response, claim != nil)
+                request, userId: caller.userId, scope: scope, holder: attempts.tokens.request,
+                inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { claim in
+                for _ in 0..<Self.attemptLimit {
+                    if let outcome = try await attempt(body, sessionId: sessionId, userId: caller.userId, claim: claim, scope: scope, random: &random, attempts: &attempts) {
+                        return outcome
                     }
                 }
-                throw .versionConflict("Your wrong-answer pool kept changing under this answer; submit it again.")
+                throw APIError.versionConflict("Your wrong-answer pool kept changing under this answer; submit it again.")
             }
         }
 
-        /// One try at an answer; `nil` when only the pool raced and the answer should be recomputed.
+        /// How often an answer is computed at most: again when only the user's pool moved under it
+        /// (another session of the same user answered at the same moment), or when a commit whose
+        /// outcome was unknown turned out not to have landed.
+        static let attemptLimit = 4
+
+        /// What the attempts of one answer remember: their tokens, and the response each would give.
+        struct Attempts {
+            var tokens = RequestTokens()
+            /// Each attempt's token and response, in order (a handful at most).
+            var responses: [(token: String, response: HTTPResponseEvent)] = []
+
+            func response(of token: String) -> HTTPResponseEvent? {
+                responses.first { $0.token == token }?.response
+            }
+        }
+
+        /// One try at an answer; `nil` when the answer should be computed again.
         private func attempt(
-            _ body: AnswerRequest, sessionId: String, userId: String, claim: IdempotencyGuard.Claim?, now: Int64, requestId: String,
-            random: inout SeededRandomGenerator
-        ) async throws(APIError) -> HTTPResponseEvent? {
+            _ body: AnswerRequest, sessionId: String, userId: String, claim: IdempotencyGuard.Claim?, scope: RequestScope,
+            random: inout SeededRandomGenerator, attempts: inout Attempts
+        ) async throws -> RequestOutcome? {
+            let now = scope.now
             let stored = try await data.storedSession(sessionId, of: userId)
             let previous = stored.session
             if let expected = body.expectedVersion, expected != previous.version {
-                throw .versionConflict("The session is at version \(previous.version), not \(expected); reload it.")
+                throw APIError.versionConflict("The session is at version \(previous.version), not \(expected); reload it.")
             }
             guard let served = previous.currentQuestion, previous.status.isActive else {
-                throw try await data.refusalForUnserved(
-                    previous, now: now,
-                    whenActive: .staleQuestion("Question \(body.questionId) is not being served; fetch the current question."))
+                let stale = APIError.staleQuestion("Question \(body.questionId) is not being served; fetch the current question.")
+                return try await refuseUnserved(previous, whenActive: stale, claim: claim, scope: scope, attempts: &attempts)
             }
             // The question as it was served, kept in the session's item: no read of the bank.
             let current: Question
@@ -132,25 +145,19 @@ public struct AnswerFunction: Sendable {
                     questionId: body.questionId, selectedAnswers: body.selectedAnswers, question: current, pool: &pool, now: now,
                     using: &random)
             } catch {
-                // An answer after the time limit marks the session expired: save that, then refuse.
-                if session.version != previous.version {
-                    try await commitIgnoringRaces(try data.sessionWrites(session, previous: previous))
-                }
-                throw APIError(error)
+                guard error.code == .expired else { throw error }
+                // An answer after the time limit marks the session expired: save that with the refusal.
+                return try await refuseUnserved(previous, whenActive: APIError(error), claim: claim, scope: scope, attempts: &attempts)
             }
 
             var next: QuestionView?
             var serving: Question?
             if case .serve(let picked) = outcome.next {
                 let question = try await bank.require(picked.ref)
-                do {
-                    next = QuestionView(try session.serve(question, now: now, using: &random), question: question)
-                } catch {
-                    throw APIError(error)
-                }
+                next = QuestionView(try session.serve(question, now: now, using: &random), question: question, version: session.version)
                 serving = question
             } else if case .retry(let retry) = outcome.next {
-                next = QuestionView(retry, question: current)
+                next = QuestionView(retry, question: current, version: session.version)
                 serving = current
             }
 
@@ -170,47 +177,50 @@ public struct AnswerFunction: Sendable {
                 results: results)
             let response = try HTTPResponseEvent.json(200, view)
 
-            var writes = try data.sessionWrites(
-                session, previous: previous, progress: ProgressRecord.actions(for: outcome.progress), serving: serving)
-            let poolStart = writes.count
-            writes += PoolRecord.writes(for: outcome.poolChange, stored: read.answered, userId: userId, table: environment.tables.users)
-            if let summary = PoolRecord.summaryWrite(
-                for: outcome.poolChange, stored: read.answered?.entry, userId: userId, table: environment.tables.users)
-            {
-                writes.append(summary)
-            }
-            let poolWrites = poolStart..<writes.count
-            var claimIndex: Int?
-            if let claim {
-                claimIndex = writes.count
-                writes.append(idempotency.completion(of: claim, response: response, now: now))
-            }
-            do {
-                try await data.commit(writes, poolWrites: poolWrites, claimIndex: claimIndex)
-                return response
-            } catch LearnerData.Conflict.pool {
+            let token = attempts.tokens.next()
+            attempts.responses.append((token.value, response))
+            var plan = data.answerPlan(session, previous: previous, outcome: outcome, read: read, serving: serving, token: token)
+            if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
+            let failed: Set<WritePlan.Part>
+            switch try await data.commit(plan, token: token) {
+            case .committed:
+                return .committed(response)
+            case .conflicted(let parts) where !parts.contains(.session) && !parts.contains(.idempotency):
+                // Only the pool moved (another session of this user): grade again against it.
+                guard parts.contains(.poolEntry) else { throw DataError.conflict() }
                 return nil
-            } catch LearnerData.Conflict.session {
-                // Someone else's write got in first. Say which kind of race it was.
-                let latest = try await data.session(sessionId, of: userId)
-                if latest.currentQuestion?.questionId != body.questionId {
-                    throw .staleQuestion("Question \(body.questionId) was answered by another request; fetch the current question.")
-                }
-                throw .versionConflict("The session changed while this answer was being graded; submit it again.")
-            } catch {
-                throw SessionFunction.Handler.conflictError(error)
+            case .conflicted(let parts):
+                failed = parts
+            case .uncertain:
+                failed = []
             }
+            // The session moved, or this commit's outcome is unknown: did one of our own attempts land?
+            let (latest, ours) = try await data.readBack(sessionId, of: userId, tokens: attempts.tokens)
+            if let ours, let landed = attempts.response(of: ours) { return .committed(landed) }
+            // Our claim on the key is no longer held as we left it: the record says what happened.
+            if failed.contains(.idempotency) { return .uncertain(response) }
+            if failed.isEmpty { return nil }
+            if latest.session.currentQuestion?.questionId != body.questionId {
+                throw APIError.staleQuestion("Question \(body.questionId) was answered by another request; fetch the current question.")
+            }
+            throw APIError.versionConflict("The session changed while this answer was being graded; submit it again.")
         }
 
-        /// Saves a change whose request fails anyway; losing a race here is harmless (the winner saved its own state).
-        private func commitIgnoringRaces(_ writes: [TransactionWrite]) async throws(APIError) {
-            do {
-                try await data.commit(writes)
-            } catch is LearnerData.Conflict {
-                return
-            } catch {
-                throw SessionFunction.Handler.conflictError(error)
+        /// The refusal of an answer to a session that serves nothing (it ended, or its time is up).
+        /// A session whose time ran out just now is saved as expired, with the refusal as the
+        /// request's stored response in the same transaction.
+        private func refuseUnserved(
+            _ previous: QuizSession, whenActive: APIError, claim: IdempotencyGuard.Claim?, scope: RequestScope, attempts: inout Attempts
+        ) async throws -> RequestOutcome {
+            var expired = previous
+            guard expired.status.isActive, expired.sweep(now: scope.now, idleLimitSeconds: .max) != nil else {
+                throw Refusal.forUnserved(previous, whenActive: whenActive)
             }
+            let refusal = Refusal.forUnserved(expired, whenActive: whenActive).response(requestId: scope.requestId)
+            let completion = claim.map { idempotency.completion(of: $0, response: StoredResponse(refusal), now: scope.now) }
+            let settled = try await data.settleUnserved(previous, now: scope.now, completion: completion, tokens: &attempts.tokens)
+            guard settled.saved else { throw Refusal.forUnserved(settled.session, whenActive: whenActive) }
+            return .committed(refusal)
         }
 
         static func message(for outcome: AnswerOutcome) -> String {

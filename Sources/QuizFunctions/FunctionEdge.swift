@@ -11,7 +11,7 @@ private let firstInvocation = Atomic<Bool>(true)
 /// line out. The handlers behind it see typed requests and throw typed errors.
 struct FunctionEdge<Route: Sendable>: Sendable {
     /// How a route is handled.
-    typealias Handler = @Sendable (Route, RouteMatch<Route>, HTTPRequestEvent, inout RequestScope) async throws(APIError) -> HTTPResponseEvent
+    typealias Handler = @Sendable (Route, RouteMatch<Route>, HTTPRequestEvent, inout RequestScope) async throws -> HTTPResponseEvent
 
     let function: String
     let environment: QuizEnvironment
@@ -53,13 +53,15 @@ struct FunctionEdge<Route: Sendable>: Sendable {
             routeName = match.name
             response = try await handler(match.route, match, request, &scope)
         } catch {
-            errorCode = error.code.rawValue
-            if error.status >= 500 {
+            // The one mapping of errors to HTTP (ErrorMapping.swift).
+            let failure = APIError.answering(error)
+            errorCode = failure.code.rawValue
+            if failure.status >= 500 {
                 environment.logger.log(
-                    .error, "\(routeName) failed: \(error.underlying.map { "\($0)" } ?? error.message)",
+                    .error, "\(routeName) failed: \(failure.underlying.map { "\($0)" } ?? failure.message)",
                     requestId: requestId, function: function)
             }
-            response = error.response(requestId: requestId)
+            response = failure.response(requestId: requestId)
         }
         response.headers["x-request-id"] = requestId
         let elapsed = clock.now - started

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizObservability
@@ -6,7 +7,7 @@ import QuizStore
 
 /// The scheduled **maintenance** function: sessions idle for 24 h (configurable) become
 /// `abandoned`, sessions past their time limit become `expired`, and items whose TTL passed are
-/// removed (PRODUCT.md §2, failure 4: nothing grows without bound).
+/// removed: nothing grows without bound (docs/data-layer.md).
 ///
 /// It takes any event (an EventBridge schedule, `{}` from `local-runner invoke`) and returns a
 /// JSON summary of what it did.
@@ -29,8 +30,18 @@ public struct MaintenanceFunction: Sendable {
         public var sessionsExpired = 0
         /// Sessions marked `abandoned`.
         public var sessionsAbandoned = 0
-        /// Expired items deleted, all tables together.
+        /// Expired items deleted, all tables together (none on DynamoDB, whose TTL deletes them).
         public var expiredItemsRemoved = 0
+        /// Index items of sessions that had ended or gone, removed.
+        public var staleIndexItemsRemoved = 0
+        /// Items that could not be read or saved: logged with their keys and skipped.
+        public var itemsSkipped = 0
+        /// Shards of the active-session index finished in this run (16 make a whole round).
+        public var shardsCompleted = 0
+        /// Whether the run stopped because its time was up; the next run resumes where it stopped.
+        public var stoppedByBudget = false
+        /// The shard the next run starts in.
+        public var nextShard = 0
     }
 
     /// Handles one raw event.
@@ -41,7 +52,7 @@ public struct MaintenanceFunction: Sendable {
         var errorCode: String?
         var body: Data
         do {
-            let summary = try await run(now: environment.now())
+            let summary = try await run(now: environment.now(), deadline: context.deadline, requestId: context.requestId)
             body = try JSONEncoder().encode(summary)
         } catch {
             status = 503
@@ -58,44 +69,26 @@ public struct MaintenanceFunction: Sendable {
         return body
     }
 
-    /// One sweep at `now` (epoch milliseconds).
-    public func run(now: Int64) async throws -> Summary {
-        var summary = Summary()
-        let data = LearnerData(environment)
-        let store = environment.store
-        let users = environment.tables.users
-        // Sessions started in the last 30 s cannot be late or idle yet (30 s is the shortest limit).
-        let cutoff = Keys.paddedTime(now - 30_000)
-        for shard in 0..<Keys.activeShards {
-            var query = Query(users, partition: Keys.activePartition(shard), sortKey: .lessThan(cutoff), limit: 100)
-            repeat {
-                let page = try await store.query(query)
-                for index in page.items {
-                    guard let userId = index.string("userId"), let sessionId = index.string("sessionId"),
-                        let indexKey = try? users.key(of: index)
-                    else { continue }
-                    summary.sessionsScanned += 1
-                    guard let item = try await store.get(Keys.session(userId, sessionId), from: users),
-                        let previous = try? SessionRecord.session(from: item), previous.status.isActive
-                    else {
-                        // The session ended elsewhere or is gone: the index entry is stale.
-                        try await store.delete(indexKey, from: users)
-                        continue
-                    }
-                    var session = previous
-                    guard let status = session.sweep(now: now, idleLimitSeconds: environment.settings.abandonAfterSeconds) else { continue }
-                    do {
-                        try await data.commit(try data.sessionWrites(session, previous: previous))
-                        if status == .abandoned { summary.sessionsAbandoned += 1 } else { summary.sessionsExpired += 1 }
-                    } catch is LearnerData.Conflict {
-                        // A learner's request got in first: the next run looks again.
-                    }
-                }
-                query.cursor = page.nextCursor
-            } while query.cursor != nil
+    /// One sweep at `now` (epoch milliseconds): the active sessions, as far as the time budget
+    /// (and the invocation's `deadline`, epoch milliseconds) allows, then, on a backend that
+    /// does not delete them itself, a batch of expired items. Skipped items are logged with their keys.
+    public func run(now: Int64, deadline: Int64? = nil, requestId: String? = nil) async throws -> Summary {
+        var budget = Duration.seconds(environment.settings.maintenanceBudgetSeconds)
+        // Leave a few seconds of the invocation for the expired items and the answer.
+        if let deadline { budget = min(budget, .milliseconds(max(1000, deadline - environment.now() - 5000))) }
+        let sweep = SessionSweep(data: LearnerData(environment), abandonAfterSeconds: environment.settings.abandonAfterSeconds)
+        let logger = environment.logger
+        let result = try await sweep.run(now: now, budget: budget) { key, reason in
+            logger.log(.warn, "maintenance skipped \(key): \(reason)", requestId: requestId, function: Self.name)
         }
-        for table in [users, environment.tables.idempotency] {
-            summary.expiredItemsRemoved += try await store.removeExpired(
+        var summary = Summary(
+            sessionsScanned: result.sessionsScanned, sessionsExpired: result.sessionsExpired, sessionsAbandoned: result.sessionsAbandoned,
+            staleIndexItemsRemoved: result.staleIndexItemsRemoved, itemsSkipped: result.itemsSkipped, shardsCompleted: result.shardsCompleted,
+            stoppedByBudget: result.stoppedByBudget, nextShard: result.nextShard)
+        // DynamoDB deletes expired items by itself; removing them here would scan whole tables.
+        guard !environment.store.expiresItemsItself else { return summary }
+        for table in [environment.tables.users, environment.tables.idempotency] {
+            summary.expiredItemsRemoved += try await environment.store.removeExpired(
                 from: table, now: now / 1000, limit: environment.settings.maintenanceBatchLimit)
         }
         return summary

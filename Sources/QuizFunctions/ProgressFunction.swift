@@ -1,4 +1,5 @@
 import FoundationEssentials
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizObservability
@@ -22,7 +23,7 @@ public struct ProgressFunction: Sendable {
         router.add(.get, "/users/{userId}/progress", .progress)
         router.add(.get, "/health", .health)
         let data = LearnerData(environment)
-        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             switch route {
             case .health:
                 return try await HealthCheck.respond(function: ProgressFunction.name, store: environment.store)
@@ -31,7 +32,7 @@ public struct ProgressFunction: Sendable {
                 let userId = try match.parameters.require("userId")
                 // Only one's own progress: `me` or one's own id. Nobody else's, not even to learn it exists.
                 guard userId == "me" || userId == caller.userId else {
-                    throw .forbidden("You can only read your own progress.")
+                    throw APIError.forbidden("You can only read your own progress.")
                 }
                 let counters = try await data.progress(of: caller.userId) ?? Item()
                 let pool = try await data.wholePool(of: caller.userId)

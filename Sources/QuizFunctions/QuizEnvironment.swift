@@ -1,3 +1,4 @@
+import QuizData
 import QuizEngine
 import QuizObservability
 import QuizStore
@@ -30,6 +31,20 @@ public struct QuizEnvironment: Sendable {
         self.tables = QuizTables(prefix: settings.tablePrefix)
         self.logger = logger ?? InvocationLogger(settings: settings.logging)
         self.now = now
+    }
+}
+
+extension LearnerData {
+    /// The learners' data of an environment.
+    init(_ environment: QuizEnvironment) {
+        self.init(store: environment.store, tables: environment.tables, sessionRetentionSeconds: environment.settings.sessionRetentionSeconds)
+    }
+}
+
+extension QuestionBank {
+    /// The question banks of an environment.
+    init(_ environment: QuizEnvironment) {
+        self.init(store: environment.store, table: environment.tables.questions)
     }
 }
 

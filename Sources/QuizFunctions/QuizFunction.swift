@@ -1,5 +1,6 @@
 import FoundationEssentials
 import QuestionImport
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizStore
@@ -24,7 +25,7 @@ public struct QuizFunction: Sendable {
         router.add(.get, "/banks/{bankId}/questions", .listQuestions)
         router.add(.get, "/health", .health)
         let handler = Handler(environment: environment)
-        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)
         }
     }
@@ -79,9 +80,9 @@ public struct QuizFunction: Sendable {
     struct Handler: Sendable {
         let environment: QuizEnvironment
         var data: LearnerData { LearnerData(environment) }
-        var bank: QuestionBank { QuestionBank(store: environment.store, table: environment.tables.questions) }
+        var bank: QuestionBank { QuestionBank(environment) }
 
-        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws -> HTTPResponseEvent {
             switch route {
             case .health:
                 return try await HealthCheck.respond(function: QuizFunction.name, store: environment.store)
@@ -96,8 +97,11 @@ public struct QuizFunction: Sendable {
 
         /// The question being served, serving the next one first when the session has only picked it.
         /// Serving fixes the choice order, so it is saved before it is shown: every later read,
-        /// on any worker, shows the same order.
-        func currentQuestion(_ sessionId: String, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        /// on any worker, shows the same order. The view carries the session's version with the
+        /// question served, for the client's `expectedVersion`.
+        func currentQuestion(_ sessionId: String, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
+            var tokens = RequestTokens()
+            var views: [String: QuestionView] = [:]
             // Two readers may race to serve the same pick; the loser reads the winner's serving.
             for _ in 0..<3 {
                 let stored = try await data.storedSession(sessionId, of: caller.userId)
@@ -105,11 +109,11 @@ public struct QuizFunction: Sendable {
                 if let served = previous.currentQuestion, previous.effectiveStatus(now: scope.now).isActive {
                     let question: Question
                     if let copy = stored.servedQuestion { question = copy } else { question = try await bank.require(served.ref) }
-                    return try .json(200, QuestionView(served, question: question))
+                    return try .json(200, QuestionView(served, question: question, version: previous.version))
                 }
+                let unserved = APIError.sessionNotActive("The session has no question to serve.")
                 guard let pending = previous.pendingQuestion, previous.status.isActive else {
-                    throw try await data.refusalForUnserved(
-                        previous, now: scope.now, whenActive: .sessionNotActive("The session has no question to serve."))
+                    throw Refusal.forUnserved(try await data.settleUnserved(previous, now: scope.now, tokens: &tokens).session, whenActive: unserved)
                 }
                 let question = try await bank.require(pending.ref)
                 var session = previous
@@ -117,49 +121,56 @@ public struct QuizFunction: Sendable {
                 do {
                     served = try session.serve(question, now: scope.now, using: &scope.random)
                 } catch {
-                    if session.version != previous.version { try await save(session, previous: previous) }
-                    throw APIError(error)
+                    guard error.code == .expired else { throw error }
+                    throw Refusal.forUnserved(try await data.settleUnserved(previous, now: scope.now, tokens: &tokens).session, whenActive: unserved)
                 }
-                do {
-                    try await data.commit(try data.sessionWrites(session, previous: previous, serving: question))
-                    return try .json(200, QuestionView(served, question: question))
-                } catch LearnerData.Conflict.session {
-                    continue
-                } catch {
-                    throw SessionFunction.Handler.conflictError(error)
+                let view = QuestionView(served, question: question, version: session.version)
+                let token = tokens.next()
+                views[token.value] = view
+                switch try await data.commit(data.sessionPlan(session, previous: previous, serving: question, token: token), token: token) {
+                case .committed:
+                    return try .json(200, view)
+                case .conflicted, .uncertain:
+                    // Another reader served the pick first, or this save's outcome is unknown: if
+                    // one of our own servings landed, it is the one to show; otherwise read again.
+                    let (_, ours) = try await data.readBack(sessionId, of: caller.userId, tokens: tokens)
+                    if let ours, let landed = views[ours] { return try .json(200, landed) }
                 }
             }
-            throw .versionConflict()
+            throw APIError.versionConflict()
         }
 
-        private func save(_ session: QuizSession, previous: QuizSession) async throws(APIError) {
-            do {
-                try await data.commit(try data.sessionWrites(session, previous: previous))
-            } catch {
-                throw SessionFunction.Handler.conflictError(error)
-            }
-        }
-
-        func importQuestions(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func importQuestions(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
             guard caller.isMember(of: environment.settings.authorGroup) else {
-                throw .forbidden("Only members of '\(environment.settings.authorGroup)' may import questions.")
+                throw APIError.forbidden("Only members of '\(environment.settings.authorGroup)' may import questions.")
             }
             let body = try request.body(limit: environment.settings.maximumImportBytes)
             let now = scope.now
-            return try await IdempotencyGuard(environment).run(
-                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { _ throws(APIError) in
+            let idempotency = IdempotencyGuard(environment)
+            var tokens = RequestTokens()
+            return try await idempotency.run(
+                request, userId: caller.userId, scope: scope, holder: tokens.request,
+                inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { claim in
                 let result: ImportResult
                 do throws(ImportError) {
                     result = try QuestionImporter().importQuestions(from: body, contentType: request.headers["content-type"])
                 } catch {
                     throw Self.apiError(error, contentType: request.headers["content-type"])
                 }
-                let counts = try await bank.importQuestions(result.questions, into: bankId, now: now)
-                let view = ImportView(
-                    bankId: bankId, format: result.format.rawValue, imported: result.questions.count, created: counts.created,
-                    replaced: counts.replaced)
-                return (try .json(201, view), false)
+                func response(_ counts: ImportCounts) throws -> HTTPResponseEvent {
+                    try .json(201, ImportView(
+                        bankId: bankId, format: result.format.rawValue, imported: result.questions.count, created: counts.created,
+                        replaced: counts.replaced))
+                }
+                // The response, with the final counts, is stored in the import's last transaction.
+                let outcome = try await bank.importQuestions(result.questions, into: bankId, now: now, tokens: &tokens) { counts in
+                    try claim.map { idempotency.completion(of: $0, response: StoredResponse(try response(counts)), now: now) }
+                }
+                switch outcome {
+                case .committed(let counts): return claim == nil ? .answered(try response(counts)) : .committed(try response(counts))
+                case .uncertain(let counts): return .uncertain(try response(counts))
+                }
             }
         }
 
@@ -180,12 +191,12 @@ public struct QuizFunction: Sendable {
             }
         }
 
-        func list(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller) async throws(APIError) -> HTTPResponseEvent {
+        func list(_ bankId: String, _ request: HTTPRequestEvent, caller: Caller) async throws -> HTTPResponseEvent {
             let category = try request.query.single("category")
             if let category {
                 var problems: [APIError.Detail] = []
                 Validation.identifier(category, field: "category", maximumLength: 64, into: &problems)
-                guard problems.isEmpty else { throw .badRequest("category is not a valid category name", details: problems) }
+                guard problems.isEmpty else { throw APIError.badRequest("category is not a valid category name", details: problems) }
             }
             let limit = try request.query.int("limit", in: 1...100) ?? 20
             let cursor = try request.query.single("cursor").map(Cursor.init(token:))

@@ -26,6 +26,9 @@ public struct QuizSettings: Sendable {
     public var randomSeed: UInt64?
     /// How many items one maintenance run removes from each table at most.
     public var maintenanceBatchLimit = 1000
+    /// How long one maintenance run sweeps sessions before it stops and leaves its place for
+    /// the next, in seconds (`QUIZ_MAINTENANCE_BUDGET_SECONDS`).
+    public var maintenanceBudgetSeconds = 20
     /// Logging and metrics.
     public var logging = LogSettings()
 
@@ -34,7 +37,8 @@ public struct QuizSettings: Sendable {
 
     /// Settings from the environment: `QUIZ_STORE_URL`, `QUIZ_TABLE_PREFIX`, `QUIZ_IDEMPOTENCY_TTL_SECONDS`,
     /// `QUIZ_ABANDON_AFTER_SECONDS`, `QUIZ_SESSION_RETENTION_SECONDS`, `QUIZ_MAX_BODY_BYTES`,
-    /// `QUIZ_AUTHOR_GROUP`, `QUIZ_RANDOM_SEED`, plus the logging variables of `LogSettings`.
+    /// `QUIZ_AUTHOR_GROUP`, `QUIZ_RANDOM_SEED`, `QUIZ_MAINTENANCE_BUDGET_SECONDS`, plus the logging
+    /// variables of `LogSettings`.
     /// A malformed number is a configuration error: a function must not start on a guess.
     public init(environment: [String: String]) throws(ConfigurationError) {
         if let url = environment["QUIZ_STORE_URL"], !url.isEmpty { storeURL = url }
@@ -50,6 +54,7 @@ public struct QuizSettings: Sendable {
         if let value = try number("QUIZ_ABANDON_AFTER_SECONDS", 60...(365 * 86_400)) { abandonAfterSeconds = value }
         if let value = try number("QUIZ_SESSION_RETENTION_SECONDS", 0...(3650 * 86_400)) { sessionRetentionSeconds = value }
         if let value = try number("QUIZ_MAX_BODY_BYTES", 1024...(6 * 1024 * 1024)) { maximumBodyBytes = value }
+        if let value = try number("QUIZ_MAINTENANCE_BUDGET_SECONDS", 1...900) { maintenanceBudgetSeconds = value }
         if let group = environment["QUIZ_AUTHOR_GROUP"], !group.isEmpty { authorGroup = group }
         if let text = environment["QUIZ_RANDOM_SEED"], !text.isEmpty {
             guard let seed = UInt64(text) else { throw ConfigurationError(message: "QUIZ_RANDOM_SEED must be an unsigned integer") }

@@ -1,6 +1,8 @@
 import FoundationEssentials
+import QuizData
 import QuizEngine
 import QuizHTTP
+import QuizStore
 
 /// The **session** function: start a session, read it back to resume, complete it, abandon it.
 public struct SessionFunction: Sendable {
@@ -22,7 +24,7 @@ public struct SessionFunction: Sendable {
         router.add(.post, "/sessions/{sessionId}/abandon", .abandon)
         router.add(.get, "/health", .health)
         let handler = Handler(environment: environment)
-        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope throws(APIError) in
+        edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)
         }
     }
@@ -50,7 +52,7 @@ public struct SessionFunction: Sendable {
         let environment: QuizEnvironment
         var data: LearnerData { LearnerData(environment) }
 
-        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func handle(_ route: Route, _ match: RouteMatch<Route>, _ request: HTTPRequestEvent, _ scope: inout RequestScope) async throws -> HTTPResponseEvent {
             switch route {
             case .health:
                 return try await HealthCheck.respond(function: SessionFunction.name, store: environment.store)
@@ -65,51 +67,53 @@ public struct SessionFunction: Sendable {
             }
         }
 
-        func start(_ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func start(_ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
             let body = try request.decodeJSON(StartRequest.self, limit: environment.settings.maximumBodyBytes)
             var problems: [APIError.Detail] = []
             Validation.identifier(body.bankId, field: "bankId", into: &problems)
             if let category = body.category { Validation.identifier(category, field: "category", maximumLength: 64, into: &problems) }
             Validation.range(body.questionCount, 1...100, field: "questionCount", into: &problems)
             Validation.range(body.timeLimitSeconds, 30...604_800, field: "timeLimitSeconds", into: &problems)
-            guard problems.isEmpty else { throw .validationFailed(problems) }
+            guard problems.isEmpty else { throw APIError.validationFailed(problems) }
             let options = QuizSession.Options(
                 category: body.category, questionCount: body.questionCount ?? 10, timeLimitSeconds: body.timeLimitSeconds ?? 1800,
                 shuffleChoices: body.shuffleChoices ?? true)
 
-            let bank = QuestionBank(store: environment.store, table: environment.tables.questions)
+            let bank = QuestionBank(environment)
+            let idempotency = IdempotencyGuard(environment)
             var random = scope.random
             defer { scope.random = random }
             let now = scope.now
-            return try await IdempotencyGuard(environment).run(
-                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { claim throws(APIError) in
+            var tokens = RequestTokens()
+            return try await idempotency.run(
+                request, userId: caller.userId, scope: scope, holder: tokens.request,
+                inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { claim in
                 let candidates = try await bank.questionIds(bankId: body.bankId, category: body.category)
                 let pool = try await data.poolForStart(of: caller.userId)
                 let summary = try await data.poolSummary(of: caller.userId)
-                let session: QuizSession
-                do throws(SessionError) {
-                    session = try QuizSession.start(
-                        id: RequestScope.newIdentifier(), userId: caller.userId, bankId: body.bankId, candidateQuestionIds: candidates,
-                        options: options, pool: pool, now: now, using: &random)
-                } catch {
-                    throw APIError(error)
-                }
+                let session = try QuizSession.start(
+                    id: RequestScope.newIdentifier(), userId: caller.userId, bankId: body.bankId, candidateQuestionIds: candidates,
+                    options: options, pool: pool, now: now, using: &random)
                 let response = try HTTPResponseEvent.json(
                     201, SessionEnvelope<ResultsView>(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: nil),
                     headers: ["location": "/sessions/\(session.id)"])
-                var writes = try data.sessionWrites(session, previous: nil)
-                if let claim { writes.append(IdempotencyGuard(environment).completion(of: claim, response: response, now: now)) }
-                do {
-                    try await data.commit(writes, claimIndex: claim == nil ? nil : writes.count - 1)
-                } catch {
-                    throw Self.conflictError(error)
+                let token = tokens.next()
+                var plan = data.sessionPlan(session, previous: nil, token: token)
+                if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
+                switch try await data.commit(plan, token: token) {
+                case .committed:
+                    return .committed(response)
+                case .conflicted, .uncertain:
+                    // The id is new: only our own commit, landed before its reply was lost, can be there.
+                    if (try? await data.readBack(session.id, of: caller.userId, tokens: tokens))?.ours != nil { return .committed(response) }
+                    guard claim != nil else { throw DataError.storage(TableError(.backendFailure, "the new session's commit did not land")) }
+                    return .uncertain(response)
                 }
-                return (response, claim != nil)
             }
         }
 
-        func read(_ sessionId: String, caller: Caller, scope: RequestScope) async throws(APIError) -> HTTPResponseEvent {
+        func read(_ sessionId: String, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
             let session = try await data.session(sessionId, of: caller.userId)
             let summary = try await data.poolSummary(of: caller.userId)
             return try .json(200, SessionEnvelope<ResultsView>(
@@ -117,42 +121,56 @@ public struct SessionFunction: Sendable {
                 results: session.status.isActive ? nil : ResultsView(session.results)))
         }
 
-        /// `complete` and `abandon`: both end the session; a session found expired is saved as such and refused.
-        func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws(APIError) -> HTTPResponseEvent {
+        /// `complete` and `abandon`: both end the session, with the results as the request's stored
+        /// response in the same transaction; a session found expired is saved as such and refused.
+        func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws -> HTTPResponseEvent {
             let now = scope.now
-            return try await IdempotencyGuard(environment).run(
-                request, userId: caller.userId, scope: scope, inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
-            ) { claim throws(APIError) in
-                let previous = try await data.session(sessionId, of: caller.userId)
-                var session = previous
-                var refusal: APIError?
-                do throws(SessionError) {
-                    if abandon { try session.abandon(now: now) } else { try session.complete(now: now) }
-                } catch {
-                    refusal = APIError(error)
-                }
-                if session.version != previous.version {
-                    do {
-                        try await data.commit(try data.sessionWrites(session, previous: previous))
+            let idempotency = IdempotencyGuard(environment)
+            var tokens = RequestTokens()
+            var responses: [String: HTTPResponseEvent] = [:]
+            return try await idempotency.run(
+                request, userId: caller.userId, scope: scope, holder: tokens.request,
+                inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
+            ) { claim in
+                // Another request may move the session in between (an answer): end it as it is then.
+                for _ in 0..<3 {
+                    let previous = try await data.session(sessionId, of: caller.userId)
+                    var session = previous
+                    var refusal: SessionError?
+                    do throws(SessionError) {
+                        if abandon { try session.abandon(now: now) } else { try session.complete(now: now) }
                     } catch {
-                        throw Self.conflictError(error)
+                        refusal = error
                     }
+                    // A refusal that changed nothing is the caller's answer; one that found the time
+                    // up saves the session as expired first.
+                    if let refusal, session.version == previous.version { throw refusal }
+                    let summary = try await data.poolSummary(of: caller.userId)
+                    let response: HTTPResponseEvent
+                    if let refusal {
+                        response = APIError(refusal).response(requestId: scope.requestId)
+                    } else {
+                        response = try .json(
+                            200, SessionEnvelope(
+                                session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: ResultsView(session.results)))
+                    }
+                    // Ending an ended session again changes nothing: nothing to write but the response.
+                    guard session.version != previous.version else { return .answered(response) }
+                    let token = tokens.next()
+                    responses[token.value] = response
+                    var plan = data.sessionPlan(session, previous: previous, token: token)
+                    if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
+                    let failed: Set<WritePlan.Part>
+                    switch try await data.commit(plan, token: token) {
+                    case .committed: return .committed(response)
+                    case .conflicted(let parts): failed = parts
+                    case .uncertain: failed = []
+                    }
+                    let (_, ours) = try await data.readBack(sessionId, of: caller.userId, tokens: tokens)
+                    if let ours, let landed = responses[ours] { return .committed(landed) }
+                    if failed.contains(.idempotency) { return .uncertain(response) }
                 }
-                if let refusal { throw refusal }
-                let summary = try await data.poolSummary(of: caller.userId)
-                let response = try HTTPResponseEvent.json(
-                    200, SessionEnvelope(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: ResultsView(session.results)))
-                return (response, false)
-            }
-        }
-
-        /// The API error for a failed commit.
-        static func conflictError(_ error: any Error) -> APIError {
-            switch error {
-            case let error as APIError: error
-            case LearnerData.Conflict.claim: .requestInProgress()
-            case is LearnerData.Conflict: .versionConflict()
-            default: .internalFailure("commit failed", underlying: error)
+                throw APIError.versionConflict()
             }
         }
     }

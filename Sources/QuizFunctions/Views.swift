@@ -63,8 +63,10 @@ struct QuestionView: Encodable, Sendable {
     var shuffled: Bool
     var attempt: Int
     var review: Bool
+    /// The session's version with this question served: what a client sends as `expectedVersion`.
+    var version: Int
 
-    init(_ served: ServedQuestion, question: Question) {
+    init(_ served: ServedQuestion, question: Question, version: Int) {
         questionId = question.id
         bankId = served.bankId
         category = question.category
@@ -74,6 +76,7 @@ struct QuestionView: Encodable, Sendable {
         shuffled = served.shuffled
         attempt = served.wrongTries + 1
         review = served.origin == .wrongAnswerPool
+        self.version = version
     }
 }
 
@@ -102,7 +105,7 @@ struct ResultsView: Encodable, Sendable {
     }
 }
 
-/// `POST /sessions/{sessionId}/answer`'s response (PRODUCT.md §3).
+/// `POST /sessions/{sessionId}/answer`'s response, as openapi.yaml describes it.
 struct AnswerView: Encodable, Sendable {
     struct Progress: Encodable, Sendable {
         var questionCount: Int
@@ -128,7 +131,7 @@ struct AnswerView: Encodable, Sendable {
     }
 
     /// As synthesised, except that `question` is always present: `null` once the session is
-    /// complete (PRODUCT.md §3), so clients need not tell "absent" from "none".
+    /// complete (openapi.yaml), so clients need not tell "absent" from "none".
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(correct, forKey: .correct)
@@ -188,6 +191,8 @@ extension QuestionView: JSONBodyWritable {
         writer.bool(shuffled)
         writer.key("text")
         writer.string(text)
+        writer.key("version")
+        writer.int(version)
         writer.endObject()
     }
 }

@@ -57,6 +57,9 @@ public struct ResilientTableStore: TableStore {
     /// The breaker around `base`, if any.
     public var circuitBreaker: CircuitBreaker? { executor.circuitBreaker }
 
+    /// Whether `base` deletes expired items by itself.
+    public var expiresItemsItself: Bool { base.expiresItemsItself }
+
     // MARK: - TableStore
 
     /// The item with this key, or `nil`, read with retries.
@@ -105,9 +108,11 @@ public struct ResilientTableStore: TableStore {
         try await executor.run { () async throws(TableError) in try await base.batchWrite(writes, in: table) }
     }
 
-    /// Writes all or nothing, with retries when the transaction was cancelled only by conflicts or throttling.
-    public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
-        try await executor.run { () async throws(TableError) in try await base.transactWrite(writes) }
+    /// Writes all or nothing, with retries when the transaction was cancelled only by conflicts or
+    /// throttling, or its reply was lost. Every attempt carries the same `token`, so an attempt
+    /// that committed before its reply was lost is not applied a second time by the next.
+    public func transactWrite(_ writes: [TransactionWrite], token: TransactionToken?) async throws(TableError) {
+        try await executor.run { () async throws(TableError) in try await base.transactWrite(writes, token: token) }
     }
 
     /// Deletes up to `limit` expired items and returns how many, with retries.

@@ -2,7 +2,7 @@
 /// SQL arguments or credentials.
 public struct TableError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is.
-    public enum Code: String, Sendable, Hashable {
+    public enum Code: String, Sendable, Hashable, CaseIterable {
         /// A write's condition did not hold; `currentItem` holds the item as it is.
         case conditionFailed
         /// A transaction was cancelled; `cancellationReasons` says which write failed and why.

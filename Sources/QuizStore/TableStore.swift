@@ -40,19 +40,34 @@ public protocol TableStore: Sendable {
 
     /// Writes up to 100 items across tables, all or nothing. No two writes may touch one item.
     /// When any condition fails, nothing is written and `transactionCanceled` says, per write, why.
-    func transactWrite(_ writes: [TransactionWrite]) async throws(TableError)
+    ///
+    /// With a `token`, a repeat of a transaction that committed in the last ten minutes is
+    /// answered as a success and writes nothing (see ``TransactionToken``).
+    func transactWrite(_ writes: [TransactionWrite], token: TransactionToken?) async throws(TableError)
 
     /// Deletes up to `limit` items whose TTL has passed at `now` (epoch seconds) and returns how many it deleted.
     func removeExpired(from table: TableSchema, now: Int64, limit: Int) async throws(TableError) -> Int
+
+    /// Whether the backend deletes expired items by itself (DynamoDB's TTL), so a sweep need
+    /// not: `removeExpired` then costs a scan of the whole table.
+    var expiresItemsItself: Bool { get }
 
     /// Checks that the backend answers.
     func ping() async throws(TableError)
 }
 
 extension TableStore {
+    /// No backend deletes expired items by itself unless it says so.
+    public var expiresItemsItself: Bool { false }
+
     /// One request after another (`readEach`), for a backend without a better way.
     public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
         try await readEach(requests)
+    }
+
+    /// Writes up to 100 items across tables, all or nothing, without a token.
+    public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
+        try await transactWrite(writes, token: nil)
     }
 
     /// Writes the item whole, replacing any item with its key.

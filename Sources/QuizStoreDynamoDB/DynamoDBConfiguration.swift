@@ -52,12 +52,14 @@ public struct DynamoDBConfiguration: Sendable {
         self.tablePrefix = tablePrefix
     }
 
-    /// The configuration a `dynamodb://REGION[?endpoint=URL&prefix=NAME-]` store URL names, with
+    /// The configuration a `dynamodb://REGION[?endpoint=URL&prefix=NAME-&timeout=SECONDS]` store URL names, with
     /// credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` (PRODUCT.md §6).
     ///
     /// An empty region (`dynamodb://`) falls back to `AWS_REGION`, then `AWS_DEFAULT_REGION`, the
     /// variables Lambda and the AWS CLI set. Parameter values may be percent-encoded. Refuses
     /// unknown parameters, so a misspelt `prefx=` cannot silently send a test to the live tables.
+    /// `timeout` is the request timeout in seconds (decimals allowed, 0.1 to 60; default 10): a
+    /// request with no answer by then fails with `timeout` and may be retried.
     public init(url: String, environment: [String: String]) throws(TableError) {
         let scheme = "dynamodb://"
         guard url.hasPrefix(scheme) else { throw .validation("not a dynamodb:// store URL") }
@@ -73,12 +75,18 @@ public struct DynamoDBConfiguration: Sendable {
 
         var endpoint: String?
         var prefix = ""
+        var timeout: Duration?
         for parameter in parts.count > 1 ? parts[1].split(separator: "&") : [] {
             let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let value = try Self.percentDecoded(pair.count > 1 ? pair[1] : "")
             switch pair[0] {
             case "endpoint": endpoint = value
             case "prefix": prefix = value
+            case "timeout":
+                guard let seconds = Double(value), seconds >= 0.1, seconds <= 60 else {
+                    throw .validation("the timeout of the dynamodb:// store URL must be 0.1 to 60 seconds")
+                }
+                timeout = .milliseconds(Int64((seconds * 1000).rounded()))
             default: throw .validation("unknown parameter '\(pair[0])' in the dynamodb:// store URL")
             }
         }
@@ -93,6 +101,7 @@ public struct DynamoDBConfiguration: Sendable {
         self.init(
             region: region, credentials: .init(accessKeyID: accessKey, secretAccessKey: secret, sessionToken: token),
             endpoint: endpoint, tablePrefix: prefix)
+        if let timeout { requestTimeout = timeout }
     }
 
     /// The DynamoDB table name of a schema: the prefix, then the schema's name.

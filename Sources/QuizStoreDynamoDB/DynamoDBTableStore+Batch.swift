@@ -11,27 +11,43 @@ extension DynamoDBTableStore {
     public func read(_ requests: [ReadRequest]) async throws(TableError) -> [ReadResult] {
         for request in requests { try request.validate() }
         guard requests.count > 1 else { return try await readEach(requests) }
-        let outcomes = await withTaskGroup(of: (Int, Result<ReadResult, TableError>).self) { group in
-            for (index, request) in requests.enumerated() {
-                group.addTask {
-                    do throws(TableError) {
-                        switch request {
-                        case .get(let key, let table): return (index, .success(.item(try await self.get(key, from: table))))
-                        case .query(let query): return (index, .success(.page(try await self.query(query))))
-                        }
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+        // Each child answers with its position; a position outside the batch, a missing or a
+        // repeated answer is the batch's failure, never a trap (a read batch answers exactly one
+        // result per request or throws). Typed throws stay out of the children: in release builds
+        // (Swift 6.3.1, -O) children returning `(Int, Result<…, TableError>)` from a
+        // `do throws(TableError)` block handed back wrong positions, and the batch trapped on an
+        // index out of range or lost results (found by `make bench-chaos`).
+        let outcomes = await withTaskGroup(of: PositionedRead.self) { group in
+            for (position, request) in requests.enumerated() {
+                group.addTask { await PositionedRead(position: position, outcome: self.readOne(request)) }
             }
             var outcomes = [Result<ReadResult, TableError>?](repeating: nil, count: requests.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
+            for await read in group where outcomes.indices.contains(read.position) && outcomes[read.position] == nil {
+                outcomes[read.position] = read.outcome
+            }
             return outcomes
         }
         var results: [ReadResult] = []
         results.reserveCapacity(requests.count)
-        for case let outcome? in outcomes { results.append(try outcome.get()) }
+        for outcome in outcomes {
+            guard let outcome else {
+                throw TableError(.backendFailure, "a read batch of \(requests.count) requests is missing a result")
+            }
+            results.append(try outcome.get())
+        }
         return results
+    }
+
+    /// One read of a batch, its error kept as a value.
+    private func readOne(_ request: ReadRequest) async -> Result<ReadResult, TableError> {
+        do {
+            switch request {
+            case .get(let key, let table): return .success(.item(try await get(key, from: table)))
+            case .query(let query): return .success(.page(try await self.query(query)))
+            }
+        } catch {
+            return .failure(error)
+        }
     }
 
     // MARK: - Batch get
@@ -143,4 +159,10 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
+}
+
+/// One answer of a read batch's child task, at its position in the batch.
+private struct PositionedRead: Sendable {
+    let position: Int
+    let outcome: Result<ReadResult, TableError>
 }

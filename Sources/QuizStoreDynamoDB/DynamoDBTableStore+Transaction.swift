@@ -9,7 +9,9 @@ extension DynamoDBTableStore {
     /// cancellation reasons carry it, as they do on SQLite. Two kinds of reason are refined
     /// after DynamoDB's answer: a `ValidationError` for an item grown past 400 KB becomes
     /// `itemTooLarge`, and a failed 64-bit guard (see ``AdditionGuard``) becomes `validation`.
-    public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
+    /// A `token` travels as `ClientRequestToken`: DynamoDB answers a repeat within ten minutes as
+    /// a success without writing again.
+    public func transactWrite(_ writes: [TransactionWrite], token: TransactionToken?) async throws(TableError) {
         try WriteValidation.check(writes)
         var transactItems: [JSONValue] = []
         var guards: [[Condition]] = []
@@ -20,7 +22,9 @@ extension DynamoDBTableStore {
             guards.append(writeGuards)
         }
         do throws(TableError) {
-            _ = try await transport.send("TransactWriteItems", ["TransactItems": .array(transactItems)])
+            var request: [String: JSONValue] = ["TransactItems": .array(transactItems)]
+            if let token { request["ClientRequestToken"] = .string(token.value) }
+            _ = try await transport.send("TransactWriteItems", request)
         } catch where error.code == .transactionCanceled {
             throw Self.refine(error, writes: writes, guards: guards)
         }

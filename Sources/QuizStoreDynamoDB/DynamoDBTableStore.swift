@@ -79,6 +79,11 @@ public final class DynamoDBTableStore: TableStore {
         return try response["Attributes"].map(Self.item)
     }
 
+    /// DynamoDB deletes items whose TTL attribute has passed by itself, within days
+    /// ([TTL](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html));
+    /// reads already hide them. `removeExpired` scans the whole table: for tests and one-off use.
+    public var expiresItemsItself: Bool { true }
+
     // MARK: - Health
 
     /// Lists at most one table: the cheapest call that proves the endpoint answers and accepts

@@ -63,6 +63,7 @@ public final class SQLiteTableStore: TableStore {
                 try connection.writeTransaction { () throws(TableError) in
                     try connection.execute(Schema.createItems)
                     try connection.execute(Schema.createExpiryIndex)
+                    try connection.execute(Schema.createTransactionTokens)
                 }
                 return connection
             } catch {
@@ -220,11 +221,14 @@ public final class SQLiteTableStore: TableStore {
 
     // MARK: - Transactions
 
-    public func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
+    public func transactWrite(_ writes: [TransactionWrite], token: TransactionToken?) async throws(TableError) {
         try WriteValidation.check(writes)
         for case .put(let item, let table, _) in writes { try WriteValidation.check(item, for: table) }
+        let tokenCheck = token.map { TokenCheck(token: $0, writes: writes, now: configuration.currentTime()) }
         try await writer.run { [self] connection throws(TableError) in
             try connection.writeTransaction { () throws(TableError) in
+                // A repeat of a transaction that committed: answered as done, nothing written.
+                if let tokenCheck, try tokenCheck.claim(on: connection) { return }
                 // Every condition is checked against the state before the transaction; only
                 // when all hold is anything written (DynamoDB's all-or-nothing contract).
                 var reasons: [CancellationReason] = []

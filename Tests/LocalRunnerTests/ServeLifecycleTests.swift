@@ -65,8 +65,11 @@ struct ServeLifecycleTests {
         }
         let line = try #require(serve.log.split(separator: "\n").first { $0.hasPrefix("local-runner: scheduled maintenance {") })
         let summary = try #require(line.firstRange(of: "{").map { line[$0.lowerBound...].prefix { $0 != "}" } + "}" })
-        let counts = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Int])
-        #expect(Set(counts.keys) == ["sessionsScanned", "sessionsExpired", "sessionsAbandoned", "expiredItemsRemoved"])
+        let counts = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
+        #expect(Set(counts.keys) == [
+            "sessionsScanned", "sessionsExpired", "sessionsAbandoned", "expiredItemsRemoved", "staleIndexItemsRemoved", "itemsSkipped",
+            "shardsCompleted", "stoppedByBudget", "nextShard",
+        ])
         #expect(serve.workers(of: "maintenance").count == 1)
         #expect(try await serve.stop() == 0)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import QuizBootstrap
+import QuizData
 import QuizFunctions
 import QuizObservability
 import QuizStore

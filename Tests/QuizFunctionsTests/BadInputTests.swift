@@ -2,7 +2,7 @@ import Foundation
 import QuizHTTP
 import Testing
 
-/// Bad input gets the right 4xx with a structured error body, and loses nothing (PRODUCT.md §3).
+/// Bad input gets the right 4xx with a structured error body, and loses nothing (openapi.yaml).
 @Suite("Bad input")
 struct BadInputTests {
     struct Case: Sendable, CustomTestStringConvertible {

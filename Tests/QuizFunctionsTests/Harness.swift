@@ -1,4 +1,5 @@
 import Foundation
+import QuizData
 import QuizEngine
 import QuizFunctions
 import QuizHTTP
@@ -77,6 +78,27 @@ struct Harness: Sendable {
         configuration.currentTime = { clock.now / 1000 }
         try await DynamoDBTableStore(configuration: configuration).createTables(QuizTables(prefix: settings.tablePrefix).all)
         dynamoDB = configuration
+    }
+
+    /// A new environment on the same file (or tables) whose store is `wrap` of the backend's.
+    func environment(wrapping wrap: (any TableStore) -> any TableStore) throws -> QuizEnvironment {
+        let plain = try environment()
+        let logs = self.logs
+        let clock = self.clock
+        return QuizEnvironment(
+            store: wrap(plain.store), settings: settings,
+            logger: InvocationLogger(settings: settings.logging, write: { logs.write($0) }, now: { clock.now }), now: { clock.now })
+    }
+
+    /// Sends a request to a function built on `environment`.
+    func send(_ function: Function, _ request: HTTPRequestEvent, on environment: QuizEnvironment) async -> Reply {
+        let context = InvocationContext(requestId: "req-\(UUID().uuidString.prefix(8))")
+        switch function {
+        case .session: return Reply(response: await SessionFunction(environment: environment).handle(request, context: context))
+        case .quiz: return Reply(response: await QuizFunction(environment: environment).handle(request, context: context))
+        case .answer: return Reply(response: await AnswerFunction(environment: environment).handle(request, context: context))
+        case .progress: return Reply(response: await ProgressFunction(environment: environment).handle(request, context: context))
+        }
     }
 
     /// A new environment on the same file (or tables), as a new process would build at start.

@@ -1,11 +1,12 @@
 import Foundation
+import QuizData
 import QuizHTTP
 import QuizStore
 import Testing
 
 @testable import QuizFunctions
 
-/// `Idempotency-Key` as Powertools implements it (PRODUCT.md §5).
+/// `Idempotency-Key` as Powertools implements it (docs/idempotency.md).
 @Suite("Idempotency keys")
 struct IdempotencyTests {
     @Test("a retried answer returns the first response and applies once", arguments: StoreBackend.all)

@@ -2,7 +2,7 @@ import Foundation
 import QuizHTTP
 import Testing
 
-/// One user's data never appears in, or is changed by, another user's request (PRODUCT.md §2, failure 5).
+/// One user's data never appears in, or is changed by, another user's request.
 @Suite("Users are isolated")
 struct IsolationTests {
     @Test("another user's session is not found, by any route, and stays as it was", arguments: StoreBackend.all)

@@ -3,7 +3,7 @@ import QuizFunctions
 import QuizHTTP
 import Testing
 
-/// Session statuses, time limits, early completion, abandonment and the maintenance sweep (PRODUCT.md §5).
+/// Session statuses, time limits, early completion, abandonment and the maintenance sweep (docs/data-layer.md).
 @Suite("Session lifecycle")
 struct LifecycleTests {
     @Test("an answer after the time limit is 409 SESSION_EXPIRED and the session becomes expired", arguments: StoreBackend.all)
@@ -88,7 +88,9 @@ struct LifecycleTests {
         #expect(summary.sessionsScanned == 3, "the expired session left the index")
         #expect(summary.sessionsAbandoned == 2, "idle and the fourth (idempotent) session")
         #expect(summary.sessionsExpired == 0)
-        #expect(summary.expiredItemsRemoved == 1, "the 24 h idempotency record")
+        // SQLite deletes the 24 h idempotency record here; on DynamoDB its own TTL does, and the
+        // sweep scans no table for it.
+        #expect(summary.expiredItemsRemoved == (backend == .sqlite ? 1 : 0), "the 24 h idempotency record")
 
         let status = { (id: String) async throws -> String? in
             try await harness.send(.session, Harness.request(.get, "/sessions/\(id)")).object["session"]?["status"] as? String

@@ -2,7 +2,7 @@ import Foundation
 import QuizHTTP
 import Testing
 
-/// One structured line per invocation, and nothing secret in it (PRODUCT.md §8).
+/// One structured line per invocation, and nothing secret in it.
 @Suite("Invocation logs")
 struct LoggingTests {
     @Test("every invocation writes exactly one JSON line with its request id, status and route")

@@ -1,4 +1,5 @@
 import Foundation
+import QuizData
 import QuizEngine
 import QuizHTTP
 import QuizStore
@@ -166,7 +167,7 @@ struct HandMappedRecordTests {
     @Test("a session's item reads back as the same session, with its scalar fields as attributes")
     func sessionItems() throws {
         for session in try Self.sessions() {
-            let item = try SessionRecord.item(session, retentionSeconds: 100)
+            let item = SessionRecord.item(session, retentionSeconds: 100)
             #expect(try SessionRecord.session(from: item) == session)
             #expect(item.string("pk") == "USER#u-1")
             #expect(item.string("sk") == "SESSION#\(session.id)")
@@ -190,15 +191,15 @@ struct HandMappedRecordTests {
         let question = Question(
             id: served.questionId, category: "c", text: "Which? \u{1F600}", answers: [.init(id: "a", text: "A"), .init(id: "b", text: "B")],
             correctAnswers: ["b"], explanation: "Because.", source: nil)
-        let item = try SessionRecord.item(session, serving: question, retentionSeconds: 100)
+        let item = SessionRecord.item(session, serving: question, retentionSeconds: 100)
         let stored = try SessionRecord.stored(from: item)
         #expect(stored.session == session)
         #expect(stored.servedQuestion == question)
         // Another question than the served one is not kept; a session serving nothing keeps none.
         let other = Question(id: "elsewhere", text: "?", answers: [.init(id: "a", text: "A")], correctAnswers: ["a"])
-        #expect(try SessionRecord.stored(from: try SessionRecord.item(session, serving: other, retentionSeconds: 100)).servedQuestion == nil)
+        #expect(try SessionRecord.stored(from: SessionRecord.item(session, serving: other, retentionSeconds: 100)).servedQuestion == nil)
         let pending = try Self.sessions()[0]
-        #expect(try SessionRecord.stored(from: try SessionRecord.item(pending, serving: question, retentionSeconds: 100)).servedQuestion == nil)
+        #expect(try SessionRecord.stored(from: SessionRecord.item(pending, serving: question, retentionSeconds: 100)).servedQuestion == nil)
     }
 
     @Test("a session item as releases before the packed state wrote it still reads back, without a question copy")
@@ -216,27 +217,27 @@ struct HandMappedRecordTests {
 
     @Test("a session item missing a field, or with damaged state, is reported unreadable")
     func unreadableSession() throws {
-        let good = try SessionRecord.item(try Self.sessions()[2], retentionSeconds: 100)
+        let good = SessionRecord.item(try Self.sessions()[2], retentionSeconds: 100)
         var item = good
         item["version"] = nil
-        #expect(throws: APIError.self) { try SessionRecord.session(from: item) }
+        #expect(throws: DataError.self) { try SessionRecord.session(from: item) }
         // Without its state the item is not a session of the older form either.
         item = good
         item["state"] = nil
-        #expect(throws: APIError.self) { try SessionRecord.session(from: item) }
+        #expect(throws: DataError.self) { try SessionRecord.session(from: item) }
         item = good
         item["state"] = .string("q1")
-        #expect(throws: APIError.self) { try SessionRecord.session(from: item) }
+        #expect(throws: DataError.self) { try SessionRecord.session(from: item) }
         guard case .binary(let bytes)? = good["state"] else {
             Issue.record("no packed state")
             return
         }
         for cut in [1, bytes.count / 2, bytes.count - 1] {
             item["state"] = .binary(Array(bytes.prefix(cut)))
-            #expect(throws: APIError.self) { try SessionRecord.session(from: item) }
+            #expect(throws: DataError.self) { try SessionRecord.session(from: item) }
         }
         item["state"] = .binary(bytes + [0])
-        #expect(throws: APIError.self) { try SessionRecord.session(from: item) }
+        #expect(throws: DataError.self) { try SessionRecord.session(from: item) }
     }
 
     @Test("a question's item holds what AttributeEncoder makes of it, and reads back as the same question")
@@ -248,7 +249,7 @@ struct HandMappedRecordTests {
                 correctAnswers: ["a", "b"], explanation: "Both.", source: "book"),
         ]
         for question in questions {
-            let item = try QuestionBank.encode(question, bankId: "bank")
+            let item = QuestionBank.encode(question, bankId: "bank")
             var generic = try AttributeEncoder().encodeItem(question)
             generic["pk"] = item["pk"]
             generic["sk"] = item["sk"]
@@ -289,7 +290,7 @@ struct HandWrittenResponseTests {
         return [
             AnswerView(
                 correct: false, nextAction: "RETRY_SAME_QUESTION", penaltyIndicator: "(+1 Question @ 2 Tries)",
-                question: QuestionView(served, question: question), message: "Not quite.", explanation: nil, version: 7, progress: progress,
+                question: QuestionView(served, question: question, version: 7), message: "Not quite.", explanation: nil, version: 7, progress: progress,
                 results: nil),
             AnswerView(
                 correct: true, nextAction: "SESSION_COMPLETE", penaltyIndicator: "", question: nil, message: awkward, explanation: awkward,

@@ -144,7 +144,7 @@ final class FlakyTableStore: TableStore {
         try answer()
     }
 
-    func transactWrite(_ writes: [TransactionWrite]) async throws(TableError) {
+    func transactWrite(_ writes: [TransactionWrite], token: TransactionToken?) async throws(TableError) {
         try answer()
     }
 

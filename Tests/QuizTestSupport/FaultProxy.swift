@@ -5,8 +5,9 @@ import Synchronization
 
 /// A fault-injecting HTTP proxy (Scripts/fault_proxy.py) between the DynamoDB backend and a
 /// ``MotoServer``: the tests point the backend at ``endpoint`` and tell the proxy which requests
-/// to fail and how — throttling, 500/503, slow answers, dropped connections, unprocessed batch
-/// entries — then read back which requests reached it.
+/// to fail and how — throttling, 500/503, slow answers, dropped connections before or after the
+/// server acted, stalls past the client's timeout, unprocessed batch entries; every time, or with
+/// a seeded probability — then read back which requests reached it, with their headers.
 ///
 /// Like ``MotoServer``, the proxy watches its standard input and exits when the test process
 /// that holds the other end of the pipe ends.
@@ -27,6 +28,12 @@ public final class FaultProxy: @unchecked Sendable {
         case slow
         /// Reads the request and resets the connection without answering.
         case drop
+        /// Forwards the request (the server acts on it), then resets the connection without
+        /// answering: a write that happened, whose caller cannot know it.
+        case dropAfterForwarding = "drop-after"
+        /// Forwards the request, then waits the rule's delay before answering: past a shorter
+        /// client timeout, a write that happened, whose caller gave up on it.
+        case stallAfterForwarding = "stall-after"
         /// Forwards half of a batch's entries and returns the rest as unprocessed.
         case unprocessed
     }
@@ -39,6 +46,15 @@ public final class FaultProxy: @unchecked Sendable {
         public var target: String
         /// The fault it got, `nil` when it was forwarded untouched.
         public var fault: Fault?
+        /// For `TransactWriteItems`, the `ClientRequestToken` it carried.
+        public var clientRequestToken: String?
+        /// The request's headers as they arrived (names as sent).
+        public var headers: [String: String]
+
+        /// The value of a header, its name compared without regard to case.
+        public func header(_ name: String) -> String? {
+            headers.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
     }
 
     /// The port on 127.0.0.1.
@@ -71,12 +87,20 @@ public final class FaultProxy: @unchecked Sendable {
     public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// Fails the next `count` requests (to `target` only, when given) with `fault`; `count` -1
-    /// fails every one until ``reset()``. Rules apply in the order they were added.
-    public func inject(_ fault: Fault, count: Int = 1, target: String? = nil, delay: Duration? = nil) throws {
+    /// fails every one until ``reset()``. With a `probability` below 1 the rule takes a matching
+    /// request only with that chance (drawn from the generator ``seed(_:)`` sets), and one it
+    /// passes over goes on to the next rule. Rules apply in the order they were added.
+    public func inject(_ fault: Fault, count: Int = 1, target: String? = nil, delay: Duration? = nil, probability: Double? = nil) throws {
         var rule: [String: Any] = ["fault": fault.rawValue, "count": count]
         if let target { rule["target"] = target }
         if let delay { rule["delay"] = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18 }
+        if let probability { rule["probability"] = probability }
         _ = try send(.post, "/__faults/rules", ["rules": [rule]])
+    }
+
+    /// Seeds the draws of rules with a probability, so a run can be repeated.
+    public func seed(_ seed: UInt64) throws {
+        _ = try send(.post, "/__faults/seed", ["seed": seed])
     }
 
     /// Drops every rule and forgets the requests seen so far.
@@ -91,7 +115,8 @@ public final class FaultProxy: @unchecked Sendable {
         return entries.map { entry in
             LoggedRequest(
                 at: entry["at"] as? Double ?? 0, target: entry["target"] as? String ?? "",
-                fault: (entry["fault"] as? String).flatMap(Fault.init(rawValue:)))
+                fault: (entry["fault"] as? String).flatMap(Fault.init(rawValue:)),
+                clientRequestToken: entry["clientRequestToken"] as? String, headers: entry["headers"] as? [String: String] ?? [:])
         }
     }
 

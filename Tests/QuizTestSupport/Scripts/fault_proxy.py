@@ -8,14 +8,19 @@ end). Every request is forwarded to 127.0.0.1:UPSTREAM_PORT unless a fault rule 
 
 Control endpoints (never forwarded, JSON in and out):
   POST /__faults/rules  {"rules": [RULE, ...]}  appends rules; each takes the next matching requests
+  POST /__faults/seed   {"seed": N}             seeds the draws of rules with a probability
   POST /__faults/reset                          drops every rule and the request log
-  GET  /__faults/log                            {"requests": [{"at", "target", "fault"}, ...]}
+  GET  /__faults/log                            {"requests": [{"at", "target", "fault", "clientRequestToken",
+                                                  "headers"}, ...]}: every request's headers as received,
+                                                  and a TransactWriteItems' ClientRequestToken
   GET  /__faults/trace-headers                  {"requests": [{"target", "traceId"}, ...]}: the
                                                 X-Amzn-Trace-Id of every DynamoDB request (null when absent)
 
-A RULE is {"fault": F, "count": N, "target": OPERATION?, "delay": SECONDS?}:
+A RULE is {"fault": F, "count": N, "target": OPERATION?, "delay": SECONDS?, "probability": P?}:
   count N is how many matching requests it takes (-1: all of them, until reset);
-  target limits it to one operation (the X-Amz-Target suffix, e.g. "GetItem").
+  target limits it to one operation (the X-Amz-Target suffix, e.g. "GetItem");
+  probability P (0...1, default 1) makes it take a matching request only with that chance, drawn
+  from the seeded generator; a request it passes over goes on to the next rule.
 Faults F:
   throttle      400 ProvisionedThroughputExceededException
   throttling    400 ThrottlingException
@@ -23,6 +28,10 @@ Faults F:
   503           503 ServiceUnavailable
   slow          waits `delay` seconds, then forwards (a client timeout shorter than that fires)
   drop          reads the request and closes the connection with no response
+  drop-after    forwards the request (the server acts on it), then closes the connection with no
+                response: the client cannot know whether its write happened
+  stall-after   forwards the request, then waits `delay` seconds before answering: a client whose
+                timeout is shorter gives up on a write that happened
   unprocessed   BatchWriteItem/BatchGetItem: forwards only the first half of each table's
                 entries and returns the rest as UnprocessedItems/UnprocessedKeys
 """
@@ -30,6 +39,7 @@ Faults F:
 import http.client
 import json
 import os
+import random
 import socket
 import sys
 import threading
@@ -51,6 +61,9 @@ def record_trace_header(headers, target):
         trace_headers.append({"target": target, "traceId": headers.get("X-Amzn-Trace-Id")})
 
 
+draws = random.Random(0)  # the seeded draws of rules with a probability
+
+
 def take_rule(target):
     """The fault the next request to `target` gets, consuming one use of the first rule that matches."""
     with lock:
@@ -59,10 +72,23 @@ def take_rule(target):
                 continue
             if rule.get("target") and rule["target"] != target:
                 continue
+            probability = float(rule.get("probability", 1))
+            if probability < 1 and draws.random() >= probability:
+                continue
             if rule["left"] > 0:
                 rule["left"] -= 1
             return dict(rule)
     return None
+
+
+def client_request_token(target, body):
+    """A TransactWriteItems request's ClientRequestToken, for the log."""
+    if target != "TransactWriteItems":
+        return None
+    try:
+        return json.loads(body or b"{}").get("ClientRequestToken")
+    except ValueError:
+        return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -112,12 +138,19 @@ class Handler(BaseHTTPRequestHandler):
                 trace_headers.clear()
             self.reply(200, {}, "application/json")
             return
+        if self.path == "/__faults/seed":
+            with lock:
+                draws.seed(int(json.loads(body or b"{}").get("seed", 0)))
+            self.reply(200, {}, "application/json")
+            return
         target = (self.headers.get("X-Amz-Target") or "").split(".")[-1]
         record_trace_header(self.headers, target)
         rule = take_rule(target)
         fault = rule["fault"] if rule else None
         with lock:
-            log.append({"at": time.monotonic(), "target": target, "fault": fault})
+            log.append({"at": time.monotonic(), "target": target, "fault": fault,
+                        "clientRequestToken": client_request_token(target, body),
+                        "headers": {name: value for name, value in self.headers.items()}})
         if fault == "throttle":
             self.reply(400, {"__type": PREFIX + "ProvisionedThroughputExceededException",
                              "message": "The level of configured provisioned throughput for the table was exceeded."})
@@ -128,13 +161,25 @@ class Handler(BaseHTTPRequestHandler):
         elif fault == "503":
             self.reply(503, {"__type": PREFIX + "ServiceUnavailable", "message": "Service unavailable"})
         elif fault == "drop":
-            self.close_connection = True
+            self.drop()
+        elif fault == "drop-after":
             try:
-                # SO_LINGER 0: the client sees the connection reset, not a clean end of stream.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                self.connection.shutdown(socket.SHUT_RDWR)
+                self.upstream(body)
             except OSError:
                 pass
+            self.drop()
+        elif fault == "stall-after":
+            try:
+                status, content_type, data = self.upstream(body)
+            except OSError as error:
+                status, content_type, data = 502, "application/x-amz-json-1.0", json.dumps(
+                    {"__type": PREFIX + "InternalServerError", "message": f"proxy: upstream failed: {error}"}).encode()
+            time.sleep(float(rule.get("delay", 2)))
+            try:
+                self.reply(status, data, content_type)
+            except OSError:
+                # The client gave up and closed the connection: that is the point.
+                self.close_connection = True
         elif fault == "slow":
             time.sleep(float(rule.get("delay", 2)))
             self.forward(body)
@@ -142,6 +187,15 @@ class Handler(BaseHTTPRequestHandler):
             self.forward_partly(body, target)
         else:
             self.forward(body)
+
+    def drop(self):
+        self.close_connection = True
+        try:
+            # SO_LINGER 0: the client sees the connection reset, not a clean end of stream.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def upstream(self, body):
         connection = http.client.HTTPConnection("127.0.0.1", UPSTREAM_PORT, timeout=120)

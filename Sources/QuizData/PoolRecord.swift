@@ -1,9 +1,8 @@
 import QuizEngine
-import QuizHTTP
 import QuizStore
 
 /// A user's wrong-answer pool in the `users` table: one small item per entry, two index items per
-/// entry, and counters on the progress item (PRODUCT.md §4, §6).
+/// entry, and counters on the progress item (docs/data-layer.md).
 ///
 /// Items, all under the user's partition `USER#<userId>`:
 /// - `POOL#<bankId>#<questionId>`: the entry (`bankId`, `questionId`, `enteredAt`,
@@ -31,37 +30,37 @@ public enum PoolRecord {
     public static let itemPrefix = "POOL"
     /// The sort-key prefix of the entry items (not the index items).
     public static let entryPrefix = "POOL#"
-    static let agePrefix = "POOLAGE#"
-    static let sessionPrefix = "POOLSESSION#"
+    package static let agePrefix = "POOLAGE#"
+    package static let sessionPrefix = "POOLSESSION#"
     /// The sort key of the summary item, the head of the age index.
     public static let summarySortKey = agePrefix
     /// The prefix of the summary's counters of entries by remaining tries.
-    static let counterPrefix = "tries#"
+    package static let counterPrefix = "tries#"
 
     /// An entry as stored, with the version its next change is conditional on.
-    struct Stored: Sendable {
-        var entry: PoolEntry
-        var version: Int64
+    package struct Stored: Sendable {
+        package var entry: PoolEntry
+        package var version: Int64
     }
 
     // MARK: - Keys
 
-    static func entryKey(_ userId: String, _ ref: QuestionRef) -> Key {
+    package static func entryKey(_ userId: String, _ ref: QuestionRef) -> Key {
         Key(Keys.user(userId), "\(entryPrefix)\(ref.bankId)#\(ref.questionId)")
     }
 
-    static func ageKey(_ userId: String, _ entry: PoolEntry) -> Key {
+    package static func ageKey(_ userId: String, _ entry: PoolEntry) -> Key {
         Key(Keys.user(userId), "\(agePrefix)\(Keys.paddedTime(entry.enteredAt))#\(entry.bankId)#\(entry.questionId)")
     }
 
-    static func sessionKey(_ userId: String, _ entry: PoolEntry) -> Key {
+    package static func sessionKey(_ userId: String, _ entry: PoolEntry) -> Key {
         Key(Keys.user(userId), "\(sessionPrefix)\(entry.sessionId)#\(Keys.paddedTime(entry.enteredAt))#\(entry.bankId)#\(entry.questionId)")
     }
 
-    static func summaryKey(_ userId: String) -> Key { Key(Keys.user(userId), summarySortKey) }
+    package static func summaryKey(_ userId: String) -> Key { Key(Keys.user(userId), summarySortKey) }
 
     /// The sort-key prefix of one session's index items.
-    static func sessionIndexPrefix(_ sessionId: String) -> String { "\(sessionPrefix)\(sessionId)#" }
+    package static func sessionIndexPrefix(_ sessionId: String) -> String { "\(sessionPrefix)\(sessionId)#" }
 
     /// The summary's counter of entries with `remainingTries` tries left.
     public static func counterName(remainingTries: Int) -> String { "\(counterPrefix)\(remainingTries)" }
@@ -78,7 +77,7 @@ public enum PoolRecord {
 
     private static func item(_ entry: PoolEntry, key: Key, version: Int64? = nil) -> Item {
         var attributes: [String: AttributeValue] = [
-            "pk": .string(key.partition), "sk": .string(key.sort!), "bankId": .string(entry.bankId),
+            "pk": .string(key.partition), "sk": .string(key.sort ?? ""), "bankId": .string(entry.bankId),
             "questionId": .string(entry.questionId), "enteredAt": .int(entry.enteredAt),
             "remainingTries": .int(entry.remainingTries), "sessionId": .string(entry.sessionId),
         ]
@@ -87,11 +86,11 @@ public enum PoolRecord {
     }
 
     /// The entry an entry item or an index item holds.
-    public static func entry(from item: Item) throws(APIError) -> PoolEntry {
+    public static func entry(from item: Item) throws(DataError) -> PoolEntry {
         guard let bankId = item.string("bankId"), let questionId = item.string("questionId"), let enteredAt = item.int("enteredAt"),
             let tries = item.int("remainingTries"), let sessionId = item.string("sessionId")
         else {
-            throw APIError.internalFailure("stored pool entry is unreadable")
+            throw DataError.damaged("pool entry")
         }
         return PoolEntry(bankId: bankId, questionId: questionId, enteredAt: enteredAt, remainingTries: Int(tries), sessionId: sessionId)
     }
@@ -99,12 +98,12 @@ public enum PoolRecord {
     /// The summary item of a pool whose entries have these numbers of remaining tries.
     public static func summaryItem(countsByRemainingTries counts: [Int: Int], userId: String) -> Item {
         let key = summaryKey(userId)
-        var item: Item = ["pk": .string(key.partition), "sk": .string(key.sort!)]
+        var item: Item = ["pk": .string(key.partition), "sk": .string(key.sort ?? "")]
         for (tries, count) in counts { item[counterName(remainingTries: tries)] = .int(count) }
         return item
     }
 
-    static func stored(from item: Item) throws(APIError) -> Stored {
+    package static func stored(from item: Item) throws(DataError) -> Stored {
         Stored(entry: try entry(from: item), version: item.int("version") ?? 1)
     }
 
@@ -114,7 +113,7 @@ public enum PoolRecord {
     /// entry as it was read (`nil`: it was not in the pool). The entry item's write carries the
     /// condition: absent for a new entry, still at the version read for a change, so a race with
     /// another session of the same user cancels the transaction instead of losing an update.
-    static func writes(for change: PoolChange, stored: Stored?, userId: String, table: TableSchema) -> [TransactionWrite] {
+    package static func writes(for change: PoolChange, stored: Stored?, userId: String, table: TableSchema) -> [TransactionWrite] {
         switch change {
         case .unchanged:
             return []
@@ -151,7 +150,7 @@ public enum PoolRecord {
 
     /// The update of the summary for one pool change (`nil` when the counts stay), for the same
     /// transaction as the change.
-    static func summaryWrite(for change: PoolChange, stored: PoolEntry?, userId: String, table: TableSchema) -> TransactionWrite? {
+    package static func summaryWrite(for change: PoolChange, stored: PoolEntry?, userId: String, table: TableSchema) -> TransactionWrite? {
         var deltas = PoolSummary()
         deltas.apply(change, stored: stored)
         let actions: [UpdateAction] = deltas.counts.keys.sorted().compactMap { tries in
@@ -164,14 +163,14 @@ public enum PoolRecord {
 
 /// The pool as its counters tell it: how many entries have each number of remaining tries. Enough
 /// for the penalty indicator and the pool's size without reading a single entry.
-struct PoolSummary: Sendable, Hashable {
+package struct PoolSummary: Sendable, Hashable {
     /// Entries by remaining tries.
-    var counts: [Int: Int] = [:]
+    package var counts: [Int: Int] = [:]
 
-    init() {}
+    package init() {}
 
     /// The counters of a summary item (none yet: an empty pool).
-    init(summary: Item?) {
+    package init(summary: Item?) {
         guard let summary else { return }
         for (name, value) in summary.attributes where name.hasPrefix(PoolRecord.counterPrefix) {
             guard let tries = Int(name.dropFirst(PoolRecord.counterPrefix.count)), let count = value.intValue else { continue }
@@ -180,7 +179,7 @@ struct PoolSummary: Sendable, Hashable {
     }
 
     /// Applies one change made to an entry that was `stored` before it (`nil`: not in the pool).
-    mutating func apply(_ change: PoolChange, stored: PoolEntry?) {
+    package mutating func apply(_ change: PoolChange, stored: PoolEntry?) {
         guard case .unchanged = change else {
             if let stored { counts[stored.remainingTries, default: 0] -= 1 }
             switch change {
@@ -192,8 +191,8 @@ struct PoolSummary: Sendable, Hashable {
     }
 
     /// The number of entries.
-    var size: Int { counts.values.reduce(0) { $0 + max(0, $1) } }
+    package var size: Int { counts.values.reduce(0) { $0 + max(0, $1) } }
 
     /// `(+2 Questions @ 2 Tries) (+1 Question @ 1 Try)`; empty for an empty pool.
-    var penaltyIndicator: String { PenaltyIndicator(countsByRemainingTries: counts).text }
+    package var penaltyIndicator: String { PenaltyIndicator(countsByRemainingTries: counts).text }
 }

@@ -7,12 +7,12 @@ import QuizStore
 /// Attributes: `answers`, `correct`, `correctFirstTry`, `questionsCompleted`, `enteredPool`,
 /// `mastered`; per category `category#NAME#answers` and `category#NAME#correct`; per session status
 /// `sessions#STATUS`.
-enum ProgressRecord {
-    static let categoryPrefix = "category#"
-    static let sessionsPrefix = "sessions#"
+package enum ProgressRecord {
+    package static let categoryPrefix = "category#"
+    package static let sessionsPrefix = "sessions#"
 
     /// The counter changes of one graded answer.
-    static func actions(for delta: ProgressDelta) -> [UpdateAction] {
+    package static func actions(for delta: ProgressDelta) -> [UpdateAction] {
         var actions: [UpdateAction] = [
             .add("answers", Number(delta.attempts)),
             .add("correct", Number(delta.questionsAnswered)),
@@ -28,7 +28,7 @@ enum ProgressRecord {
     }
 
     /// The counter changes of a session moving from one status to another (`nil`: a new session).
-    static func actions(from old: SessionStatus?, to new: SessionStatus) -> [UpdateAction] {
+    package static func actions(from old: SessionStatus?, to new: SessionStatus) -> [UpdateAction] {
         guard old != new else { return [] }
         var actions: [UpdateAction] = [.add(sessionsPrefix + new.rawValue, 1)]
         if let old { actions.append(.add(sessionsPrefix + old.rawValue, -1)) }
@@ -36,7 +36,7 @@ enum ProgressRecord {
     }
 
     /// The write that applies counter changes, or nothing when there are none.
-    static func write(_ actions: [UpdateAction], userId: String, table: TableSchema) -> TransactionWrite? {
+    package static func write(_ actions: [UpdateAction], userId: String, table: TableSchema) -> TransactionWrite? {
         actions.isEmpty ? nil : .update(Keys.progress(userId), in: table, merged(actions))
     }
 

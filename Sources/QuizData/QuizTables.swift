@@ -38,38 +38,41 @@ public struct QuizTables: Sendable, Hashable {
 }
 
 /// The keys of the product's items.
-enum Keys {
-    static func bank(_ bankId: String) -> String { "BANK#\(bankId)" }
-    static func question(_ bankId: String, _ questionId: String) -> Key { Key(bank(bankId), "Q#\(questionId)") }
-    static func categoryIndex(_ bankId: String, category: String?, questionId: String) -> Key {
+package enum Keys {
+    package static func bank(_ bankId: String) -> String { "BANK#\(bankId)" }
+    package static func question(_ bankId: String, _ questionId: String) -> Key { Key(bank(bankId), "Q#\(questionId)") }
+    package static func categoryIndex(_ bankId: String, category: String?, questionId: String) -> Key {
         Key(bank(bankId), "C#\(category ?? "")#\(questionId)")
     }
-    static func bankMeta(_ bankId: String) -> Key { Key(bank(bankId), "META") }
-    static let questionPrefix = "Q#"
-    static func categoryPrefix(_ category: String?) -> String { category.map { "C#\($0)#" } ?? "C#" }
+    package static func bankMeta(_ bankId: String) -> Key { Key(bank(bankId), "META") }
+    package static let questionPrefix = "Q#"
+    package static func categoryPrefix(_ category: String?) -> String { category.map { "C#\($0)#" } ?? "C#" }
 
-    static func user(_ userId: String) -> String { "USER#\(userId)" }
-    static func session(_ userId: String, _ sessionId: String) -> Key { Key(user(userId), "SESSION#\(sessionId)") }
-    static func progress(_ userId: String) -> Key { Key(user(userId), "PROGRESS") }
-    static let sessionPrefix = "SESSION#"
+    package static func user(_ userId: String) -> String { "USER#\(userId)" }
+    package static func session(_ userId: String, _ sessionId: String) -> Key { Key(user(userId), "SESSION#\(sessionId)") }
+    package static func progress(_ userId: String) -> Key { Key(user(userId), "PROGRESS") }
+    package static let sessionPrefix = "SESSION#"
 
     /// Active sessions are spread over this many partitions, so no single DynamoDB partition takes every start.
-    static let activeShards = 16
-    static func activeShard(of sessionId: String) -> Int {
+    package static let activeShards = 16
+    package static func activeShard(of sessionId: String) -> Int {
         // FNV-1a: stable across processes, unlike `hashValue`.
         var hash: UInt32 = 2_166_136_261
         for byte in sessionId.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         return Int(hash % UInt32(activeShards))
     }
-    static func activePartition(_ shard: Int) -> String { "ACTIVE#\(shard)" }
-    static func active(sessionId: String, startedAt: Int64) -> Key {
+    package static func activePartition(_ shard: Int) -> String { "ACTIVE#\(shard)" }
+    package static func active(sessionId: String, startedAt: Int64) -> Key {
         Key(activePartition(activeShard(of: sessionId)), "\(paddedTime(startedAt))#\(sessionId)")
     }
     /// Fixed-width digits, so the sort key orders by time.
-    static func paddedTime(_ milliseconds: Int64) -> String {
+    package static func paddedTime(_ milliseconds: Int64) -> String {
         let digits = String(max(0, milliseconds))
         return String(repeating: "0", count: max(0, 15 - digits.count)) + digits
     }
 
-    static func idempotency(_ userId: String, _ key: String) -> Key { Key(user(userId), "KEY#\(key)") }
+    package static func idempotency(_ userId: String, _ key: String) -> Key { Key(user(userId), "KEY#\(key)") }
+
+    /// Where the maintenance sweep keeps its place between runs.
+    package static let sweepCursor = Key("MAINTENANCE", "SWEEP")
 }

@@ -1,57 +1,60 @@
 import QuizEngine
-import QuizHTTP
 import QuizStore
 
 /// The questions of the banks, in the `questions` table.
-struct QuestionBank: Sendable {
-    let store: any TableStore
-    let table: TableSchema
+package struct QuestionBank: Sendable {
+    package let store: any TableStore
+    package let table: TableSchema
+
+    /// The bank's questions in `table`, through `store`.
+    package init(store: any TableStore, table: TableSchema) {
+        self.store = store
+        self.table = table
+    }
 
     // MARK: - Reading
 
     /// One question, or `nil`.
-    func question(_ ref: QuestionRef) async throws(APIError) -> Question? {
+    package func question(_ ref: QuestionRef) async throws(DataError) -> Question? {
         let item: Item?
         do {
             item = try await store.get(Keys.question(ref.bankId, ref.questionId), from: table)
         } catch {
-            throw APIError(error)
+            throw .storage(error)
         }
-        return try item.map { item throws(APIError) in try Self.decode(item) }
+        return try item.map { item throws(DataError) in try Self.decode(item) }
     }
 
     /// One question that must exist (it is part of a session); 404 when the bank lost it.
-    func require(_ ref: QuestionRef) async throws(APIError) -> Question {
-        guard let question = try await question(ref) else {
-            throw .questionNotFound("Question \(ref.questionId) is no longer in bank \(ref.bankId).")
-        }
+    package func require(_ ref: QuestionRef) async throws(DataError) -> Question {
+        guard let question = try await question(ref) else { throw .questionNotFound(ref) }
         return question
     }
 
     /// Whether the bank exists (has ever had questions imported).
-    func exists(_ bankId: String) async throws(APIError) -> Bool {
+    package func exists(_ bankId: String) async throws(DataError) -> Bool {
         do {
             return try await store.get(Keys.bankMeta(bankId), from: table) != nil
         } catch {
-            throw APIError(error)
+            throw .storage(error)
         }
     }
 
     /// The ids of the bank's questions, or of one category's: what a new session draws from.
-    func questionIds(bankId: String, category: String?) async throws(APIError) -> [String] {
-        guard try await exists(bankId) else { throw .bankNotFound("No question bank \(bankId).") }
+    package func questionIds(bankId: String, category: String?) async throws(DataError) -> [String] {
+        guard try await exists(bankId) else { throw .bankNotFound(bankId) }
         let prefix = Keys.categoryPrefix(category)
         do {
             let index = try await store.queryAll(Query(table, partition: Keys.bank(bankId), sortKey: .beginsWith(prefix)))
             return index.compactMap { $0.string("questionId") }
         } catch {
-            throw APIError(error)
+            throw .storage(error)
         }
     }
 
     /// One page of the bank's questions, of one category or all.
-    func list(bankId: String, category: String?, limit: Int, cursor: Cursor?) async throws(APIError) -> (questions: [Question], next: Cursor?) {
-        guard try await exists(bankId) else { throw .bankNotFound("No question bank \(bankId).") }
+    package func list(bankId: String, category: String?, limit: Int, cursor: Cursor?) async throws(DataError) -> (questions: [Question], next: Cursor?) {
+        guard try await exists(bankId) else { throw .bankNotFound(bankId) }
         do {
             if let category {
                 let page = try await store.query(
@@ -67,56 +70,15 @@ struct QuestionBank: Sendable {
             }
             let page = try await store.query(
                 Query(table, partition: Keys.bank(bankId), sortKey: .beginsWith(Keys.questionPrefix), limit: limit, cursor: cursor))
-            return (try page.items.map { item throws(APIError) in try Self.decode(item) }, page.nextCursor)
-        } catch let error as APIError {
+            return (try page.items.map { item throws(DataError) in try Self.decode(item) }, page.nextCursor)
+        } catch let error as DataError {
             throw error
         } catch let error as TableError {
             // A cursor from another bank, or a forged one, is the caller's mistake.
-            if error.code == .validation { throw .badRequest("The cursor is not valid for this list.") }
-            throw APIError(error)
+            if error.code == .validation { throw .invalidCursor }
+            throw .storage(error)
         } catch {
-            throw .internalFailure("listing questions failed", underlying: error)
-        }
-    }
-
-    // MARK: - Writing
-
-    /// Writes validated questions into the bank, replacing questions with the same ids, and
-    /// returns how many were new and how many replaced.
-    ///
-    /// Every row was validated before this is called, so what is written is all of it; writes go
-    /// in batches of 25, and a retry of the same upload converges to the same bank.
-    func importQuestions(_ questions: [Question], into bankId: String, now: Int64) async throws(APIError) -> (created: Int, replaced: Int) {
-        do {
-            let existing = try await store.batchGet(questions.map { Keys.question(bankId, $0.id) }, from: table)
-            var previous: [String: Question] = [:]
-            for item in existing {
-                let question = try Self.decode(item)
-                previous[question.id] = question
-            }
-            var writes: [BatchWrite] = []
-            for question in questions {
-                var item = try Self.encode(question, bankId: bankId)
-                item["importedAt"] = .int(now)
-                writes.append(.put(item))
-                let index = Keys.categoryIndex(bankId, category: question.category, questionId: question.id)
-                writes.append(.put(["pk": .string(index.partition), "sk": .string(index.sort!), "questionId": .string(question.id)]))
-                // A question that moved category leaves its old index entry behind otherwise.
-                if let old = previous[question.id], old.category != question.category {
-                    writes.append(.delete(Keys.categoryIndex(bankId, category: old.category, questionId: question.id)))
-                }
-            }
-            try await store.batchWrite(writes, in: table)
-            let created = questions.count - previous.count
-            let meta = Keys.bankMeta(bankId)
-            try await store.update(meta, in: table, [.add("questionCount", Number(created)), .set("updatedAt", .int(now))])
-            return (created, previous.count)
-        } catch let error as APIError {
-            throw error
-        } catch let error as TableError {
-            throw APIError(error)
-        } catch {
-            throw .internalFailure("importing questions failed", underlying: error)
+            throw .damaged("question", underlying: error)
         }
     }
 
@@ -125,16 +87,16 @@ struct QuestionBank: Sendable {
     // Questions are mapped by hand, attribute for attribute as `AttributeEncoder` maps their
     // `Codable` form (a `nil` property left out): an answer reads two of them.
 
-    static func encode(_ question: Question, bankId: String) throws(APIError) -> Item {
+    package static func encode(_ question: Question, bankId: String) -> Item {
         let key = Keys.question(bankId, question.id)
         var attributes = attributes(of: question)
         attributes["pk"] = .string(key.partition)
-        attributes["sk"] = .string(key.sort!)
+        attributes["sk"] = .string(key.sort ?? "")
         return Item(attributes)
     }
 
     /// A question's own attributes, without the key.
-    static func attributes(of question: Question) -> [String: AttributeValue] {
+    package static func attributes(of question: Question) -> [String: AttributeValue] {
         var attributes: [String: AttributeValue] = [
             "id": .string(question.id), "text": .string(question.text),
             "answers": .list(question.answers.map { .map(["id": .string($0.id), "text": .string($0.text)]) }),
@@ -146,7 +108,7 @@ struct QuestionBank: Sendable {
         return attributes
     }
 
-    static func decode(_ item: Item) throws(APIError) -> Question {
+    package static func decode(_ item: Item) throws(DataError) -> Question {
         let reader = ItemReader(item.attributes)
         do throws(ItemReader.Failure) {
             return Question(
@@ -159,7 +121,7 @@ struct QuestionBank: Sendable {
                 correctAnswers: try reader.strings("correctAnswers"), explanation: try reader.optionalString("explanation"),
                 source: try reader.optionalString("source"))
         } catch {
-            throw .internalFailure("stored question is unreadable", underlying: error)
+            throw .damaged("question", underlying: error)
         }
     }
 }

@@ -1,0 +1,140 @@
+import Foundation
+import QuizData
+import QuizFunctions
+import QuizHTTP
+import QuizStore
+import Testing
+
+/// One POST route as the fault suite drives it: a learner with a bank, a session and a served
+/// question already in the store; the request, sent with an `Idempotency-Key`; and what must
+/// hold in the store once the request has applied, exactly once.
+struct FaultRoute: Sendable, CustomTestStringConvertible {
+    let name: String
+    let function: Harness.Function
+    /// The request, given the session set up for it.
+    let request: @Sendable (_ sessionId: String, _ questionId: String) -> HTTPRequestEvent
+    /// How many times the store shows the request applied (0 or 1 is right; 2 is the bug).
+    let applications: @Sendable (_ harness: Harness, _ sessionId: String) async throws -> Int
+    /// Checks the store after the request applied once; `first` is the response that applied.
+    let check: @Sendable (_ harness: Harness, _ sessionId: String, _ first: Reply) async throws -> Void
+
+    var testDescription: String { name }
+
+    static let all: [FaultRoute] = [start, wrongAnswer, rightAnswer, complete, abandon, importBank]
+
+    static func post(_ path: String, json: Any, key: String, user: String = "learner-1", groups: [String] = []) -> HTTPRequestEvent {
+        Harness.request(.post, path, user: user, groups: groups, json: json, headers: ["idempotency-key": key])
+    }
+
+    /// The learner's session items and progress counters: every session counted once under its status.
+    static func sessions(_ harness: Harness) async throws -> (items: [Item], counters: Item?) {
+        let environment = try harness.environment()
+        let items = try await environment.store.queryAll(Query(environment.tables.users, partition: "USER#learner-1", sortKey: .beginsWith("SESSION#")))
+        let counters = try await environment.store.get(Key("USER#learner-1", "PROGRESS"), from: environment.tables.users)
+        return (items, counters)
+    }
+
+    static let start = FaultRoute(
+        name: "POST /sessions", function: .session,
+        request: { _, _ in post("/sessions", json: ["bankId": "bank-1", "questionCount": 2], key: "start-2") },
+        applications: { harness, _ in try await sessions(harness).items.count - 1 },
+        check: { harness, _, first in
+            let (items, counters) = try await sessions(harness)
+            #expect(items.count == 2, "the fixture's session and exactly one more")
+            #expect(counters?.int("sessions#started") == 2)
+            let created = try #require(first.object["session"]?["sessionId"] as? String)
+            #expect(items.contains { $0.string("id") == created })
+        })
+
+    static let wrongAnswer = FaultRoute(
+        name: "POST /sessions/{id}/answer (wrong)", function: .answer,
+        request: { sessionId, questionId in
+            post("/sessions/\(sessionId)/answer", json: ["questionId": questionId, "selectedAnswers": Bank.wrong(questionId)], key: "answer-1")
+        },
+        applications: answersSubmitted,
+        check: { harness, sessionId, first in
+            // A wrong answer serves the same question again: a second application would count twice.
+            let state = try await harness.send(.session, Harness.request(.get, "/sessions/\(sessionId)"))
+            #expect(state.object["session"]?["answersSubmitted"] as? Int == 1)
+            #expect(state.object["session"]?["version"] as? Int == first.json["version"] as? Int)
+            let (_, counters) = try await sessions(harness)
+            #expect(counters?.int("answers") == 1)
+            #expect(counters?.int("correct") == 0)
+        })
+
+    static let rightAnswer = FaultRoute(
+        name: "POST /sessions/{id}/answer (right)", function: .answer,
+        request: { sessionId, questionId in
+            post("/sessions/\(sessionId)/answer", json: ["questionId": questionId, "selectedAnswers": Bank.correct[questionId] ?? []], key: "answer-1")
+        },
+        applications: answersSubmitted,
+        check: { harness, sessionId, first in
+            let state = try await harness.send(.session, Harness.request(.get, "/sessions/\(sessionId)"))
+            #expect(state.object["session"]?["answersSubmitted"] as? Int == 1)
+            #expect(state.object["session"]?["completedCount"] as? Int == 1)
+            #expect(state.object["session"]?["version"] as? Int == first.json["version"] as? Int)
+            let (_, counters) = try await sessions(harness)
+            #expect(counters?.int("answers") == 1)
+            #expect(counters?.int("correct") == 1)
+        })
+
+    static let complete = FaultRoute(
+        name: "POST /sessions/{id}/complete", function: .session,
+        request: { sessionId, _ in post("/sessions/\(sessionId)/complete", json: [:] as [String: String], key: "complete-1") },
+        applications: { harness, _ in Int(try await sessions(harness).counters?.int("sessions#completed") ?? 0) },
+        check: { harness, _, first in
+            #expect(first.object["session"]?["status"] as? String == "completed")
+            let (items, counters) = try await sessions(harness)
+            #expect(items.map { $0.string("status") } == ["completed"])
+            #expect(counters?.int("sessions#completed") == 1)
+            #expect((counters?.int("sessions#started") ?? 0) + (counters?.int("sessions#in_progress") ?? 0) == 0)
+        })
+
+    static let abandon = FaultRoute(
+        name: "POST /sessions/{id}/abandon", function: .session,
+        request: { sessionId, _ in post("/sessions/\(sessionId)/abandon", json: [:] as [String: String], key: "abandon-1") },
+        applications: { harness, _ in Int(try await sessions(harness).counters?.int("sessions#abandoned") ?? 0) },
+        check: { harness, _, first in
+            #expect(first.object["session"]?["status"] as? String == "abandoned")
+            let (items, counters) = try await sessions(harness)
+            #expect(items.map { $0.string("status") } == ["abandoned"])
+            #expect(counters?.int("sessions#abandoned") == 1)
+            #expect((counters?.int("sessions#started") ?? 0) + (counters?.int("sessions#in_progress") ?? 0) == 0)
+        })
+
+    static let importBank = FaultRoute(
+        name: "POST /banks/{id}/questions", function: .quiz,
+        request: { _, _ in post("/banks/bank-2/questions", json: Bank.json, key: "import-1", user: "author-1", groups: ["authors"]) },
+        applications: { harness, _ in
+            // The bank's count is what an import applies; it must equal the questions it holds.
+            let environment = try harness.environment()
+            let questions = try await environment.store.queryAll(Query(environment.tables.questions, partition: "BANK#bank-2", sortKey: .beginsWith("Q#")))
+            let count = try await environment.store.get(Key("BANK#bank-2", "META"), from: environment.tables.questions)?.int("questionCount") ?? 0
+            #expect(Int(count) == questions.count, "META counts \(count), the bank holds \(questions.count)")
+            return questions.isEmpty ? 0 : Int(count) / questions.count
+        },
+        check: { harness, _, first in
+            #expect(first.json["created"] as? Int == 4)
+            #expect(first.json["replaced"] as? Int == 0)
+            let environment = try harness.environment()
+            let questions = try await environment.store.queryAll(Query(environment.tables.questions, partition: "BANK#bank-2", sortKey: .beginsWith("Q#")))
+            let meta = try await environment.store.get(Key("BANK#bank-2", "META"), from: environment.tables.questions)
+            #expect(questions.count == 4)
+            #expect(meta?.int("questionCount") == 4)
+        })
+}
+
+/// The answers the learner's fixture session holds, as the session and the progress counters say.
+@Sendable func answersSubmitted(_ harness: Harness, _ sessionId: String) async throws -> Int {
+    let state = try await harness.send(.session, Harness.request(.get, "/sessions/\(sessionId)"))
+    let answers = state.object["session"]?["answersSubmitted"] as? Int ?? -1
+    let counted = try await FaultRoute.sessions(harness).counters?.int("answers") ?? 0
+    #expect(Int(counted) == answers, "the progress counters count \(counted) answers, the session holds \(answers)")
+    return answers
+}
+
+/// What a faulted request may answer: a success, or 503 with `Retry-After` (nothing here is the
+/// caller's mistake).
+func isAcceptableUnderFault(_ reply: Reply) -> Bool {
+    (200..<300).contains(reply.status) || (reply.status == 503 && reply.response.headers["retry-after"] != nil)
+}
