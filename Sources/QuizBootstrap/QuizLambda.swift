@@ -15,9 +15,10 @@ struct QuizLambdaHandler: LambdaHandler {
 extension QuizBootstrap {
     /// The whole `bootstrap` of a deployed function: build the environment once (a failure is
     /// reported to Lambda as an init error and the process exits), then serve invocations until
-    /// the Runtime API goes away.
-    public static func runLambda(_ name: FunctionName) async -> Never {
-        await LambdaRuntime.run {
+    /// the Runtime API goes away. Called from `main.swift` without `await`, so the bootstrap's
+    /// main thread becomes its invocation thread (`LambdaRuntime.run(handlerFactory:)`).
+    public static func runLambda(_ name: FunctionName) -> Never {
+        LambdaRuntime.run {
             let environment = try await environment(from: LambdaRuntime.environmentVariables(), function: name)
             return QuizLambdaHandler(function: FunctionHandler(name, environment: environment))
         }
