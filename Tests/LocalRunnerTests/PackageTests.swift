@@ -135,6 +135,23 @@ struct PackageTests {
         #expect(relr == !PackageCommand.glibcVersion.lexicographicallyPrecedes([2, 36]))
     }
 
+    @Test("each function is linked with its own order file, and a function without one with none")
+    func linkOrderFiles() throws {
+        for function in FunctionName.allCases {
+            let product = PackageCommand.product(function)
+            let arguments = PackageCommand.linkOrderArguments(for: product)
+            let file = FileManager.default.currentDirectoryPath + "/.ci/link-order/\(product).txt"
+            #expect(arguments == ["-Xlinker", "--symbol-ordering-file=" + file])
+            // A file the linker reads: names, one a line, the bootstrap's entry point among them.
+            let names = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(names.count > 500, "\(product): \(names.count) names")
+            #expect(names.contains("\(product.replacingOccurrences(of: "-", with: "_"))_main"), "\(product)")
+        }
+        #expect(PackageCommand.linkOrderArguments(for: "no-such-function").isEmpty)
+        // Unknown names must not fail the link, only lose their place.
+        #expect(PackageCommand.leanLinkerArguments.contains("--no-warn-symbol-ordering"))
+    }
+
     // MARK: - Support
 
     /// `local-runner package --skip-build --build-path FOLDER` plus `arguments`.
