@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones around them. Each target installs what a
 # fresh Debian machine lacks before it builds.
 SWIFT ?= swift
-DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev patchelf debootstrap
+DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev patchelf binutils debootstrap
 # The browser the web app's tests drive headless (Tests/WebAppTests), and its WebDriver.
 BROWSER_PACKAGES := chromium chromium-driver
 

@@ -22,7 +22,7 @@ struct PackageCommand: ParsableCommand {
             /var/task/lib with patchelf, so on Lambda it loads only those libraries and nothing from the \
             runtime's own directories: a build from Debian or Ubuntu (glibc 2.35+) starts on provided.al2023 \
             (glibc 2.34). Zips are reproducible: the same binaries give the same bytes, so `sam deploy` only \
-            updates functions that changed. Needs `ldd` and `patchelf` (`make deps` installs them).
+            updates functions that changed. Needs `ldd`, `patchelf` and `strip` (`make deps` installs them).
             """
     )
 

@@ -80,6 +80,11 @@ struct PackageTests {
         let dynamic = try await Self.tool(["readelf", "-d", bootstrap])
         #expect(dynamic.contains("(RPATH)") && !dynamic.contains("(RUNPATH)"), "\(dynamic)")
         #expect(entries[0].contents != (try Data(contentsOf: executable)))
+        // Without its debug information (the executable was built with -g), with its symbols.
+        #expect(try await Self.tool(["readelf", "-S", executable.path]).contains(".debug_info"))
+        let sections = try await Self.tool(["readelf", "-S", bootstrap])
+        #expect(!sections.contains(".debug_"), "\(sections)")
+        #expect(sections.contains(".symtab"), "\(sections)")
 
         // And it runs with the zip's libraries alone: the bundled loader, told where lib/ is.
         let unpacked = folder.path + "/unpacked"
@@ -199,7 +204,7 @@ struct PackageTests {
         let source = "\(folder.path)/main.c"
         try "int quiz_demo(void);\nint main(void) { return quiz_demo() == 42 ? 0 : 1; }\n".write(toFile: source, atomically: true, encoding: .utf8)
         let output = "\(folder.path)/release/session-function"
-        try await Self.compile(["clang", "-o", output, source, "-L\(folder.path)/lib", "-l:\(soname)", "-Wl,-rpath,\(folder.path)/lib"])
+        try await Self.compile(["clang", "-g", "-o", output, source, "-L\(folder.path)/lib", "-l:\(soname)", "-Wl,-rpath,\(folder.path)/lib"])
         return URL(fileURLWithPath: output)
     }
 
