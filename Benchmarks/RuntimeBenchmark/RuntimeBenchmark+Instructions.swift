@@ -51,6 +51,32 @@ extension RuntimeBenchmark {
         return InstructionCounts(echo: counts[0], floor: counts[1])
     }
 
+    /// Section 2b: the instructions of a cold start, from the bootstrap's first instruction (the
+    /// loader's) to its first response, each of the two launched under callgrind behind the
+    /// emulator. `nil` without valgrind.
+    func measureStartupInstructions() throws -> InstructionCounts? {
+        guard let valgrind = Self.onPath("valgrind"), let control = Self.onPath("callgrind_control") else {
+            print("2b. instructions of a cold start: skipped, no valgrind on PATH (make bench-runtime installs it)")
+            return nil
+        }
+        print("2b. user-space instructions of a cold start under callgrind: launch -> first response, loader included")
+        var counts: [Double] = []
+        for (name, bootstrap) in [("EchoFunction", echo), ("runtime-floor", floor)] {
+            let output = "\(directory)/callgrind-start.\(name).out"
+            let emulator = try Emulator(
+                rie: rie, bootstrap: valgrind,
+                arguments: ["--tool=callgrind", "--dump-instr=no", "--callgrind-out-file=\(output)", bootstrap],
+                environment: Self.deployedEnvironment, logDirectory: directory)
+            defer { emulator.stop() }
+            try check(emulator.invokeWhenListening(Self.echoEvent(0), within: .seconds(120)), echoing: Self.echoEvent(0), from: emulator)
+            guard let pid = emulator.bootstrapPID else { throw ToolFailure("\(name) is not running under callgrind:\n\(emulator.logTail)") }
+            try Self.run(control, ["--dump", String(pid)])
+            counts.append(try Self.totalInstructions(inProfile: output + ".1"))
+        }
+        print(String(format: "   EchoFunction %.2f million, runtime-floor (C) %.2f million: %.2fx", counts[0] / 1e6, counts[1] / 1e6, counts[0] / counts[1]))
+        return InstructionCounts(echo: counts[0], floor: counts[1])
+    }
+
     /// The `totals:` (or `summary:`) of a callgrind profile, waiting up to 30 s for the dump.
     static func totalInstructions(inProfile path: String) throws -> Double {
         let deadline = ContinuousClock.now + .seconds(30)
