@@ -96,7 +96,7 @@ extension RuntimeBenchmark {
 
     /// One unmeasured launch per bootstrap, then `launches` measured ones, round-robin.
     func measureColdStarts() throws -> ColdStarts {
-        print("2. cold start: launch RIE with the bootstrap -> first response (RIE starts the bootstrap at the first invocation); median of \(options.launches), interleaved")
+        print("2. cold start: launch RIE with the bootstrap -> first response (RIE starts the bootstrap at the first invocation); median of \(options.launches), interleaved, the order rotated every round")
         let storeURL = "sqlite:\(directory)/cold.db"
         let cases: [(name: String, bootstrap: String, environment: [String: String], event: [UInt8], check: ([UInt8]) -> String?)] = [
             ("runtime-floor (C)", floor, [:], Self.echoEvent(0), { $0 == Self.echoEvent(0) ? nil : "the floor did not echo the event" }),
@@ -110,7 +110,10 @@ extension RuntimeBenchmark {
         // binaries and libraries into the page cache, as any warm host has them.
         var relaunches = 0
         for launch in 0...options.launches {
-            for (index, item) in cases.enumerated() {
+            // Each round starts with another bootstrap, so none always follows the same one (and
+            // the teardown of its process and emulator on the other core).
+            for index in (0..<cases.count).map({ ($0 + launch) % cases.count }) {
+                let item = cases[index]
                 // A launch can lose its loopback ports to another process between picking and
                 // binding them (the emulator then answers 502 at once): that launch is not a
                 // measurement of the bootstrap, so it is made again, twice at most.

@@ -15,9 +15,9 @@
 //    move; the ratio is printed beside the CPU time's. Skipped without valgrind.
 // 2. Cold start: from launching RIE with the bootstrap to the first response, for the floor, the
 //    echo bootstrap and session-function answering GET /health on a SQLite file; the three
-//    interleaved, median of --launches. Target: echo <= 1.05x the floor. Beside it, the median
-//    CPU time each bootstrap itself spent until its first response (schedstat), which the waits
-//    of a loaded machine do not lengthen.
+//    interleaved (the order rotated every round), median of --launches. Target: echo <= 1.05x
+//    the floor. Beside it, the median CPU time each bootstrap itself spent until its first
+//    response (schedstat), which the waits of a loaded machine do not lengthen.
 // 2b. The instructions of one cold start of each of the two under callgrind (launch to first
 //    response, the loader included). Skipped without valgrind.
 // 3. Each real function (session, quiz, answer, progress, maintenance) under RIE on a SQLite
