@@ -65,7 +65,7 @@ bench-dynamodb: deps
 
 .PHONY: bench-runtime bench-serve bench-deps lean-bootstraps link-order
 
-## How `local-runner package` builds what it deploys (PackageCommand.leanBuildArguments;
+## How `local-runner package` builds what it deploys (PackageCommand.leanLinkerArguments;
 ## docs/runtime.md, "Lean bootstraps"): the Swift runtime inside, linked by lld with every
 ## function in a section of its own (-function-sections), so that the order files of
 ## .ci/link-order/ put the code a bootstrap runs together; no dynamic symbol table of the
