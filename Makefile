@@ -1,7 +1,7 @@
 # The two commands of the README, and the ones around them. Each target installs what a
 # fresh Debian machine lacks before it builds.
 SWIFT ?= swift
-DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev patchelf debootstrap
+DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev patchelf binutils debootstrap
 # The browser the web app's tests drive headless (Tests/WebAppTests), and its WebDriver.
 BROWSER_PACKAGES := chromium chromium-driver
 
@@ -65,26 +65,54 @@ bench-learning: deps
 bench-dynamodb: deps
 	$(SWIFT) run -c release quiz-dynamodb-bench $(BENCH_ARGS)
 
-.PHONY: bench-runtime bench-serve bench-chaos
+.PHONY: bench-runtime bench-serve bench-chaos bench-deps lean-bootstraps link-order
 
-## The linker settings `local-runner package` uses (docs/runtime.md): where the glibc reads
-## packed relative relocations (2.36+), lld with -z pack-relative-relocs; where libstdc++.a is
-## installed, the C++ runtime linked statically (.ci/static-libstdcxx).
-LEAN_LINK_FLAGS := $(shell ldd --version 2>/dev/null | head -n 1 | awk '{print $$NF}' | \
-	awk -F. '{ if ($$1 > 2 || ($$1 == 2 && $$2 >= 36)) print "-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs" }') \
+## How `local-runner package` builds what it deploys (PackageCommand.leanLinkerArguments;
+## docs/runtime.md, "Lean bootstraps"): the Swift runtime inside, linked by lld with every
+## function in a section of its own (-function-sections), so that the order files of
+## .ci/link-order/ put the code a bootstrap runs together; no dynamic symbol table of the
+## binary's own functions; where the glibc reads packed relative relocations (2.36+),
+## -z pack-relative-relocs; where libstdc++.a is installed, the C++ runtime linked statically
+## (.ci/static-libstdcxx).
+LEAN_BUILD_FLAGS := --static-swift-stdlib -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections \
+	-Xlinker --no-export-dynamic -Xlinker --no-warn-symbol-ordering \
+	$(shell ldd --version 2>/dev/null | head -n 1 | awk '{print $$NF}' | \
+	awk -F. '{ if ($$1 > 2 || ($$1 == 2 && $$2 >= 36)) print "-Xlinker -z -Xlinker pack-relative-relocs" }') \
 	$(shell f="$$(clang -print-file-name=libstdc++.a 2>/dev/null)"; [ -f "$$f" ] && echo "-Xswiftc -Xclang-linker -Xswiftc -L$(CURDIR)/.ci/static-libstdcxx")
+## The link order file of product $(1), when there is one.
+link_order = $(if $(wildcard $(CURDIR)/.ci/link-order/$(1).txt),-Xlinker --symbol-ordering-file=$(CURDIR)/.ci/link-order/$(1).txt)
 
-## Extra flags for the release builds of the two benchmarks below, e.g.
+## Extra flags for the release builds of the benchmarks below, e.g.
 ## BENCH_BUILD_FLAGS="--scratch-path .build-bench" to keep them apart from other builds.
 BENCH_BUILD_FLAGS ?=
+## The bootstraps the runtime benchmark runs, and the tools it needs beyond `make deps`.
+RUNTIME_PRODUCTS := EchoFunction $(FUNCTIONS:%=%-function)
+BENCH_PACKAGES := valgrind
+
+bench-deps: deps
+	@dpkg -s $(BENCH_PACKAGES) >/dev/null 2>&1 || { sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES); }
+
+## The bootstraps, each with its own link order, and the two programs of the runtime benchmark.
+## SwiftPM does not know a link order file as an input, so each bootstrap is removed first and
+## linked again (a few seconds): a new order is never left out.
+lean-bootstraps: deps
+	for p in quiz-runtime-bench runtime-floor; do \
+		$(SWIFT) build -c release $(LEAN_BUILD_FLAGS) $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
+	bin="$$($(SWIFT) build -c release $(LEAN_BUILD_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)" && \
+	$(foreach p,$(RUNTIME_PRODUCTS),rm -f "$$bin/$(p)" && \
+		$(SWIFT) build -c release $(LEAN_BUILD_FLAGS) $(call link_order,$(p)) $(BENCH_BUILD_FLAGS) --product $(p) &&) true
 
 ## The Lambda runtime loop and every function bootstrap under the real Runtime Interface
-## Emulator, next to a C libcurl loop: cold start, CPU and wall time per invocation, resident
-## memory. Linked as `local-runner package` links what it deploys: the Swift runtime inside.
-bench-runtime: deps
-	for p in quiz-runtime-bench runtime-floor EchoFunction $(FUNCTIONS:%=%-function); do \
-		$(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
-	"$$($(SWIFT) build -c release --static-swift-stdlib $(LEAN_LINK_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
+## Emulator, next to a C libcurl loop: cold start, CPU time and instructions per invocation,
+## resident memory. Linked as `local-runner package` links what it deploys.
+bench-runtime: bench-deps lean-bootstraps
+	"$$($(SWIFT) build -c release $(LEAN_BUILD_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)/quiz-runtime-bench" --rie "$$(bash .ci/fetch-rie)" $(BENCH_ARGS)
+
+## Regenerates .ci/link-order/: every bootstrap under callgrind answering the sample events
+## and the benchmark's events; the functions that ran, hottest first (docs/runtime.md).
+link-order: bench-deps lean-bootstraps
+	python3 .ci/link-order/profile "$$($(SWIFT) build -c release $(LEAN_BUILD_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)" "$$(bash .ci/fetch-rie)"
 
 ## `local-runner serve --workers 4` under 100, then 10, concurrent simulated learners over real HTTP, next
 ## to the answer function in process (quiz-answer-bench) in the same run: the ratio of the two.

@@ -12,8 +12,9 @@ struct PackageCommand: ParsableCommand {
         abstract: "Build the functions for Lambda (provided.al2023) and write one zip per function: <output>/<name>.zip.",
         discussion: """
             Each function is built with `swift build -c <configuration> --product <name>-function \
-            --static-swift-stdlib`, so the Swift runtime and Foundation are inside the binary, and zipped as \
-            `bootstrap` (mode 0755), the file a custom runtime starts.
+            --static-swift-stdlib`, so the Swift runtime and Foundation are inside the binary, linked by lld \
+            with the function's link order (.ci/link-order/, the code it runs together on few pages), and zipped \
+            as `bootstrap` (mode 0755), the file a custom runtime starts. Run it from the repository's root.
 
             The zip carries every shared library the binary links, directly or not, from this machine: glibc's \
             loader and libraries, libstdc++, libcurl and everything it links, libsqlite3, under lib/. The \
@@ -21,7 +22,7 @@ struct PackageCommand: ParsableCommand {
             /var/task/lib with patchelf, so on Lambda it loads only those libraries and nothing from the \
             runtime's own directories: a build from Debian or Ubuntu (glibc 2.35+) starts on provided.al2023 \
             (glibc 2.34). Zips are reproducible: the same binaries give the same bytes, so `sam deploy` only \
-            updates functions that changed. Needs `ldd` and `patchelf` (`make deps` installs them).
+            updates functions that changed. Needs `ldd`, `patchelf` and `strip` (`make deps` installs them).
             """
     )
 
@@ -89,21 +90,30 @@ struct PackageCommand: ParsableCommand {
         }
     }
 
-    /// Linker settings that make a bootstrap start with less work and less memory, where this
-    /// machine's glibc allows them: packed relative relocations (`DT_RELR`, lld's
-    /// `-z pack-relative-relocs`) replace the ~1 MB relocation table the loader reads and applies
-    /// at every cold start with a few kilobytes, keeping the executable position-independent.
-    /// Only a glibc of 2.36 or later reads them; the zip carries this machine's loader, so the
-    /// bootstrap runs wherever this machine's glibc is new enough (docs/runtime.md).
+    /// Build settings that make a bootstrap start with less work and less memory (docs/runtime.md,
+    /// "Lean bootstraps"; `make bench-runtime` builds what it measures with the same ones):
     ///
-    /// And where libstdc++.a is installed, the C++ runtime the Swift runtime uses is linked
-    /// statically: `.ci/static-libstdcxx` (a linker script named `libstdc++.so`) goes first on
-    /// the library search path, so the bootstrap takes the few parts it uses instead of loading
-    /// all of libstdc++.so.
+    /// - lld, and every function in a section of its own (`-function-sections`), so that the
+    ///   link order file of `.ci/link-order/` (``linkOrderArguments(for:)``) can put the code a
+    ///   bootstrap runs together, on a few pages instead of scattered over 10 MB;
+    /// - no dynamic symbol table of the binary's own functions (`--no-export-dynamic` undoes the
+    ///   `-export-dynamic` of Swift's static-stdlib link): nothing looks them up, and the loader
+    ///   no longer reads ~400 KB of symbols and names at every start;
+    /// - packed relative relocations (`DT_RELR`, `-z pack-relative-relocs`) where this machine's
+    ///   glibc reads them (2.36+): a few kilobytes instead of the ~1 MB relocation table the
+    ///   loader reads and applies at every cold start. The zip carries this machine's loader, so
+    ///   the bootstrap runs wherever this machine's glibc is new enough;
+    /// - where libstdc++.a is installed, the C++ runtime the Swift runtime uses linked
+    ///   statically: `.ci/static-libstdcxx` (a linker script named `libstdc++.so`) goes first on
+    ///   the library search path, so the bootstrap takes the few parts it uses instead of
+    ///   loading all of libstdc++.so.
     static var leanLinkerArguments: [String] {
-        var arguments: [String] = []
+        var arguments = [
+            "-Xswiftc", "-use-ld=lld", "-Xswiftc", "-Xfrontend", "-Xswiftc", "-function-sections",
+            "-Xlinker", "--no-export-dynamic", "-Xlinker", "--no-warn-symbol-ordering",
+        ]
         if !glibcVersion.lexicographicallyPrecedes([2, 36]) {
-            arguments += ["-Xswiftc", "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+            arguments += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
         }
         let script = FileManager.default.currentDirectoryPath + "/.ci/static-libstdcxx"
         if FileManager.default.fileExists(atPath: script + "/libstdc++.so"), staticLibstdcxxInstalled {
@@ -112,6 +122,17 @@ struct PackageCommand: ParsableCommand {
             arguments += ["-Xswiftc", "-Xclang-linker", "-Xswiftc", "-L" + script]
         }
         return arguments
+    }
+
+    /// The link order of `product` (`.ci/link-order/<product>.txt`, made by `make link-order`
+    /// from a profile of the bootstrap answering the sample events): the functions it runs, first
+    /// in `.text`. None when the file is missing. A name the binary no longer has is skipped
+    /// (`--no-warn-symbol-ordering`) and its function stays where the linker would have put it:
+    /// a stale file costs memory, never correctness.
+    static func linkOrderArguments(for product: String) -> [String] {
+        let file = FileManager.default.currentDirectoryPath + "/.ci/link-order/\(product).txt"
+        guard FileManager.default.fileExists(atPath: file) else { return [] }
+        return ["-Xlinker", "--symbol-ordering-file=" + file]
     }
 
     /// Whether the toolchain's C compiler finds libstdc++.a (it prints the bare name when not).
@@ -137,10 +158,14 @@ struct PackageCommand: ParsableCommand {
     /// `swift build` of one function; its output goes to standard error, so standard output
     /// stays the list of zips.
     private func build(_ function: FunctionName) throws {
+        let product = Self.product(function)
         let arguments = [
-            "swift", "build", "-c", configuration.rawValue, "--product", Self.product(function), "--static-swift-stdlib",
+            "swift", "build", "-c", configuration.rawValue, "--product", product, "--static-swift-stdlib",
             "--scratch-path", buildPath,
-        ] + Self.leanLinkerArguments
+        ] + Self.leanLinkerArguments + Self.linkOrderArguments(for: product)
+        // SwiftPM does not know the link order file as an input: without the executable it links
+        // again (seconds), so a changed order is never left out.
+        try? FileManager.default.removeItem(atPath: "\(buildPath)/\(configuration.rawValue)/\(product)")
         printError("local-runner: \(arguments.joined(separator: " "))")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -105,8 +105,8 @@ struct LambdaLibraries: Sendable {
     }
 }
 
-/// A `bootstrap` made to run with the libraries of its zip: a copy of the executable whose ELF
-/// interpreter and run path point into `/var/task/lib`, and copies of the bundled libraries
+/// A `bootstrap` made to run with the libraries of its zip: a copy of the executable without its
+/// debug information, whose ELF interpreter and run path point into `/var/task/lib`, and copies of the bundled libraries
 /// that have a search path of their own, pointed there too; all set with
 /// [patchelf](https://github.com/NixOS/patchelf) (Debian's `patchelf` package). The copies live
 /// in a folder of their own, removed with this value's ``remove()``.
@@ -131,6 +131,10 @@ struct BootstrapPatch {
             let directory = LambdaLibraries.runtimeDirectory
             bootstrap = folder.appendingPathComponent("bootstrap")
             try FileManager.default.copyItem(at: executable, to: bootstrap)
+            // The debug information stays in the build folder: nothing on Lambda reads it, and it
+            // is a fifth of a release bootstrap's zipped size (docs/deploying.md). The symbol
+            // table stays, so a backtrace or a profile of a deployed bootstrap still names functions.
+            try HostTool.run(["strip", "--strip-debug", bootstrap.path])
             // --force-rpath: DT_RPATH, searched before LD_LIBRARY_PATH and used for the
             // dependencies of every library; patchelf's default, DT_RUNPATH, is neither.
             try HostTool.run([

@@ -27,11 +27,12 @@ final class Emulator {
     private let invokeURL: String
     private var knownBootstraps: Set<pid_t> = []
 
-    /// Starts the emulator at `rie` in front of `bootstrap`, with the benchmark's environment
-    /// minus anything Lambda-specific, plus `environment`. Returns at once: the first
-    /// ``invokeWhenListening(_:within:)`` waits for the emulator to listen.
-    init(rie: String, bootstrap: String, environment: [String: String] = [:], logDirectory: String) throws {
-        bootstrapName = URL(fileURLWithPath: bootstrap).lastPathComponent
+    /// Starts the emulator at `rie` in front of `bootstrap` (run with `arguments`, e.g. a
+    /// program under valgrind), with the benchmark's environment minus anything Lambda-specific,
+    /// plus `environment`. Returns at once: the first ``invokeWhenListening(_:within:)`` waits
+    /// for the emulator to listen.
+    init(rie: String, bootstrap: String, arguments: [String] = [], environment: [String: String] = [:], logDirectory: String) throws {
+        bootstrapName = URL(fileURLWithPath: arguments.last ?? bootstrap).lastPathComponent
         invokePort = try LoopbackPort.free()
         let runtimePort = try LoopbackPort.free()
         invokeURL = "http://127.0.0.1:\(invokePort)/2015-03-31/functions/function/invocations"
@@ -56,7 +57,7 @@ final class Emulator {
             "--runtime-interface-emulator-address", "127.0.0.1:\(invokePort)",
             "--runtime-api-address", "127.0.0.1:\(runtimePort)",
             bootstrap,
-        ]
+        ] + arguments
         process.environment = inherited.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = log

@@ -88,11 +88,15 @@ extension RuntimeBenchmark {
         var floor: Duration
         var echo: Duration
         var session: Duration
+        /// The CPU time the bootstrap itself spent from its launch to the first response
+        /// (median): the cold start's own work, without the waits a loaded machine adds.
+        var floorCPU: Duration
+        var echoCPU: Duration
     }
 
     /// One unmeasured launch per bootstrap, then `launches` measured ones, round-robin.
     func measureColdStarts() throws -> ColdStarts {
-        print("2. cold start: launch RIE with the bootstrap -> first response (RIE starts the bootstrap at the first invocation); median of \(options.launches), interleaved")
+        print("2. cold start: launch RIE with the bootstrap -> first response (RIE starts the bootstrap at the first invocation); median of \(options.launches), interleaved, the order rotated every round")
         let storeURL = "sqlite:\(directory)/cold.db"
         let cases: [(name: String, bootstrap: String, environment: [String: String], event: [UInt8], check: ([UInt8]) -> String?)] = [
             ("runtime-floor (C)", floor, [:], Self.echoEvent(0), { $0 == Self.echoEvent(0) ? nil : "the floor did not echo the event" }),
@@ -100,12 +104,16 @@ extension RuntimeBenchmark {
             ("session-function", functionBootstraps[0], ["QUIZ_STORE_URL": storeURL], Self.healthEvent, Self.healthFailure),
         ]
         var samples = Array(repeating: [Duration](), count: cases.count)
+        var cpuSamples = Array(repeating: [Duration](), count: cases.count)
         let clock = ContinuousClock()
         // Launch 0 is not measured: it creates the SQLite file's tables, and pulls the
         // binaries and libraries into the page cache, as any warm host has them.
         var relaunches = 0
         for launch in 0...options.launches {
-            for (index, item) in cases.enumerated() {
+            // Each round starts with another bootstrap, so none always follows the same one (and
+            // the teardown of its process and emulator on the other core).
+            for index in (0..<cases.count).map({ ($0 + launch) % cases.count }) {
+                let item = cases[index]
                 // A launch can lose its loopback ports to another process between picking and
                 // binding them (the emulator then answers 502 at once): that launch is not a
                 // measurement of the bootstrap, so it is made again, twice at most.
@@ -117,6 +125,7 @@ extension RuntimeBenchmark {
                         logDirectory: directory)
                     let response = try emulator.invokeWhenListening(item.event)
                     let elapsed = start.duration(to: clock.now)
+                    let cpu = emulator.bootstrapPID.flatMap { ProcessTable.cpuTime(of: $0) }
                     emulator.stop()
                     guard response.status == 200 else {
                         attempt += 1
@@ -132,6 +141,7 @@ extension RuntimeBenchmark {
                     try? FileManager.default.removeItem(atPath: emulator.logPath)
                     if launch > 0 {
                         samples[index].append(elapsed)
+                        if let cpu { cpuSamples[index].append(cpu) }
                     }
                     break
                 }
@@ -140,15 +150,19 @@ extension RuntimeBenchmark {
         if relaunches > 0 {
             print("   (\(relaunches) launch(es) made again after the emulator failed to start the bootstrap)")
         }
-        print("   bootstrap           median      min      max   (ms, launch -> first response)")
+        print("   bootstrap           median      min      max   (ms, launch -> first response)   bootstrap's CPU ms, median")
         var medians: [Duration] = []
+        var cpuMedians: [Duration] = []
         for (index, item) in cases.enumerated() {
-            guard let summary = LatencySummary(samples[index]) else { throw ToolFailure("no launches were measured") }
+            guard let summary = LatencySummary(samples[index]), let cpu = LatencySummary(cpuSamples[index]) else {
+                throw ToolFailure("no launches were measured")
+            }
             medians.append(summary.p50)
-            print("   " + item.name.padded(18) + String(format: " %7.1f  %7.1f  %7.1f", summary.p50.milliseconds, summary.min.milliseconds, summary.max.milliseconds))
+            cpuMedians.append(cpu.p50)
+            print("   " + item.name.padded(18) + String(format: " %7.1f  %7.1f  %7.1f   %34.2f", summary.p50.milliseconds, summary.min.milliseconds, summary.max.milliseconds, cpu.p50.milliseconds))
         }
-        print(String(format: "   echo / floor: %.2fx, session-function / floor: %.2fx", medians[1].milliseconds / medians[0].milliseconds, medians[2].milliseconds / medians[0].milliseconds))
-        return ColdStarts(floor: medians[0], echo: medians[1], session: medians[2])
+        print(String(format: "   echo / floor: %.2fx (CPU %.2fx), session-function / floor: %.2fx (CPU %.2fx)", medians[1].milliseconds / medians[0].milliseconds, cpuMedians[1].milliseconds / cpuMedians[0].milliseconds, medians[2].milliseconds / medians[0].milliseconds, cpuMedians[2].milliseconds / cpuMedians[0].milliseconds))
+        return ColdStarts(floor: medians[0], echo: medians[1], session: medians[2], floorCPU: cpuMedians[0], echoCPU: cpuMedians[1])
     }
 
     // MARK: - 3. The real functions

@@ -2,7 +2,7 @@
 // bootstraps under the real AWS Runtime Interface Emulator (RIE), next to a minimal C libcurl loop
 // (runtime-floor) measured in the same run.
 //
-//   quiz-runtime-bench [--rie PATH] [--invocations 2000] [--warmup 100] [--launches 20] [--function-invocations 200]
+//   quiz-runtime-bench [--rie PATH] [--invocations 2000] [--warmup 100] [--launches 40] [--function-invocations 200] [--instruction-invocations 500]
 //   make bench-runtime
 //
 // 1. Per invocation: sequential invocations through RIE's invoke API over one keep-alive
@@ -10,9 +10,16 @@
 //    invocation by invocation (ABBA order), so machine noise falls on both alike: the client's
 //    wall time, and the CPU time each bootstrap spent (all its threads, from
 //    /proc/PID/task/*/schedstat). Target: echo's CPU per invocation <= 1.2x the floor's.
+// 1b. The same two under valgrind's callgrind behind RIE: user-space instructions per invocation
+//    over --instruction-invocations after the warm-up (start-up not counted), which load does not
+//    move; the ratio is printed beside the CPU time's. Skipped without valgrind.
 // 2. Cold start: from launching RIE with the bootstrap to the first response, for the floor, the
 //    echo bootstrap and session-function answering GET /health on a SQLite file; the three
-//    interleaved, median of --launches. Target: echo <= 1.05x the floor.
+//    interleaved (the order rotated every round), median of --launches. Target: echo <= 1.05x
+//    the floor. Beside it, the median CPU time each bootstrap itself spent until its first
+//    response (schedstat), which the waits of a loaded machine do not lengthen.
+// 2b. The instructions of one cold start of each of the two under callgrind (launch to first
+//    response, the loader included). Skipped without valgrind.
 // 3. Each real function (session, quiz, answer, progress, maintenance) under RIE on a SQLite
 //    file: GET /health (maintenance: its scheduled event), CPU per invocation, and its resident
 //    memory (VmRSS) after the run. Targets: echo <= 12 MiB, every function <= 16 MiB.
@@ -25,7 +32,7 @@ import Foundation
 
 ChildProcesses.installSignalHandlers()
 
-let usage = "usage: quiz-runtime-bench [--rie PATH] [--invocations N] [--warmup N] [--launches N] [--function-invocations N]"
+let usage = "usage: quiz-runtime-bench [--rie PATH] [--invocations N] [--warmup N] [--launches N] [--function-invocations N] [--instruction-invocations N]"
 var options = RuntimeBenchmarkOptions()
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -47,6 +54,7 @@ while let argument = arguments.next() {
     case "--warmup": options.warmup = count()
     case "--launches": options.launches = count()
     case "--function-invocations": options.functionInvocations = count()
+    case "--instruction-invocations": options.instructionInvocations = count()
     case "--help", "-h":
         print(usage)
         exit(0)

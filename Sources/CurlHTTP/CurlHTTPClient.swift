@@ -110,7 +110,8 @@ public final class CurlHTTPClient {
             try applyConfiguration()
             configured = true
         }
-        let collector = ResponseCollector(bodyLimit: configuration.maximumResponseBodySize, keepsContent: request.keepsResponseContent)
+        let collector = ResponseCollector(
+            bodyLimit: configuration.maximumResponseBodySize, keepsContent: request.keepsResponseContent, keptHeaders: request.keptResponseHeaders)
         try applyOptions(of: request, headerList: headerList, timeLimit: timeLimit, collector: collector)
         errorBuffer[0] = 0
         let result = withExtendedLifetime(collector) {
@@ -227,8 +228,9 @@ public final class CurlHTTPClient {
         // NOBODY, not CUSTOMREQUEST "HEAD": only NOBODY stops libcurl waiting for a body
         // (https://curl.se/libcurl/c/CURLOPT_NOBODY.html); 0 for every other request, whatever
         // the one before it was.
-        try set(CURLOPT_NOBODY, request.method == .head ? 1 : 0)
-        if request.method != .head, !request.sendsBody {
+        let kind = request.method.kind
+        try set(CURLOPT_NOBODY, kind == .head ? 1 : 0)
+        if kind != .head, !request.sendsBody {
             // A GET, whatever the request before it was (this also drops any upload:
             // https://curl.se/libcurl/c/CURLOPT_HTTPGET.html); a body is set in `perform`,
             // which makes a POST.
@@ -237,7 +239,7 @@ public final class CurlHTTPClient {
         // CURLOPT_POSTFIELDS makes a POST and HTTPGET a GET; any other method replaces the word
         // on the request line and keeps the body handling; NULL puts the default back
         // (https://curl.se/libcurl/c/CURLOPT_CUSTOMREQUEST.html).
-        let custom = request.method != .head && (request.sendsBody ? request.method != .post : request.method != .get)
+        let custom = kind != .head && (request.sendsBody ? kind != .post : kind != .get)
         try check(quiz_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, custom ? request.method.rawValue : nil), "CURLOPT_CUSTOMREQUEST")
     }
 

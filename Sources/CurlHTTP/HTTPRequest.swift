@@ -5,11 +5,35 @@
 /// with ``HTTPClientError/Code/invalidRequest`` before anything is sent.
 public struct HTTPMethod: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     /// The method as it appears on the request line, e.g. `"GET"`.
-    public var rawValue: String
+    public var rawValue: String {
+        didSet { kind = Kind(rawValue) }
+    }
+    /// The methods libcurl handles on their own, told apart once: the client asks what a
+    /// request's method is several times per request, and comparing names costs a string
+    /// comparison each time.
+    private(set) var kind: Kind
 
     /// A method with this name; method names are case-sensitive.
     public init(rawValue: String) {
         self.rawValue = rawValue
+        kind = Kind(rawValue)
+    }
+
+    /// What the client needs to know of a method.
+    enum Kind: Sendable, Hashable {
+        case get, head, post, put, patch, other
+
+        init(_ name: String) {
+            self =
+                switch name {
+                case "GET": .get
+                case "HEAD": .head
+                case "POST": .post
+                case "PUT": .put
+                case "PATCH": .patch
+                default: .other
+                }
+        }
     }
 
     /// `GET`.
@@ -33,7 +57,7 @@ public struct HTTPMethod: RawRepresentable, Sendable, Hashable, CustomStringConv
     /// Whether a request with this method carries a body (and a `Content-Length`) even when
     /// the body is empty: servers may refuse a bodiless `POST`, `PUT` or `PATCH` with 411.
     var alwaysSendsBody: Bool {
-        self == .post || self == .put || self == .patch
+        kind == .post || kind == .put || kind == .patch
     }
 }
 
@@ -72,6 +96,11 @@ public struct HTTPRequest: Sendable {
     /// which saves their allocations on a hot path that needs nothing else (a Lambda runtime's
     /// posts to the Runtime API).
     public var keepsResponseContent: Bool
+    /// The response header fields to keep, by name (compared ignoring case), or `nil` for all
+    /// of them. The others are read and dropped without becoming strings, and each kept field
+    /// carries its name as spelled here: a caller that reads a few known fields of every
+    /// response (the Lambda runtime's `next`) saves two string allocations per other field.
+    public var keptResponseHeaders: [String]?
 
     /// A request; by default a bodiless `GET` with the client's default time limit.
     public init(
@@ -80,7 +109,8 @@ public struct HTTPRequest: Sendable {
         headers: [(name: String, value: String)] = [],
         body: [UInt8] = [],
         timeout: Timeout = .configurationDefault,
-        keepsResponseContent: Bool = true
+        keepsResponseContent: Bool = true,
+        keptResponseHeaders: [String]? = nil
     ) {
         self.method = method
         self.url = url
@@ -88,11 +118,12 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.timeout = timeout
         self.keepsResponseContent = keepsResponseContent
+        self.keptResponseHeaders = keptResponseHeaders
     }
 
     /// Whether the body goes on the wire (see ``body``).
     var sendsBody: Bool {
-        method != .head && (!body.isEmpty || method.alwaysSendsBody)
+        method.kind != .head && (!body.isEmpty || method.alwaysSendsBody)
     }
 
     /// Whether a header with this name is among ``headers``, compared case-insensitively.
@@ -111,7 +142,7 @@ public struct HTTPRequest: Sendable {
         guard HTTPHeaderName.isToken(method.rawValue) else {
             return HTTPClientError(.invalidRequest, "the method is not an RFC 9110 token")
         }
-        guard !url.isEmpty, !HTTPHeaderName.containsByte(url, where: HTTPHeaderName.isControlCharacter) else {
+        guard !url.isEmpty, !HTTPHeaderName.containsControlCharacter(url) else {
             return HTTPClientError(.invalidRequest, "the URL is empty or holds control characters")
         }
         for (index, header) in headers.enumerated() {
@@ -122,7 +153,7 @@ public struct HTTPRequest: Sendable {
                 return HTTPClientError(.invalidRequest, "the value of header '\(header.name)' holds CR, LF or NUL")
             }
         }
-        if method == .head, !body.isEmpty {
+        if method.kind == .head, !body.isEmpty {
             return HTTPClientError(.invalidRequest, "a HEAD request cannot carry a body")
         }
         return nil

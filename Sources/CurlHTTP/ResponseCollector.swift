@@ -1,5 +1,13 @@
 internal import CCurl
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What one transfer has received so far; libcurl's header and write callbacks append to it.
 ///
 /// The callbacks are C function pointers and capture nothing: libcurl hands each call the
@@ -22,10 +30,16 @@ final class ResponseCollector {
     let keepsContent: Bool
     /// Body bytes received and dropped, when the content is not kept.
     private var droppedBodyCount = 0
+    /// The only header names kept, when not all are (see `HTTPRequest.keptResponseHeaders`).
+    let keptHeaders: [String]?
+    /// Whether the latest header line was kept, so a continuation line of a dropped field is
+    /// dropped too rather than appended to an earlier one.
+    private var keptLatestLine = false
 
-    init(bodyLimit: Int, keepsContent: Bool = true) {
+    init(bodyLimit: Int, keepsContent: Bool = true, keptHeaders: [String]? = nil) {
         self.bodyLimit = bodyLimit
         self.keepsContent = keepsContent
+        self.keptHeaders = keptHeaders
         // Room for a typical response's headers, so the array is allocated once, not grown.
         if keepsContent { headers.reserveCapacity(12) }
     }
@@ -79,9 +93,10 @@ final class ResponseCollector {
         {
             headers.removeAll(keepingCapacity: true)
             announcedLength = nil
+            keptLatestLine = false
         } else if start > 0 {
             // Leading whitespace (trimmed above): a continuation of the previous value.
-            guard !headers.isEmpty else { return }
+            guard keptLatestLine, !headers.isEmpty else { return }
             headers[headers.count - 1].value += " " + Self.string(line, start, end)
         } else {
             var colon = start
@@ -91,12 +106,59 @@ final class ResponseCollector {
             while nameEnd > start, Self.isSpace(line[nameEnd - 1]) { nameEnd -= 1 }
             var valueStart = colon + 1
             while valueStart < end, Self.isSpace(line[valueStart]) { valueStart += 1 }
-            let value = Self.string(line, valueStart, end)
             if Self.isContentLength(line, start, nameEnd) {
-                announcedLength = Int(value)
+                announcedLength = Self.decimal(line, valueStart, end)
             }
-            headers.append((name: Self.string(line, start, nameEnd), value: value))
+            let name: String
+            if let keptHeaders {
+                guard let index = Self.index(of: line, start, nameEnd, in: keptHeaders) else {
+                    keptLatestLine = false
+                    return
+                }
+                name = keptHeaders[index]
+            } else {
+                name = Self.string(line, start, nameEnd)
+            }
+            headers.append((name: name, value: Self.string(line, valueStart, end)))
+            keptLatestLine = true
         }
+    }
+
+    /// The index in `names` of the name `start..<end` of `line`, ignoring ASCII case.
+    private static func index(of line: UnsafeRawBufferPointer, _ start: Int, _ end: Int, in names: [String]) -> Int? {
+        for (index, name) in names.enumerated() where name.utf8.count == end - start {
+            let same = name.withUTF8Buffer { expected in
+                // The spelling asked for is the one servers send, most of the time.
+                if memcmp(line.baseAddress! + start, expected.baseAddress!, expected.count) == 0 { return true }
+                for offset in 0..<expected.count where line[start + offset] != expected[offset] {
+                    // Equal only as the two cases of one ASCII letter.
+                    let folded = line[start + offset] | 0x20
+                    guard folded == expected[offset] | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
+                }
+                return true
+            }
+            if same { return index }
+        }
+        return nil
+    }
+
+    /// The decimal number `start..<end` of `line`, as `Int(String)` reads it: digits only,
+    /// an optional leading `+`, and `nil` when empty, anything else, or too large.
+    private static func decimal(_ line: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
+        var index = start
+        if index < end, line[index] == UInt8(ascii: "+") { index += 1 }
+        guard index < end else { return nil }
+        var value = 0
+        while index < end {
+            let digit = Int(line[index]) - Int(UInt8(ascii: "0"))
+            guard digit >= 0, digit <= 9 else { return nil }
+            let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowedAgain) = times10.addingReportingOverflow(digit)
+            guard !overflowed, !overflowedAgain else { return nil }
+            value = sum
+            index += 1
+        }
+        return value
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

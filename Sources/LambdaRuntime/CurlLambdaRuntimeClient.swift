@@ -74,7 +74,9 @@ public final class CurlLambdaRuntimeClient: LambdaRuntimeClient {
         // "Don't set a timeout on the GET request": the environment may stay frozen between
         // the call and the next event for any length of time
         // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html#runtimes-api-next).
-        let request = HTTPRequest(url: nextURL, timeout: .unlimited)
+        // Only the fields an invocation is made of become strings (the Runtime API also sends
+        // Content-Type, Content-Length and Date).
+        let request = HTTPRequest(url: nextURL, timeout: .unlimited, keptResponseHeaders: LambdaInvocation.Header.all)
         let response: HTTPResponse
         do {
             response = try http.send(request)

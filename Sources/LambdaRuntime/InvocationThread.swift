@@ -15,7 +15,7 @@ import Darwin
 /// function) → main actor (the loop again): two futex wake-ups and two context switches, about
 /// 100–200 µs per invocation on a busy two-core host, as much as the whole Runtime API round trip
 /// of a C loop (measured with `quiz-runtime-bench`). Under
-/// `withTaskExecutorPreference(InvocationThread())`, the nonisolated loop and the nonisolated
+/// `Task(executorPreference: InvocationThread())`, the nonisolated loop and the nonisolated
 /// handler both run here, so calling the handler is a plain call; a hop happens only when the
 /// handler really waits for something, and then only back to this thread.
 ///
@@ -39,7 +39,17 @@ final class InvocationThread: TaskExecutor, @unchecked Sendable {
     private var spare: [UnownedJob] = []
 
     /// Starts the thread; it waits for jobs.
-    init() {
+    convenience init() {
+        self.init(startingThread: true)
+    }
+
+    /// An executor for the calling thread, which must then call ``drain()`` and so never
+    /// return: the bootstrap's main thread, which has nothing else to do.
+    static func current() -> InvocationThread {
+        InvocationThread(startingThread: false)
+    }
+
+    private init(startingThread: Bool) {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -48,6 +58,7 @@ final class InvocationThread: TaskExecutor, @unchecked Sendable {
         pthread_cond_init(condition, nil)
         pending.reserveCapacity(16)
         spare.reserveCapacity(16)
+        guard startingThread else { return }
 
         // The thread keeps the executor alive: retained here, never released.
         let context = Unmanaged.passRetained(self).toOpaque()
@@ -70,7 +81,7 @@ final class InvocationThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// The thread's body: runs every job in the order enqueued, waiting when there is none.
-    private func drain() -> Never {
+    func drain() -> Never {
         let executor = asUnownedTaskExecutor()
         while true {
             pthread_mutex_lock(mutex)

@@ -28,7 +28,7 @@ public protocol LambdaHandler: Sendable {
 /// A ``LambdaHandler`` made of a closure, for small functions and tests.
 ///
 /// ```swift
-/// await LambdaRuntime.run { LambdaClosureHandler { event, _ in event } }
+/// LambdaRuntime.run { LambdaClosureHandler { event, _ in event } }
 /// ```
 public struct LambdaClosureHandler: LambdaHandler {
     private let body: @Sendable ([UInt8], LambdaContext) async throws -> [UInt8]

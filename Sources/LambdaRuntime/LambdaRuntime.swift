@@ -18,7 +18,7 @@ import Synchronization
 /// A function's `main.swift` is one call:
 ///
 /// ```swift
-/// await LambdaRuntime.run {
+/// LambdaRuntime.run {
 ///     try QuizHandler(configuration: .fromEnvironment())
 /// }
 /// ```
@@ -49,6 +49,8 @@ public enum LambdaRuntime {
     // MARK: - Entry point
 
     /// Runs the function until the execution environment goes away, then exits the process.
+    /// Call it from `main.swift`, without `await`, so that the bootstrap's `main` stays a plain
+    /// synchronous one (below).
     ///
     /// Reads `AWS_LAMBDA_RUNTIME_API` and `AWS_LAMBDA_MAX_CONCURRENCY`, runs the factory once
     /// (posting its error to `/runtime/init/error` if it throws), then serves invocations on
@@ -60,56 +62,64 @@ public enum LambdaRuntime {
     /// Each loop runs nonisolated on an `InvocationThread` set as its task's executor
     /// preference, so the handler, a nonisolated async function, runs on that same thread
     /// without a hop to the cooperative pool and back per invocation, and the blocking Runtime
-    /// API calls never occupy a thread of the cooperative pool.
-    ///
-    /// Main-actor isolated only as the entry point `main.swift` calls from; the factory is
-    /// `sending` because it is handed to the first loop's thread.
-    @MainActor
-    public static func run<Handler: LambdaHandler>(handlerFactory: sending () async throws -> Handler) async -> Never {
+    /// API calls never occupy a thread of the cooperative pool. The first loop's thread is the
+    /// calling thread itself: an asynchronous `main.swift` (one with a top-level `await`) would
+    /// hand its main thread to Dispatch's `dispatch_main`, which ends it with `pthread_exit`;
+    /// that loads libgcc_s and unwinds the main thread's stack through the binary's unwind
+    /// tables at every cold start (docs/runtime.md, "Lean bootstraps"). Nothing drains the main
+    /// queue, so a handler must not wait for the main actor.
+    public static func run<Handler: LambdaHandler>(handlerFactory: sending @escaping () async throws -> Handler) -> Never {
         // Line-buffered stdout: Lambda reads the function's log from a pipe, where the C
         // library would otherwise hold lines back until 4 KiB had gathered or the process ended.
         setvbuf(stdout, nil, _IOLBF, 0)
+        let endpoint: String
+        let loops: Int
         do throws(LambdaRuntimeError) {
-            guard let endpoint = getenv(runtimeAPIVariable).map({ String(cString: $0) }), !endpoint.isEmpty else {
+            guard let value = getenv(runtimeAPIVariable).map({ String(cString: $0) }), !value.isEmpty else {
                 throw LambdaRuntimeError.missingRuntimeAPI
             }
-            let loops = loopCount(maximumConcurrency: getenv(maximumConcurrencyVariable).map { String(cString: $0) })
-            if loops > 1 {
-                // No process-wide trace header when invocations overlap: a value inherited from
-                // the environment would belong to none of them. Removed before any loop runs.
-                unsetenv(traceIDVariable)
-            }
-            try await serveOnInvocationThreads(endpoint: endpoint, loops: loops, handlerFactory: handlerFactory)
+            endpoint = value
+            loops = loopCount(maximumConcurrency: getenv(maximumConcurrencyVariable).map { String(cString: $0) })
         } catch {
             stop(error)
         }
+        if loops > 1 {
+            // No process-wide trace header when invocations overlap: a value inherited from
+            // the environment would belong to none of them. Removed before any loop runs.
+            unsetenv(traceIDVariable)
+        }
+        let thread = InvocationThread.current()
+        Task(executorPreference: thread) {
+            do throws(LambdaRuntimeError) {
+                try await serveLoops(endpoint: endpoint, loops: loops, handlerFactory: handlerFactory)
+            } catch {
+                stop(error)
+            }
+        }
+        thread.drain()
     }
 
-    /// Initialises the handler and runs the first loop on a new `InvocationThread`; with
-    /// `loops` above 1, starts the others, each on its own thread with its own client, once the
-    /// handler exists.
-    private nonisolated static func serveOnInvocationThreads<Handler: LambdaHandler>(
-        endpoint: String, loops: Int, handlerFactory: sending () async throws -> Handler
+    /// Initialises the handler and runs the first loop on the caller's executor; with `loops`
+    /// above 1, starts the others, each on a new `InvocationThread` with its own client, once
+    /// the handler exists.
+    private nonisolated static func serveLoops<Handler: LambdaHandler>(
+        endpoint: String, loops: Int, handlerFactory: () async throws -> Handler
     ) async throws(LambdaRuntimeError) -> Never {
-        try await withTaskExecutorPreference(InvocationThread(), isolation: nil) { () async throws(LambdaRuntimeError) in
-            let client = try CurlLambdaRuntimeClient(endpoint: endpoint)
-            let handler = try await initialize(client: client, handlerFactory: handlerFactory)
-            for _ in 1..<max(1, loops) {
-                // Unstructured: a loop never returns, and one that stops ends the process,
-                // whatever the others are doing.
-                Task(executorPreference: InvocationThread()) {
-                    do throws(LambdaRuntimeError) {
-                        let client = try CurlLambdaRuntimeClient(endpoint: endpoint)
-                        try await serve(handler, client: client, exportsTraceVariable: false)
-                    } catch {
-                        stop(error)
-                    }
+        let client = try CurlLambdaRuntimeClient(endpoint: endpoint)
+        let handler = try await initialize(client: client, handlerFactory: handlerFactory)
+        for _ in 1..<max(1, loops) {
+            // Unstructured: a loop never returns, and one that stops ends the process,
+            // whatever the others are doing.
+            Task(executorPreference: InvocationThread()) {
+                do throws(LambdaRuntimeError) {
+                    let client = try CurlLambdaRuntimeClient(endpoint: endpoint)
+                    try await serve(handler, client: client, exportsTraceVariable: false)
+                } catch {
+                    stop(error)
                 }
             }
-            try await serve(handler, client: client, exportsTraceVariable: loops == 1)
         }
-        // The closure ends only by throwing: the loop never returns.
-        preconditionFailure("the Lambda run loop returned")
+        try await serve(handler, client: client, exportsTraceVariable: loops == 1)
     }
 
     // MARK: - Run loop

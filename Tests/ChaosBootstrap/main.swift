@@ -34,7 +34,7 @@ let faults = variables["QUIZ_CHAOS_FAULTS"].map { $0.split(separator: ",").compa
 let delay = Duration.milliseconds(variables["QUIZ_CHAOS_DELAY_MS"].flatMap(Int.init) ?? 300)
 let logDescriptor: Int32 = variables["QUIZ_CHAOS_LOG"].map { open($0, O_WRONLY | O_CREAT | O_APPEND, 0o600) } ?? -1
 
-await QuizBootstrap.runLambda(functionName) { store in
+QuizBootstrap.runLambda(functionName) { store in
     FaultInjectingTableStore(wrapping: store, schedule: .random(seed: seed, rate: rate, faults: faults), delay: delay) { call in
         guard logDescriptor >= 0 else { return }
         // One short write per line with O_APPEND: lines from many workers never interleave.

@@ -116,6 +116,26 @@ import Testing
         #expect(response.headers.map(\.name).contains("X-Fixture-Status"))
     }
 
+    @Test func onlyTheResponseHeadersAskedForAreKeptUnderTheNamesAskedFor() throws {
+        let all = try client.send(HTTPRequest(url: server.url("/folded")))
+        #expect(all.header("X-Dropped") == "first dropped too")
+        #expect(all.header("X-Kept") == "one two")
+
+        let kept = try client.send(HTTPRequest(url: server.url("/folded"), keptResponseHeaders: ["x-kept", "CONTENT-LENGTH", "X-Absent"]))
+        #expect(kept.status == 200)
+        // In the order received, named as asked; the folded line of a dropped field is dropped
+        // with it, not added to the field before.
+        #expect(kept.headers.map(\.name) == ["x-kept", "CONTENT-LENGTH"])
+        #expect(kept.header("X-Kept") == "one two")
+        #expect(kept.header("Content-Length") == "6")
+        #expect(kept.header("X-Dropped") == nil)
+        #expect(kept.body == Array("folded".utf8))
+
+        let none = try client.send(HTTPRequest(url: server.url("/folded"), keptResponseHeaders: []))
+        #expect(none.headers.isEmpty)
+        #expect(none.body == Array("folded".utf8))
+    }
+
     // MARK: - Bodies, connections and time limits
 
     @Test(arguments: [false, true])

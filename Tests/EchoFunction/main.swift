@@ -96,7 +96,7 @@ struct EchoHandler: LambdaHandler {
     }
 }
 
-await LambdaRuntime.run {
+LambdaRuntime.run {
     if let failure = getenv("ECHO_INIT_FAILURE") {
         throw EchoConfigurationError(description: String(cString: failure))
     }

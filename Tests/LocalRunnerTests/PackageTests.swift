@@ -80,6 +80,11 @@ struct PackageTests {
         let dynamic = try await Self.tool(["readelf", "-d", bootstrap])
         #expect(dynamic.contains("(RPATH)") && !dynamic.contains("(RUNPATH)"), "\(dynamic)")
         #expect(entries[0].contents != (try Data(contentsOf: executable)))
+        // Without its debug information (the executable was built with -g), with its symbols.
+        #expect(try await Self.tool(["readelf", "-S", executable.path]).contains(".debug_info"))
+        let sections = try await Self.tool(["readelf", "-S", bootstrap])
+        #expect(!sections.contains(".debug_"), "\(sections)")
+        #expect(sections.contains(".symtab"), "\(sections)")
 
         // And it runs with the zip's libraries alone: the bundled loader, told where lib/ is.
         let unpacked = folder.path + "/unpacked"
@@ -135,6 +140,23 @@ struct PackageTests {
         #expect(relr == !PackageCommand.glibcVersion.lexicographicallyPrecedes([2, 36]))
     }
 
+    @Test("each function is linked with its own order file, and a function without one with none")
+    func linkOrderFiles() throws {
+        for function in FunctionName.allCases {
+            let product = PackageCommand.product(function)
+            let arguments = PackageCommand.linkOrderArguments(for: product)
+            let file = FileManager.default.currentDirectoryPath + "/.ci/link-order/\(product).txt"
+            #expect(arguments == ["-Xlinker", "--symbol-ordering-file=" + file])
+            // A file the linker reads: names, one a line, the bootstrap's entry point among them.
+            let names = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(names.count > 500, "\(product): \(names.count) names")
+            #expect(names.contains("\(product.replacingOccurrences(of: "-", with: "_"))_main"), "\(product)")
+        }
+        #expect(PackageCommand.linkOrderArguments(for: "no-such-function").isEmpty)
+        // Unknown names must not fail the link, only lose their place.
+        #expect(PackageCommand.leanLinkerArguments.contains("--no-warn-symbol-ordering"))
+    }
+
     // MARK: - Support
 
     /// `local-runner package --skip-build --build-path FOLDER` plus `arguments`.
@@ -182,7 +204,7 @@ struct PackageTests {
         let source = "\(folder.path)/main.c"
         try "int quiz_demo(void);\nint main(void) { return quiz_demo() == 42 ? 0 : 1; }\n".write(toFile: source, atomically: true, encoding: .utf8)
         let output = "\(folder.path)/release/session-function"
-        try await Self.compile(["clang", "-o", output, source, "-L\(folder.path)/lib", "-l:\(soname)", "-Wl,-rpath,\(folder.path)/lib"])
+        try await Self.compile(["clang", "-g", "-o", output, source, "-L\(folder.path)/lib", "-l:\(soname)", "-Wl,-rpath,\(folder.path)/lib"])
         return URL(fileURLWithPath: output)
     }
 

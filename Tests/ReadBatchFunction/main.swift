@@ -48,6 +48,6 @@ for name in ["QUIZ_STORE_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AW
     if let value = getenv(name) { environment[name] = String(cString: value) }
 }
 let storeEnvironment = environment
-await LambdaRuntime.run {
+LambdaRuntime.run {
     ReadBatchHandler(store: try DynamoDBTableStore(url: storeEnvironment["QUIZ_STORE_URL"] ?? "", environment: storeEnvironment))
 }

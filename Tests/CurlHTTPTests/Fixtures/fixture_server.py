@@ -69,6 +69,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
                 self.respond_chunked(payload)
             else:
                 self.respond(200, payload, "application/octet-stream")
+        elif url.path == "/folded":
+            # Obsolete line folding (RFC 9112 section 5.2) after a field a caller may drop and
+            # after one it keeps.
+            self.respond(200, b"folded", "text/plain", [("X-Dropped", "first\r\n  dropped too"), ("X-Kept", "one\r\n\ttwo")])
         elif url.path == "/port":
             self.respond(200, str(self.client_address[1]).encode(), "text/plain")
         elif url.path == "/drop":
