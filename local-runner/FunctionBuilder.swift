@@ -66,14 +66,8 @@ struct FunctionBuilder: Sendable {
     /// The bootstrap of `function` as it is on disk now: a new build is a new file (the linker
     /// writes a new one and renames it over the old), or at least a new modification time.
     func fingerprint(of function: FunctionName) -> SourceTree.Stamp? {
-        var status = stat()
-        guard stat(bootstrapDirectory.appendingPathComponent("\(function.rawValue)-function").path, &status) == 0 else { return nil }
-        #if canImport(Darwin)
-        let modified = Int64(status.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(status.st_mtimespec.tv_nsec)
-        #else
-        let modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
-        #endif
-        return SourceTree.Stamp(inode: UInt64(status.st_ino), size: Int64(status.st_size), modified: modified)
+        let path = bootstrapDirectory.appendingPathComponent("\(function.rawValue)-function").resolvingSymlinksInPath().path
+        return (try? FileManager.default.attributesOfItem(atPath: path)).map(SourceTree.Stamp.init)
     }
 
     /// Builds `function`'s bootstrap and says whether it changed. The build's output is kept

@@ -1,19 +1,14 @@
+import Foundation
 import QuizBootstrap
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The sources `serve --watch` watches: `Sources/`, `functions/` and `Package.swift` of a
 /// package, read by polling (docs/local-runner.md, "Watching the sources").
 ///
-/// Polling rather than inotify: a scan is one `lstat` per file (the repository has a few
-/// hundred, well under a millisecond), it sees every way an editor saves (in place, by rename,
-/// through a new directory) with no watch to add for each new folder, it has no per-user watch
-/// limit to run into, and it is the same code on Linux and macOS. Half a second between scans
-/// is nothing next to the build that follows a change.
+/// Polling rather than inotify: a scan reads each file's attributes (the repository's ~200
+/// files take ~4 ms of CPU, under 1% of a core every half second), it sees every way an editor
+/// saves (in place, by rename, through a new directory) with no watch to add for each new
+/// folder, it has no per-user watch limit to run into, and it is the same code on Linux and
+/// macOS. Half a second between scans is nothing next to the build that follows a change.
 struct SourceTree: Sendable {
     /// The package's folder.
     let root: String
@@ -25,7 +20,14 @@ struct SourceTree: Sendable {
     struct Stamp: Sendable, Equatable {
         var inode: UInt64
         var size: Int64
-        var modified: Int64
+        var modified: Date
+
+        /// The stamp in `FileManager` attributes.
+        init(_ attributes: [FileAttributeKey: Any]) {
+            inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+            size = (attributes[.size] as? NSNumber)?.int64Value ?? -1
+            modified = attributes[.modificationDate] as? Date ?? .distantPast
+        }
     }
 
     /// Every watched file, by path relative to the root.
@@ -41,26 +43,17 @@ struct SourceTree: Sendable {
 
     private func visit(_ relative: String, into snapshot: inout Snapshot) {
         let full = root + "/" + relative
-        var status = stat()
-        guard lstat(full, &status) == 0 else { return }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
-            guard let directory = opendir(full) else { return }
-            defer { closedir(directory) }
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                guard !name.hasPrefix(".") else { continue }
+        // Read through FileManager rather than `struct stat`, which Glibc, Foundation's and
+        // NIO's C modules all declare: which one strict member imports credit with its fields
+        // changes with the build configuration.
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: full) else { return }
+        if attributes[.type] as? FileAttributeType == .typeDirectory {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: full)) ?? [] where !name.hasPrefix(".") {
                 visit(relative + "/" + name, into: &snapshot)
             }
             return
         }
-        #if canImport(Darwin)
-        let modified = Int64(status.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(status.st_mtimespec.tv_nsec)
-        #else
-        let modified = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
-        #endif
-        snapshot[relative] = Stamp(inode: UInt64(status.st_ino), size: Int64(status.st_size), modified: modified)
+        snapshot[relative] = Stamp(attributes)
     }
 
     /// The paths added, removed or changed between two scans, sorted.
