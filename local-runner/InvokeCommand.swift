@@ -9,7 +9,10 @@ struct InvokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invoke",
         abstract: "Invoke a function once with a JSON event and print its response.",
-        discussion: "Like `sam local invoke`: the event is an API Gateway HTTP API (2.0) or REST (1.0) proxy event; maintenance takes any JSON."
+        discussion: """
+            Like `sam local invoke`: the event is an API Gateway HTTP API (2.0) or REST (1.0) proxy event; maintenance takes any JSON. \
+            The function sees this process's environment, the --env-file's variables over it, and the --env-vars file's over those.
+            """
     )
 
     @Argument(help: "The function: \(FunctionName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -18,8 +21,7 @@ struct InvokeCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "The event file, or - for standard input.")
     var event: String
 
-    @Option(name: .customLong("env-vars"), help: "A JSON file of environment variables, as `sam local invoke --env-vars` takes.")
-    var envVars: String?
+    @OptionGroup(title: "Environment") var environmentFiles: EnvironmentOptions
 
     func run() async throws {
         let bytes: Data
@@ -34,7 +36,7 @@ struct InvokeCommand: AsyncParsableCommand {
         guard (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed])) != nil else {
             throw ValidationError("the event is not valid JSON")
         }
-        let variables = try RunnerEnvironment.variables(for: function, envVarsFile: envVars)
+        let variables = try environmentFiles.variables(for: function)
         let environment: QuizEnvironment
         do {
             environment = try await QuizBootstrap.environment(from: variables, logWriter: InvocationLogger.standardError)

@@ -2,11 +2,37 @@ import ArgumentParser
 import Foundation
 import QuizBootstrap
 
+/// `--env-file` and `--env-vars`: the variables a user gives the functions, beside the
+/// runner's own environment (docs/local-runner.md, "Environment files").
+struct EnvironmentOptions: ParsableArguments {
+    @Option(
+        name: .customLong("env-file"),
+        help: "A .env file (NAME=VALUE lines, dotenv quoting) of variables for every function; --env-vars wins over it.")
+    var envFile: String?
+
+    @Option(
+        name: .customLong("env-vars"),
+        help: "A JSON file of variables, as `sam local` takes: {\"Parameters\": {…}, \"<Function>\": {…}}; wins over --env-file.")
+    var envVars: String?
+
+    /// The variables the files give `function`: the `--env-file`'s, then the `--env-vars`
+    /// file's over them; empty without files.
+    func overrides(for function: FunctionName) throws -> [String: String] {
+        var variables = try envFile.map(RunnerEnvironment.environmentFile) ?? [:]
+        variables.merge(try RunnerEnvironment.overrides(for: function, envVarsFile: envVars)) { _, json in json }
+        return variables
+    }
+
+    /// This process's environment with ``overrides(for:)`` over it: what a function run inside
+    /// the runner (`invoke`) sees. Workers of `serve` see less (``WorkerEnvironment``).
+    func variables(for function: FunctionName) throws -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(try overrides(for: function)) { _, override in override }
+    }
+}
+
 /// The process environment a function sees: this process's, plus SAM-style overrides.
 enum RunnerEnvironment {
-    /// This process's environment with the `--env-vars` overrides for `function` over it: what
-    /// a function run inside the runner (`invoke`, `import-bank`) sees. Workers of `serve` see
-    /// less (``WorkerEnvironment``).
+    /// This process's environment with the `--env-vars` overrides for `function` over it.
     static func variables(for function: FunctionName, envVarsFile: String?) throws -> [String: String] {
         ProcessInfo.processInfo.environment.merging(try overrides(for: function, envVarsFile: envVarsFile)) { _, override in override }
     }
@@ -32,6 +58,18 @@ enum RunnerEnvironment {
             }
         }
         return variables
+    }
+
+    /// The variables of the `.env` file at `path` (``EnvironmentFile``).
+    static func environmentFile(_ path: String) throws -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read --env-file \(path)")
+        }
+        do {
+            return try EnvironmentFile(parsing: Array(data)).variables
+        } catch {
+            throw ValidationError("--env-file \(path), \(error)")
+        }
     }
 
     /// The function's logical id in the SAM template, e.g. `AnswerFunction`.

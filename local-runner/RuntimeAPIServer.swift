@@ -109,8 +109,8 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
     private var body = ByteBuffer()
     private var bodyTooLarge = false
     private var errorTypeHeader: String?
-    /// The worker whose `next` is pending on this connection.
-    private var polling: RuntimeAPIServer.Worker?
+    /// The worker whose `next` is pending on this connection, and the pool's ticket for it.
+    private var polling: (worker: RuntimeAPIServer.Worker, ticket: PollTicket?)?
 
     init(state: ConnectionState, directory: RuntimeAPIServer.Directory) {
         self.state = state
@@ -120,6 +120,12 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            // A Runtime API client waits for the answer to `next` before it sends anything
+            // else on the connection: one that does not is closed, its `next` abandoned.
+            guard polling == nil else {
+                context.close(promise: nil)
+                return
+            }
             state.enter(.readingBody)
             keepAlive = head.isKeepAlive
             body.clear()
@@ -185,14 +191,16 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         case .notFound:
             json(.notFound, #"{"errorMessage":"no such resource","errorType":"NotFound"}"#, context: context)
         case .next(let worker):
-            polling = worker
+            polling = (worker, nil)
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            worker.pool.next(for: worker.id) { answer in
+            let ticket = worker.pool.next(for: worker.id) { answer in
                 loopBound.eventLoop.execute {
                     let (handler, context) = loopBound.value
                     handler.deliver(answer, context: context)
                 }
             }
+            // The answer runs on this event loop after this returns, so the ticket is in place.
+            if polling != nil { polling?.ticket = ticket }
         case .response(let worker, let requestID):
             guard !bodyTooLarge else {
                 // The invocation stays open: the runtime reports the failure as an error next.
@@ -215,7 +223,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
 
     /// Answers the pending `next`, unless the connection has gone meanwhile.
     private func deliver(_ answer: WorkerPool.NextAnswer, context: ChannelHandlerContext) {
-        guard let worker = polling, context.channel.isActive else { return }
+        guard let worker = polling?.worker, context.channel.isActive else { return }
         polling = nil
         switch answer {
         case .invocation(let invocation, let deadline):
@@ -265,9 +273,9 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         // The worker's connection closed while it waited: it is no longer waiting.
-        if let worker = polling {
+        if let (worker, ticket) = polling {
             polling = nil
-            worker.pool.abandonPoll(by: worker.id)
+            if let ticket { worker.pool.abandonPoll(ticket) }
         }
         context.fireChannelInactive()
     }

@@ -16,9 +16,16 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Like `sam local start-api`, but with warm workers: each function runs as --workers processes of its \
             `<function>-function` bootstrap, each fed through the runner's own Lambda Runtime API, one invocation \
-            at a time; a request that finds every worker busy waits its turn. A worker that crashes is replaced and \
-            its caller gets 502 WORKER_FAILED; one that runs past --timeout is killed and replaced, and its caller \
-            gets 504 WORKER_TIMEOUT.
+            at a time (or --concurrency at a time, as Lambda Managed Instances run an execution environment, with \
+            AWS_LAMBDA_MAX_CONCURRENCY set); a request that finds every worker busy waits its turn. A worker that \
+            crashes is replaced and the callers it held get 502 WORKER_FAILED; an invocation that runs past --timeout \
+            gets 504 WORKER_TIMEOUT, and a worker whose every loop is past its timeout (with one loop: at once) is \
+            killed and replaced.
+
+            With --watch, a change to the package's Sources/, functions/ or Package.swift rebuilds the functions it \
+            may affect (`swift build --product <function>-function`, in the configuration the bootstraps came from); \
+            each rebuilt function gets new workers, and the old ones stop once their invocations are answered. A \
+            failed build keeps the old workers and prints the compiler's output.
 
             Every API route but GET /health needs `Authorization: Bearer <token>` (see `local-runner token`); like \
             API Gateway's JWT authorizer, the runner answers 401 itself for a missing, forged, expired or absurd \
@@ -39,8 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             Workers get an allow-listed environment (PATH, HOME, TMPDIR, LANG, LD_LIBRARY_PATH; QUIZ_* but \
             QUIZ_JWT_SECRET; AWS credentials and region; LOG_LEVEL, AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL, \
-            POWERTOOLS_METRICS_NAMESPACE), every --env-vars variable but QUIZ_JWT_SECRET, and the variables Lambda \
-            defines; each worker's Runtime API sits under a random path prefix only it knows. Their logs and one line \
+            POWERTOOLS_METRICS_NAMESPACE), every --env-file and --env-vars variable but QUIZ_JWT_SECRET (--env-vars \
+            winning over --env-file, both over the runner's environment), and the variables Lambda defines; each worker's Runtime API sits under a random path prefix only it knows. Their logs and one line \
             per request go to standard error. SIGINT or SIGTERM lets requests in flight finish, then stops every worker.
             """
     )
@@ -51,14 +58,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Worker processes per HTTP function (maintenance always runs one).")
     var workers = 2
 
-    @Option(help: "Seconds an invocation may run before its worker is killed and replaced (Lambda's function timeout).")
+    @Option(
+        help: ArgumentHelp(
+            "Invocations each worker of an HTTP function runs at once, as Lambda Managed Instances do (AWS_LAMBDA_MAX_CONCURRENCY).",
+            discussion: "1, the default, is Lambda's classic model: one invocation per worker at a time."))
+    var concurrency = 1
+
+    @Option(
+        help: "Seconds an invocation may run (Lambda's function timeout): its caller then gets 504, and a worker with no loop left is replaced.")
     var timeout = 30
 
     @Option(name: .customLong("maintenance-interval"), help: "Seconds between scheduled maintenance runs; 0 turns them off.")
     var maintenanceInterval = 300
 
-    @Option(name: .customLong("env-vars"), help: "A JSON file of environment variables for the workers, as `sam local start-api --env-vars` takes.")
-    var envVars: String?
+    @OptionGroup(title: "Environment") var environmentFiles: EnvironmentOptions
 
     @Option(
         name: .customLong("bootstrap-dir"),
@@ -95,9 +108,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Web app") var webApp: WebAppOptions
 
+    @OptionGroup(title: "Rebuilding") var watchOptions: WatchOptions
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard (1...32).contains(workers) else { throw ValidationError("--workers must be 1...32") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1...64") }
         // Lambda's own bounds for a function timeout.
         guard (1...900).contains(timeout) else { throw ValidationError("--timeout must be 1...900 seconds") }
         guard maintenanceInterval >= 0 else { throw ValidationError("--maintenance-interval must be 0 (off) or more seconds") }
@@ -131,7 +147,13 @@ struct ServeCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: dataDirectory) { try OwnerOnlyFiles.folder(dataDirectory) }
         let tokens = try await LocalTokens.load()
         // The web app is read before any worker starts: a bad folder stops serve with nothing to clean up.
-        let webApp = try self.webApp.setUp(tokens: tokens, envVarsFile: envVars, executableDirectory: Self.executableDirectory)
+        let webApp = try self.webApp.setUp(tokens: tokens, environment: environmentFiles, executableDirectory: Self.executableDirectory)
+        if let envFile = environmentFiles.envFile, try RunnerEnvironment.environmentFile(envFile)[WorkerEnvironment.tokenSecret] != nil {
+            printError("local-runner: \(WorkerEnvironment.tokenSecret) in --env-file \(envFile) is not given to workers, and serve does not sign with it")
+        }
+        let watcher = try watchOptions.watch
+            ? FunctionBuilder.resolve(bootstrapDirectory: bootstrapURL, packagePath: watchOptions.packagePath, swift: watchOptions.swift)
+            : nil
         let limits = self.limits
         // One event loop for every connection: a request's hand-offs between its client's
         // connection and its worker's never wake another thread. Measured on two cores, two
@@ -139,7 +161,7 @@ struct ServeCommand: AsyncParsableCommand {
         // (docs/local-runner.md, "Speed").
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            try await serve(on: group, limits: limits, tokens: tokens, webApp: webApp)
+            try await serve(on: group, limits: limits, tokens: tokens, webApp: webApp, builder: watcher)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -150,9 +172,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Starts the Runtime API, the workers and the gateway (with `webApp` beside the API) on
     /// `group`, and runs them until a signal stops them.
-    private func serve(on group: MultiThreadedEventLoopGroup, limits: ServeLimits, tokens: LocalTokens, webApp: ServeWebApp) async throws {
-        // A worker holds one connection to its Runtime API; room for some reconnecting.
-        let runtimeAPI = try await RuntimeAPIServer.start(group: group, limits: limits, maxConnections: 64 + 4 * workers * FunctionName.allCases.count)
+    private func serve(
+        on group: MultiThreadedEventLoopGroup, limits: ServeLimits, tokens: LocalTokens, webApp: ServeWebApp, builder: FunctionBuilder?
+    ) async throws {
+        // A worker holds one connection to its Runtime API per loop, two workers a slot while
+        // one replaces the other; room for some reconnecting.
+        let runtimeAPI = try await RuntimeAPIServer.start(
+            group: group, limits: limits, maxConnections: 64 + 4 * workers * concurrency * FunctionName.allCases.count)
         let fleet = WorkerFleet(try makePools(runtimeAPI: runtimeAPI, timers: group.next()))
         do {
             try await fleet.start()
@@ -181,6 +207,12 @@ struct ServeCommand: AsyncParsableCommand {
         if maintenanceInterval > 0, let maintenance = fleet.pools[.maintenance] {
             services.append(ServeMaintenanceSchedule(pool: maintenance, interval: .seconds(maintenanceInterval)))
         }
+        if let builder {
+            let watch = SourceWatchService(
+                pools: fleet.pools, tree: SourceTree(root: builder.packagePath), builder: builder, interval: .milliseconds(watchOptions.watchInterval))
+            printError("local-runner: \(watch.summary)")
+            services.append(watch)
+        }
         services.append(GatewayService(server: server, gateway: gateway))
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Requests in flight end within the timeout; past that, cancellation takes over.
@@ -198,7 +230,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// One pool per function, over its bootstrap in ``bootstrapDirectory``.
     private func makePools(runtimeAPI: RuntimeAPIServer, timers: any EventLoop) throws -> [FunctionName: WorkerPool] {
-        let directory = bootstrapDirectory.map { URL(fileURLWithPath: $0) } ?? Self.executableDirectory
+        let directory = bootstrapURL
         var pools: [FunctionName: WorkerPool] = [:]
         let inherited = ProcessInfo.processInfo.environment
         for function in FunctionName.allCases {
@@ -208,12 +240,15 @@ struct ServeCommand: AsyncParsableCommand {
                     "no executable \(bootstrap.lastPathComponent) in \(directory.path): build the bootstraps "
                         + "(`swift build --product \(bootstrap.lastPathComponent)`) or point --bootstrap-dir at them")
             }
-            let overrides = try RunnerEnvironment.overrides(for: function, envVarsFile: envVars)
+            // Maintenance runs one worker of one loop: its runs never overlap.
+            let concurrency = function == .maintenance ? 1 : concurrency
+            let overrides = try environmentFiles.overrides(for: function)
             let environment = WorkerEnvironment.base(
-                inherited: inherited, overrides: overrides, function: function, timeout: .seconds(timeout), bootstrapDirectory: directory)
+                inherited: inherited, overrides: overrides, function: function, timeout: .seconds(timeout), concurrency: concurrency,
+                bootstrapDirectory: directory)
             pools[function] = WorkerPool(
                 WorkerPool.Configuration(
-                    function: function, bootstrap: bootstrap, workers: function == .maintenance ? 1 : workers,
+                    function: function, bootstrap: bootstrap, workers: function == .maintenance ? 1 : workers, concurrency: concurrency,
                     timeout: .seconds(timeout), environment: environment, queueDepth: queueDepth, queueTimeout: .seconds(queueTimeout)),
                 runtimeAPI: runtimeAPI, timers: timers)
         }
@@ -224,7 +259,13 @@ struct ServeCommand: AsyncParsableCommand {
     private func startupSummary(_ fleet: WorkerFleet) -> String {
         let schedule = maintenanceInterval > 0 ? "maintenance every \(maintenanceInterval) s" : "no scheduled maintenance"
         let store = fleet.pools[.session]?.configuration.environment["QUIZ_STORE_URL"] ?? WorkerEnvironment.defaultStoreURL
-        return "workers: \(fleet.summary); timeout \(timeout) s; queue \(queueDepth) per function, \(queueTimeout) s; \(schedule); store \(store)"
+        let loops = concurrency > 1 ? "; \(concurrency) invocations at once per worker" : ""
+        return "workers: \(fleet.summary)\(loops); timeout \(timeout) s; queue \(queueDepth) per function, \(queueTimeout) s; \(schedule); store \(store)"
+    }
+
+    /// Where the bootstraps are: `--bootstrap-dir`, else beside `local-runner`.
+    private var bootstrapURL: URL {
+        bootstrapDirectory.map { URL(fileURLWithPath: $0) } ?? Self.executableDirectory
     }
 
     /// The directory of the running `local-runner` executable, where `swift build` puts the

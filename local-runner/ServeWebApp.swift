@@ -73,8 +73,8 @@ extension WebAppOptions {
     /// The app found by ``resolvedWebRoot(executableDirectory:)`` with a `config.json` describing
     /// this runner's sign-in in place of any file of that name, and the dev login as the options
     /// say. Says on standard error what it will serve.
-    func setUp(tokens: LocalTokens, envVarsFile: String?, executableDirectory: URL) throws -> ServeWebApp {
-        let authorGroup = try RunnerEnvironment.variables(for: .quiz, envVarsFile: envVarsFile)["QUIZ_AUTHOR_GROUP"] ?? "authors"
+    func setUp(tokens: LocalTokens, environment: EnvironmentOptions, executableDirectory: URL) throws -> ServeWebApp {
+        let authorGroup = try environment.variables(for: .quiz)["QUIZ_AUTHOR_GROUP"] ?? "authors"
         let devLogin = devLoginPolicy.map { DevLogin(policy: $0, tokens: tokens, authorGroup: authorGroup) }
         guard let root = try resolvedWebRoot(executableDirectory: executableDirectory) else {
             printError("local-runner: no web app found (no web/index.html); serving the API only")

@@ -39,7 +39,8 @@ enum WorkerEnvironment {
     /// every one of `overrides` (the `--env-vars` file) but the token secret, then Lambda's
     /// own. ``variables(_:runtimeAPI:logStream:)`` adds those that differ per worker.
     static func base(
-        inherited: [String: String], overrides: [String: String], function: FunctionName, timeout: Duration, bootstrapDirectory: URL
+        inherited: [String: String], overrides: [String: String], function: FunctionName, timeout: Duration, concurrency: Int = 1,
+        bootstrapDirectory: URL
     ) -> [String: String] {
         var variables = inherited.filter { isAllowed($0.key) }
         variables.merge(overrides) { _, override in override }
@@ -64,6 +65,9 @@ enum WorkerEnvironment {
         variables["TZ"] = ":UTC"
         // A trace id belongs to one invocation only; Lambda sends it with each.
         variables["_X_AMZN_TRACE_ID"] = nil
+        // Set only on Lambda Managed Instances, where the runtime then runs that many loops
+        // (docs/runtime.md); unset, a runtime runs one, as classic Lambda has it.
+        variables["AWS_LAMBDA_MAX_CONCURRENCY"] = concurrency > 1 ? String(concurrency) : nil
         return variables
     }
 

@@ -12,10 +12,13 @@ extension WorkerPool {
         var bootstrap: URL
         /// How many processes run at once.
         var workers: Int
+        /// How many invocations each process runs at once: its `AWS_LAMBDA_MAX_CONCURRENCY`,
+        /// 1 for Lambda's classic model (one invocation per execution environment).
+        var concurrency = 1
         /// How long a worker may hold an invocation.
         var timeout: Duration
         /// The environment shared by every worker
-        /// (``WorkerEnvironment/base(inherited:overrides:function:timeout:bootstrapDirectory:)``).
+        /// (``WorkerEnvironment/base(inherited:overrides:function:timeout:concurrency:bootstrapDirectory:)``).
         var environment: [String: String]
         /// How many invocations may wait for a worker; more are refused (503).
         var queueDepth = ServeLimits.defaults.queueDepth

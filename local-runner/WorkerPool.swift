@@ -3,14 +3,16 @@ import NIOCore
 import QuizBootstrap
 import Synchronization
 
-/// One function's workers: N processes of its bootstrap, fed one invocation at a time through
-/// the runner's Runtime API (``RuntimeAPIServer``), by the rules of
-/// ``WorkerPoolStateMachine``, whose effects this pool carries out: it holds the callers' and
-/// the workers' callbacks, the timers and the processes.
+/// One function's workers: N processes of its bootstrap, each fed up to
+/// ``Configuration/concurrency`` invocations at a time through the runner's Runtime API
+/// (``RuntimeAPIServer``), by the rules of ``WorkerPoolStateMachine``, whose effects this pool
+/// carries out: it holds the callers' and the workers' callbacks, the timers and the processes.
 ///
 /// Every worker has a Runtime API path prefix of its own, so every call names its worker: a
-/// crash (the process's exit) or a timeout (which kills the process) fails exactly the caller
-/// whose invocation that worker held; a replacement then starts in the slot, with a new prefix.
+/// crash (the process's exit) fails exactly the callers whose invocations that worker held, a
+/// timeout exactly its own caller; a replacement then starts in the slot, with a new prefix.
+/// ``replaceWorkers()`` swaps every worker for a new process without failing anything
+/// (`serve --watch`).
 ///
 /// The pool is a lock around the state machine, not an actor: the gateway and the Runtime API
 /// call it from their event loops and get their answer in the same call when there is one (a
@@ -24,30 +26,30 @@ final class WorkerPool: Sendable {
     /// The pool's settings.
     let configuration: Configuration
     /// Where the pool's timers run.
-    private let timers: any EventLoop
+    let timers: any EventLoop
     /// The Runtime API its workers call.
-    private let runtimeAPI: RuntimeAPIServer
-    private let state: Mutex<State>
+    let runtimeAPI: RuntimeAPIServer
+    let state: Mutex<State>
 
     /// What a caller is told when its invocation ends, however it ends.
     typealias Completion = @Sendable (Reply) -> Void
     /// What a worker's pending `next` is answered with.
     typealias PollAnswer = @Sendable (NextAnswer) -> Void
 
-    private struct State {
+    struct State {
         var machine: WorkerPoolStateMachine
-        /// The running process of each slot, and its Runtime API prefix.
-        var processes: [Int: RunningWorker] = [:]
+        /// The running processes, and their Runtime API prefixes.
+        var processes: [WorkerID: RunningWorker] = [:]
         /// Callers waiting for their invocation's outcome, by request id.
         var callers: [String: Completion] = [:]
         /// Workers' pending `next` calls.
-        var polls: [WorkerID: PollAnswer] = [:]
+        var polls: [PollTicket: PollAnswer] = [:]
         /// The pid of the worker holding each delivered invocation.
         var holders: [String: Int32] = [:]
         /// The timeout of each delivered invocation.
         var timeouts: [String: Scheduled<Void>] = [:]
-        /// The initialisation limit of each slot's starting process.
-        var initTimeouts: [Int: Scheduled<Void>] = [:]
+        /// The initialisation limit of each starting process.
+        var initTimeouts: [WorkerID: Scheduled<Void>] = [:]
         /// Slots waiting to restart.
         var restarts: [Int: Scheduled<Void>] = [:]
         /// The timer for the queue's head's deadline.
@@ -58,14 +60,14 @@ final class WorkerPool: Sendable {
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// The current process of a slot, and its Runtime API prefix.
-    private struct RunningWorker {
+    /// A worker's process, and its Runtime API prefix.
+    struct RunningWorker {
         var id: WorkerID
         var process: WorkerProcess
         var prefix: String
     }
 
-    private enum Startup {
+    enum Startup {
         case notStarted
         case waiting(CheckedContinuation<Void, any Error>?)
         case failed(WorkerStartupError)
@@ -73,7 +75,7 @@ final class WorkerPool: Sendable {
     }
 
     /// Work to do once the lock is released.
-    private typealias Actions = [@Sendable () -> Void]
+    typealias Actions = [@Sendable () -> Void]
 
     /// How many starts in a row a slot may fail while the runner starts, before the runner
     /// gives up: 0.75 s of retries (``WorkerPoolStateMachine/restartDelay(afterFailedStarts:)``).
@@ -85,11 +87,14 @@ final class WorkerPool: Sendable {
         self.configuration = configuration
         self.runtimeAPI = runtimeAPI
         self.timers = timers
-        state = Mutex(State(machine: WorkerPoolStateMachine(slotCount: configuration.workers, queueDepth: configuration.queueDepth)))
+        state = Mutex(
+            State(
+                machine: WorkerPoolStateMachine(
+                    slotCount: configuration.workers, queueDepth: configuration.queueDepth, concurrency: configuration.concurrency)))
     }
 
     /// Runs `body` under the lock, then the actions it left.
-    private func update<Value>(_ body: (inout State, inout Actions) -> Value) -> Value {
+    func update<Value>(_ body: (inout State, inout Actions) -> Value) -> Value {
         var actions: Actions = []
         let result = state.withLock { body(&$0, &actions) }
         for action in actions { action() }
@@ -177,29 +182,46 @@ final class WorkerPool: Sendable {
     // MARK: - Runtime API
 
     /// `GET /runtime/invocation/next` from worker `id`: `answer` gets an invocation now, or once
-    /// one arrives.
-    func next(for id: WorkerID, answer: @escaping PollAnswer) {
+    /// one arrives. Returns the ticket of a `next` left waiting, for ``abandonPoll(_:)``.
+    @discardableResult
+    func next(for id: WorkerID, answer: @escaping PollAnswer) -> PollTicket? {
         update { state, actions in
             perform(state.machine.dropStale(now: .now), &state, &actions)
-            let decision = state.machine.poll(from: id)
-            settleStartup(&state, &actions)
+            let (decision, effects) = state.machine.poll(from: id)
+            let ticket: PollTicket?
             switch decision {
             case .refuse:
                 actions.append { answer(.refused) }
+                ticket = nil
             case .deliver(let invocation):
                 let delivered = hand(invocation, to: id, &state)
                 actions.append { answer(delivered) }
-            case .wait:
-                state.polls[id] = answer
+                ticket = nil
+            case .wait(let waiting):
+                // Kept before the effects: they may deliver to this very `next`.
+                state.polls[waiting] = answer
+                ticket = waiting
             }
+            perform(effects, &state, &actions)
+            settleStartup(&state, &actions)
+            return ticket
         }
     }
 
-    /// Worker `id`'s pending `next` went away without an answer (its connection closed).
-    func abandonPoll(by id: WorkerID) {
+    /// A pending `next` went away without an answer (its connection closed).
+    func abandonPoll(_ ticket: PollTicket) {
         update { state, _ in
-            state.machine.pollAbandoned(by: id)
-            state.polls[id] = nil
+            state.machine.pollAbandoned(ticket)
+            state.polls[ticket] = nil
+        }
+    }
+
+    /// Replaces every worker with a new process of the bootstrap (rebuilt by `serve --watch`),
+    /// failing nothing: each new process takes its slot over once it asks for an invocation,
+    /// and the one it replaces is killed once its invocations have been answered.
+    func replaceWorkers() {
+        update { state, actions in
+            perform(state.machine.replaceWorkers(), &state, &actions)
         }
     }
 
@@ -207,7 +229,7 @@ final class WorkerPool: Sendable {
     func answer(_ requestID: String, from id: WorkerID, with outcome: InvocationOutcome) -> WorkerPoolStateMachine.AnswerDecision {
         update { state, actions in
             let decision = state.machine.answer(requestID, from: id, with: outcome)
-            if case .accept(let effect) = decision { perform([effect], &state, &actions) }
+            if case .accept(let effects) = decision { perform(effects, &state, &actions) }
             return decision
         }
     }
@@ -215,181 +237,5 @@ final class WorkerPool: Sendable {
     /// `POST /runtime/init/error` from worker `id`; `false` once the worker has initialised.
     func reportInitError(from id: WorkerID, _ report: FunctionErrorReport) -> Bool {
         update { state, _ in state.machine.initFailed(id, report: report) }
-    }
-}
-
-// MARK: - Workers
-
-extension WorkerPool {
-    /// Starts a process in `slot` under a new Runtime API prefix.
-    private func launch(slot: Int) {
-        let launched: (id: WorkerID, prefix: String)? = update { state, _ in
-            state.restarts[slot] = nil
-            guard !state.machine.isShuttingDown else { return nil }
-            let id = state.machine.nextWorkerID(slot: slot)
-            state.machine.launched(id)
-            return (id, runtimeAPI.register(pool: self, worker: id))
-        }
-        guard let (id, prefix) = launched else { return }
-        let environment = WorkerEnvironment.variables(
-            configuration.environment, runtimeAPI: runtimeAPI.endpoint(prefix: prefix), logStream: "\(configuration.function)-\(slot + 1)-\(id.generation)")
-        let process: WorkerProcess
-        do {
-            process = try WorkerProcess.launch(configuration.bootstrap, environment: environment) { [weak self] exit in
-                guard let self else { return }
-                self.exited(id, exit)
-            }
-        } catch {
-            runtimeAPI.unregister(prefix: prefix)
-            // Lambda's own name for a bootstrap it cannot run.
-            let report = FunctionErrorReport(errorType: "Runtime.InvalidEntrypoint", errorMessage: "\(configuration.bootstrap.path): \(error)")
-            update { state, actions in
-                _ = state.machine.initFailed(id, report: report)
-                perform(state.machine.exited(id, .notLaunched), &state, &actions)
-            }
-            return
-        }
-        update { state, _ in
-            state.processes[slot] = RunningWorker(id: id, process: process, prefix: prefix)
-            let limit = configuration.initTimeout
-            state.initTimeouts[slot] = timers.scheduleTask(in: .milliseconds(limit.wholeMilliseconds)) { [weak self] in
-                guard let self else { return }
-                self.initTimeoutElapsed(id, limit: limit)
-            }
-        }
-        if id.generation > 0 {
-            printError("local-runner: \(configuration.function) worker \(id) replaced (pid \(process.pid))")
-        }
-    }
-
-    private func initTimeoutElapsed(_ id: WorkerID, limit: Duration) {
-        update { state, actions in
-            guard let effect = state.machine.initTimedOut(id, limit: limit) else { return }
-            perform([effect], &state, &actions)
-        }
-    }
-
-    /// The process `id` has ended and been reaped.
-    private func exited(_ id: WorkerID, _ exit: WorkerExit) {
-        update { state, actions in
-            guard let running = state.processes[id.slot], running.id == id else { return }
-            state.processes[id.slot] = nil
-            state.initTimeouts.removeValue(forKey: id.slot)?.cancel()
-            runtimeAPI.unregister(prefix: running.prefix)
-            let wasExpected = state.machine.isShuttingDown || state.machine.phase(ofSlot: id.slot) == .killed
-            let effects = state.machine.exited(id, exit)
-            if !wasExpected, !effects.contains(where: { if case .initFailed = $0 { true } else { false } }) {
-                let function = configuration.function
-                actions.append { printError("local-runner: \(function) worker \(id) (pid \(running.process.pid)) \(exit); starting a replacement") }
-            }
-            perform(effects, &state, &actions)
-            if state.processes.isEmpty, state.machine.isShuttingDown {
-                let waiters = state.drainWaiters
-                state.drainWaiters.removeAll()
-                actions.append { for waiter in waiters { waiter.resume() } }
-            }
-        }
-    }
-
-    private func invocationTimedOut(_ requestID: String) {
-        update { state, actions in
-            let effects = state.machine.timedOut(requestID)
-            if let pid = state.holders[requestID], !effects.isEmpty {
-                let function = configuration.function
-                let limit = configuration.timeout.components.seconds
-                actions.append {
-                    printError("local-runner: \(function) worker (pid \(pid)) exceeded the \(limit) s timeout on \(requestID); killing it")
-                }
-            }
-            perform(effects, &state, &actions)
-        }
-    }
-
-    /// Starts the timer for the head of the queue's deadline, unless one runs or nothing waits.
-    private func armQueueDeadline(_ state: inout State) {
-        guard state.queueDeadline == nil, let deadline = state.machine.nextDeadline else { return }
-        let delay = deadline - ContinuousClock.now
-        // A millisecond late rather than early: the deadline has passed when the timer fires.
-        state.queueDeadline = timers.scheduleTask(in: .milliseconds(max(0, delay.wholeMilliseconds) + 1)) { [weak self] in
-            guard let self else { return }
-            self.update { state, actions in
-                state.queueDeadline = nil
-                self.perform(state.machine.dropStale(now: .now), &state, &actions)
-                self.armQueueDeadline(&state)
-            }
-        }
-    }
-}
-
-// MARK: - Effects
-
-extension WorkerPool {
-    private func perform(_ effects: [WorkerPoolStateMachine.Effect], _ state: inout State, _ actions: inout Actions) {
-        for effect in effects {
-            switch effect {
-            case .deliver(let invocation, let id):
-                guard let poll = state.polls.removeValue(forKey: id) else { continue }
-                let answer = hand(invocation, to: id, &state)
-                actions.append { poll(answer) }
-            case .complete(let requestID, let outcome):
-                state.timeouts.removeValue(forKey: requestID)?.cancel()
-                let reply = Reply(outcome: outcome, workerPID: state.holders.removeValue(forKey: requestID))
-                if let caller = state.callers.removeValue(forKey: requestID) {
-                    actions.append { caller(reply) }
-                }
-            case .releasePoll(let id):
-                if let poll = state.polls.removeValue(forKey: id) {
-                    actions.append { poll(.released) }
-                }
-            case .kill(let id):
-                if let running = state.processes[id.slot], running.id == id {
-                    let process = running.process
-                    actions.append { process.kill() }
-                }
-            case .restart(let slot, let delay):
-                state.restarts[slot] = timers.scheduleTask(in: .milliseconds(delay.wholeMilliseconds)) { [weak self] in
-                    guard let self else { return }
-                    self.launch(slot: slot)
-                }
-            case .initFailed(let id, let report, let exit, let attempt):
-                switch state.startup {
-                case .waiting(let continuation):
-                    // While the runner starts, a start may fail for a passing reason (a database
-                    // busy while every worker opens it at once) and is retried; a configuration
-                    // error fails every attempt, and the runner reports it once and stops.
-                    guard attempt >= Self.startupAttempts else { break }
-                    let failure = WorkerStartupError(function: configuration.function, report: report, exit: exit)
-                    state.startup = .failed(failure)
-                    if let continuation { actions.append { continuation.resume(throwing: failure) } }
-                case .failed:
-                    break
-                case .notStarted, .done:
-                    let function = configuration.function
-                    let reason = report.map { "\($0)" } ?? "no error reported"
-                    actions.append { printError("local-runner: \(function) worker \(id) failed to initialise (\(reason)); it \(exit)") }
-                }
-            }
-        }
-    }
-
-    /// Records that worker `id` holds `invocation`, starts its timeout, and says what its
-    /// `next` answers: the invocation with its deadline.
-    private func hand(_ invocation: WorkerInvocation, to id: WorkerID, _ state: inout State) -> NextAnswer {
-        state.holders[invocation.requestID] = state.processes[id.slot]?.process.pid
-        let timeout = configuration.timeout
-        let requestID = invocation.requestID
-        state.timeouts[requestID] = timers.scheduleTask(in: .milliseconds(timeout.wholeMilliseconds)) { [weak self] in
-            guard let self else { return }
-            self.invocationTimedOut(requestID)
-        }
-        let deadline = Int64(Date().timeIntervalSince1970 * 1000) + timeout.wholeMilliseconds
-        return .invocation(invocation, deadline: deadline)
-    }
-
-    /// Ends ``start()`` once every slot has initialised.
-    private func settleStartup(_ state: inout State, _ actions: inout Actions) {
-        guard case .waiting(let continuation?) = state.startup, state.machine.initializedSlots.count == configuration.workers else { return }
-        state.startup = .done
-        actions.append { continuation.resume() }
     }
 }
