@@ -92,14 +92,15 @@ struct DynamoDBFaultTests {
         let rig = try await Rig()
         defer { rig.proxy.stop() }
         try await rig.direct.put(item("p", "read", ["n": .int(7)]), into: Tables.main)
-        let backend = try rig.backend(timeout: .milliseconds(600))
+        // The timeout is well past what moto takes on a loaded machine, the stall well past it.
+        let backend = try rig.backend(timeout: .milliseconds(1500))
 
         // Without retries: the errors as the backend reports them.
         try rig.proxy.inject(.drop, target: "GetItem")
         let dropped = await tableError { _ = try await backend.get(Key("p", "read"), from: Tables.main) }
         #expect(dropped?.code == .connectionFailure)
         #expect(dropped?.isRetryable == true)
-        try rig.proxy.inject(.slow, target: "GetItem", delay: .seconds(2))
+        try rig.proxy.inject(.slow, target: "GetItem", delay: .seconds(4))
         let slow = await tableError { _ = try await backend.get(Key("p", "read"), from: Tables.main) }
         #expect(slow?.code == .timeout)
         #expect(slow?.isRetryable == true)
@@ -107,7 +108,7 @@ struct DynamoDBFaultTests {
         // With retries: both faults in a row, then the answer.
         try rig.proxy.reset()
         try rig.proxy.inject(.drop, target: "GetItem")
-        try rig.proxy.inject(.slow, target: "GetItem", delay: .seconds(2))
+        try rig.proxy.inject(.slow, target: "GetItem", delay: .seconds(4))
         let store = ResilientTableStore(
             wrapping: backend, retryPolicy: RetryPolicy(base: .milliseconds(10), cap: .milliseconds(50), maximumAttempts: 3),
             circuitBreaker: nil)
