@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libssl-dev patchelf binut
 # The browser the web app's tests drive headless (Tests/WebAppTests), and its WebDriver.
 BROWSER_PACKAGES := chromium chromium-driver
 
-.PHONY: deps build release serve test bench bench-answers bench-dynamodb bench-learning
+.PHONY: deps build release serve test bench bench-answers bench-draw bench-dynamodb bench-learning
 
 FUNCTIONS := session quiz answer progress maintenance
 
@@ -54,6 +54,11 @@ bench: deps
 ## Answer latency and throughput in process: 10,000 questions, a 500-entry pool.
 bench-answers: deps
 	$(SWIFT) run -c release quiz-answer-bench
+
+## Session starts from a 200- and a 50,000-question bank in process: p50 of each and the ratio
+## (target: within 1.5x).
+bench-draw: deps
+	$(SWIFT) run -c release quiz-draw-bench $(BENCH_ARGS)
 
 ## Simulated learners, 90 days of the same daily review budget under quiz mode, review mode and
 ## random scheduling: the expected share of the bank recalled on days 30, 60 and 90.

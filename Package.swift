@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "quiz-store-bench", targets: ["StoreBenchmark"]),
         .executable(name: "local-runner", targets: ["local-runner"]),
         .executable(name: "quiz-answer-bench", targets: ["AnswerBenchmark"]),
+        .executable(name: "quiz-draw-bench", targets: ["DrawBenchmark"]),
         .executable(name: "quiz-dynamodb-bench", targets: ["DynamoDBBenchmark"]),
         .executable(name: "quiz-runtime-bench", targets: ["RuntimeBenchmark"]),
         .executable(name: "quiz-serve-bench", targets: ["ServeBenchmark"]),
@@ -153,6 +154,13 @@ let package = Package(
             name: "AnswerBenchmark",
             dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
             path: "Benchmarks/AnswerBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        // `make bench-draw`: session starts from a 200- and a 50,000-question bank.
+        .executableTarget(
+            name: "DrawBenchmark",
+            dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP"],
+            path: "Benchmarks/DrawBenchmark",
             swiftSettings: swiftSettings
         ),
         // The runtime and serve benchmarks (`make bench-runtime`, `make bench-serve`), and the C

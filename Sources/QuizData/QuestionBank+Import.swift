@@ -24,13 +24,16 @@ package enum ImportOutcome: Sendable {
 }
 
 extension QuestionBank {
-    /// Questions per transaction: up to three writes each (the question, its category index
-    /// item, the old index item when it moved category), the bank's summary and the
-    /// idempotency completion, within DynamoDB's 100 writes.
+    /// The most questions per transaction. A transaction holds, per question, the question, its
+    /// category index item (and the old one when it moved category) and its ordinal slots (see
+    /// `OrdinalPlan`), plus the bank's summary and the idempotency completion, within DynamoDB's
+    /// 100 writes: a chunk ends early when the next question could overflow it.
     package static let questionsPerTransaction = 32
 
-    /// How often one chunk is tried again after another import changed its questions under it.
-    static let chunkAttempts = 5
+    /// How often one chunk is tried again after another import changed its questions, the bank's
+    /// or a category's ordinal counters under it (every import that adds or moves questions
+    /// does): concurrent imports take turns, each after a short random pause.
+    static let contendedAttempts = 64
 
     /// Writes validated questions into the bank in transactions of up to
     /// ``questionsPerTransaction`` questions, and returns how many were new and how many replaced.
@@ -39,8 +42,13 @@ extension QuestionBank {
     /// revision read, to be counted as replaced. The bank's summary (`META`: `questionCount`)
     /// is updated in the same transaction as the questions it counts, so its count is exact
     /// after any crash and under any number of concurrent imports: a question two imports both
-    /// create is created by one and replaced by the other. The last transaction holds
-    /// `completion(counts)`, the request's idempotency completion for the final counts.
+    /// create is created by one and replaced by the other. The ordinal slots sessions draw from
+    /// change in the same transactions, guarded by the counters they change (`OrdinalPlan`). The
+    /// last transaction holds `completion(counts)`, the request's idempotency completion for the
+    /// final counts.
+    ///
+    /// A bank imported before ordinals existed gets them for all its questions first
+    /// (`assignMissingOrdinals`).
     ///
     /// A question listed twice is written once, as its last row says.
     package func importQuestions(
@@ -55,60 +63,105 @@ extension QuestionBank {
                 unique.append(question)
             }
         }
+        try await assignMissingOrdinals(bankId: bankId)
         var counts = ImportCounts()
         var start = 0
-        while start < unique.count || (start == 0 && unique.isEmpty) {
-            let chunk = Array(unique[start..<min(start + Self.questionsPerTransaction, unique.count)])
-            start += Self.questionsPerTransaction
-            let isLast = start >= unique.count
-            var written: ImportCounts?
-            attempts: for _ in 0..<Self.chunkAttempts {
+        repeat {
+            var written: (counts: ImportCounts, consumed: Int)?
+            var attempt = 0
+            attempts: while attempt < Self.contendedAttempts {
+                attempt += 1
                 let token = tokens.next()
-                var (plan, chunkCounts) = try await chunkPlan(chunk, bankId: bankId, now: now, token: token)
-                let total = counts + chunkCounts
-                if isLast, let write = try completion(total) { plan.add(write, as: .idempotency) }
+                let chunk: ChunkPlan
+                do {
+                    chunk = try await chunkPlan(unique[start...], bankId: bankId, now: now, token: token)
+                } catch is OrdinalPlan.Stale {
+                    await Self.pause(attempt)
+                    continue attempts
+                }
+                var plan = chunk.plan
+                let total = counts + chunk.counts
+                if start + chunk.consumed >= unique.count, let write = try completion(total) { plan.add(write, as: .idempotency) }
                 do {
                     try await store.transactWrite(plan.writes, token: token)
-                    written = chunkCounts
+                    written = (chunk.counts, chunk.consumed)
                     break attempts
                 } catch where error.code == .validation || error.code == .itemTooLarge {
                     throw DataError.storage(error)
                 } catch {
-                    // Another import changed these questions (a condition failed), or the outcome is
-                    // unknown: a retry whose reply was lost may have landed first. The questions say.
-                    if try await landed(chunk, bankId: bankId, token: token) {
-                        written = chunkCounts
+                    // Another import changed these questions or the counters (a condition failed), or
+                    // the outcome is unknown: a retry whose reply was lost may have landed first. The
+                    // questions say.
+                    if try await landed(unique[start..<(start + chunk.consumed)], bankId: bankId, token: token) {
+                        written = (chunk.counts, chunk.consumed)
                         break attempts
                     }
                     if plan.failedParts(in: error)?.contains(.idempotency) == true { return .uncertain(total) }
+                    await Self.pause(attempt)
                     // Not landed: read the questions again and write them as they are now.
                 }
             }
             guard let written else {
                 throw DataError.conflict("Other imports kept changing these questions; send the import again.")
             }
-            counts = counts + written
-            if unique.isEmpty { break }
-        }
+            counts = counts + written.counts
+            start += written.consumed
+        } while start < unique.count
         return .committed(counts)
     }
 
-    /// One chunk's writes as they stand now, and what they would count.
-    private func chunkPlan(_ chunk: [Question], bankId: String, now: Int64, token: TransactionToken) async throws -> (WritePlan, ImportCounts) {
+    /// A short random pause before trying again after another writer moved a counter.
+    static func pause(_ attempt: Int) async {
+        try? await Task.sleep(for: .microseconds(Int.random(in: 100...(500 * min(attempt, 20)))))
+    }
+
+    /// One transaction's writes, what they would count, and how many questions of the rest they hold.
+    private struct ChunkPlan {
+        var plan: WritePlan
+        var counts: ImportCounts
+        var consumed: Int
+    }
+
+    /// The next chunk's writes as they stand now: as many of `rest` as fit in one transaction.
+    private func chunkPlan(_ rest: ArraySlice<Question>, bankId: String, now: Int64, token: TransactionToken) async throws -> ChunkPlan {
+        let candidates = Array(rest.prefix(Self.questionsPerTransaction))
         var existing: [String: Item] = [:]
+        let meta: Item?
         do {
-            for item in try await store.batchGet(chunk.map { Keys.question(bankId, $0.id) }, from: table) {
+            for item in try await store.batchGet(candidates.map { Keys.question(bankId, $0.id) }, from: table) {
                 if let id = item.string("id") { existing[id] = item }
             }
+            meta = try await store.get(Keys.bankMeta(bankId), from: table)
         } catch {
             throw DataError.storage(error)
         }
-        var plan = WritePlan()
+        var ordinals = OrdinalPlan(bankId: bankId, table: table, meta: meta)
+        var placed: [Question] = []
+        var questionWrites = 0
+        // Room for the bank's summary and the idempotency completion.
+        let budget = TransactionWrite.maximumCount - 2
+        for question in candidates {
+            let worst = questionWrites + ordinals.writeCount + 3 + OrdinalPlan.writesPerPlacement
+            if !placed.isEmpty && worst > budget { break }
+            do {
+                _ = try await ordinals.place(question.id, stored: existing[question.id], category: question.category, store: store)
+            } catch let error as TableError {
+                throw DataError.storage(error)
+            }
+            placed.append(question)
+            questionWrites += existing[question.id].map { $0.string("category") == question.category ? 2 : 3 } ?? 2
+        }
+
+        var plan = WritePlan(capacity: TransactionWrite.maximumCount)
         var counts = ImportCounts()
-        for question in chunk {
+        for question in placed {
             var item = Self.encode(question, bankId: bankId)
             item["importedAt"] = .int(now)
             item[Self.tokenAttribute] = .string(token.value)
+            if let placement = ordinals.placements[question.id] {
+                item[OrdinalPlan.ordinalAttribute] = .int(placement.ordinal)
+                if let categoryOrdinal = placement.categoryOrdinal { item[OrdinalPlan.categoryOrdinalAttribute] = .int(categoryOrdinal) }
+            }
             let condition: Condition
             if let old = existing[question.id] {
                 let revision = old.int(Self.revisionAttribute)
@@ -129,15 +182,19 @@ extension QuestionBank {
             let index = Keys.categoryIndex(bankId, category: question.category, questionId: question.id)
             plan.add(.put(["pk": .string(index.partition), "sk": .string(index.sort ?? ""), "questionId": .string(question.id)], into: table), as: .questionIndex)
         }
+        for (write, part) in ordinals.writes() { plan.add(write, as: part) }
         plan.add(
-            .update(Keys.bankMeta(bankId), in: table, [.add("questionCount", Number(counts.created)), .set("updatedAt", .int(now))]),
+            .update(
+                Keys.bankMeta(bankId), in: table,
+                [.add("questionCount", Number(counts.created)), .set("updatedAt", .int(now))] + ordinals.metaActions,
+                if: ordinals.metaCondition),
             as: .bankMeta)
-        return (plan, counts)
+        return ChunkPlan(plan: plan, counts: counts, consumed: placed.count)
     }
 
     /// Whether the chunk's transaction with `token` landed: its questions carry the token of the
     /// transaction that last wrote them, and all of a chunk's land together.
-    private func landed(_ chunk: [Question], bankId: String, token: TransactionToken) async throws -> Bool {
+    private func landed(_ chunk: ArraySlice<Question>, bankId: String, token: TransactionToken) async throws -> Bool {
         guard !chunk.isEmpty else {
             return false
         }

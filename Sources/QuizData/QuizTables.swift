@@ -3,8 +3,10 @@ import QuizStore
 /// The three tables of the product and the keys of everything in them.
 ///
 /// - `questions`: per bank (`BANK#id`), one item per question (`Q#id`), one tiny index item per
-///   question under its category (`C#category#id`, so a category's ids are one query) and the
-///   bank's summary (`META`).
+///   question under its category (`C#category#id`, so a category's ids are one query), the bank's
+///   summary (`META`), and the ordinal slots a session draws from: one per question in the bank
+///   (`N#ordinal`) and one per question in its category (`NC#category#ordinal`), dense from 0,
+///   with each category's count in `CN#category` (docs/data-layer.md, "Drawing a session").
 /// - `users`: per user (`USER#sub`), the sessions (`SESSION#id`), the wrong-answer pool (one item
 ///   per entry and two index items per entry, `POOL…`: see `PoolRecord`) and the progress counters
 ///   (`PROGRESS`); and the active-session index (`ACTIVE#shard`) the
@@ -46,6 +48,14 @@ package enum Keys {
     }
     package static func bankMeta(_ bankId: String) -> Key { Key(bank(bankId), "META") }
     package static let questionPrefix = "Q#"
+    /// The bank-wide slot of ordinal `ordinal`: which question holds it.
+    package static func ordinalSlot(_ bankId: String, _ ordinal: Int64) -> Key { Key(bank(bankId), "N#\(ordinal)") }
+    /// The slot of ordinal `ordinal` within `category`.
+    package static func categorySlot(_ bankId: String, category: String, _ ordinal: Int64) -> Key {
+        Key(bank(bankId), "NC#\(category)#\(ordinal)")
+    }
+    /// A category's count of slots and its revision.
+    package static func categoryCounter(_ bankId: String, category: String) -> Key { Key(bank(bankId), "CN#\(category)") }
     package static func categoryPrefix(_ category: String?) -> String { category.map { "C#\($0)#" } ?? "C#" }
 
     package static func user(_ userId: String) -> String { "USER#\(userId)" }

@@ -36,6 +36,12 @@ package struct WritePlan: Sendable {
         package static let questionIndex = Part("questionIndex")
         /// A bank's summary.
         package static let bankMeta = Part("bankMeta")
+        /// A slot of a bank's or a category's ordinals (docs/data-layer.md, "Drawing a session").
+        package static let ordinalSlot = Part("ordinalSlot")
+        /// A category's count of slots, conditional on its revision.
+        package static let categoryCounter = Part("categoryCounter")
+        /// A question outside the import that moved to another slot of its category.
+        package static let questionOrdinal = Part("questionOrdinal")
     }
 
     /// The writes, in the order they are sent.

@@ -89,7 +89,7 @@ public struct SessionFunction: Sendable {
                 request, userId: caller.userId, scope: scope, holder: tokens.request,
                 inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim in
-                let candidates = try await bank.questionIds(bankId: body.bankId, category: body.category)
+                let candidates = try await bank.draw(bankId: body.bankId, category: body.category, count: options.questionCount, using: &random)
                 let pool = try await data.poolForStart(of: caller.userId)
                 let summary = try await data.poolSummary(of: caller.userId)
                 let session = try QuizSession.start(

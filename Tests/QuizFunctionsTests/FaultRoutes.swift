@@ -3,6 +3,7 @@ import QuizData
 import QuizFunctions
 import QuizHTTP
 import QuizStore
+import QuizTestSupport
 import Testing
 
 /// One POST route as the fault suite drives it: a learner with a bank, a session and a served
@@ -121,6 +122,8 @@ struct FaultRoute: Sendable, CustomTestStringConvertible {
             let meta = try await environment.store.get(Key("BANK#bank-2", "META"), from: environment.tables.questions)
             #expect(questions.count == 4)
             #expect(meta?.int("questionCount") == 4)
+            // The slots sessions draw from: dense, one per question, in the bank and in each category.
+            #expect(try await OrdinalAudit.problems(in: environment.store, table: environment.tables.questions, bankId: "bank-2") == [])
         })
 }
 
