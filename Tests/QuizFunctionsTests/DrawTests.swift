@@ -28,9 +28,10 @@ struct DrawTests {
         return QuestionBank(store: store ?? environment.store, table: environment.tables.questions)
     }
 
-    static func audit(_ harness: Harness, bankId: String = "bank-1") async throws -> [String] {
+    static func audit(_ harness: Harness, bankId: String = "bank-1", allowingUnassigned: Bool = false) async throws -> [String] {
         let environment = try harness.environment()
-        return try await OrdinalAudit.problems(in: environment.store, table: environment.tables.questions, bankId: bankId)
+        return try await OrdinalAudit.problems(
+            in: environment.store, table: environment.tables.questions, bankId: bankId, allowingUnassigned: allowingUnassigned)
     }
 
     /// The bank's questions of `category`, as the question items say.
