@@ -22,37 +22,13 @@ final class ServeProcess {
     /// Starts `runner serve --workers N` and waits up to two minutes for its startup line.
     init(runner: String, workers: Int, directory: String, secret: String) throws {
         logPath = "\(directory)/serve.log"
-        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
-            throw ToolFailure("could not create \(logPath)")
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        defer { try? log.close() }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: runner)
-        // No scheduled maintenance: a sweep in the middle would be measured as learners' latency.
-        process.arguments = ["serve", "--port", "0", "--workers", String(workers), "--maintenance-interval", "0"]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "QUIZ_STORE_URL": "sqlite:\(directory)/quiz.db",
-            "QUIZ_JWT_SECRET": secret,
-            "QUIZ_DATA_DIR": directory,
-        ]) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        // No scheduled maintenance (ServeLaunch): a sweep in the middle would be measured as learners' latency.
+        process = try ServeLaunch.start(
+            executable: URL(fileURLWithPath: runner), arguments: ["--workers", String(workers)],
+            environment: ["QUIZ_STORE_URL": "sqlite:\(directory)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": directory],
+            logPath: logPath)
         ChildProcesses.register(process.processIdentifier, stopSignal: SIGTERM)
-
-        let deadline = ContinuousClock.now + .seconds(120)
-        var port: Int?
-        while port == nil, process.isRunning, ContinuousClock.now < deadline {
-            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "serving http://127.0.0.1:") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber })
-            } else {
-                usleep(50_000)
-            }
-        }
-        guard let port else {
+        guard let port = ServeLaunch.waitForPortBlocking(of: process, logPath: logPath, limit: .seconds(120)) else {
             let tail = String(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(2000))
             self.port = 0
             stop()
