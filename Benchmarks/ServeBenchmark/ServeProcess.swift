@@ -89,26 +89,3 @@ final class ServeProcess {
         return (process.terminationStatus, left)
     }
 }
-
-/// Runs `executable` to completion and returns its status and standard output; standard error
-/// is returned too, for messages.
-func runToCompletion(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    let output = Pipe()
-    let errors = Pipe()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let printed = output.fileHandleForReading.readDataToEndOfFile()
-    let complaints = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-        process.terminationStatus,
-        String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-        String(decoding: complaints, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    )
-}

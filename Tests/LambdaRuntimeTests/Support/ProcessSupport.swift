@@ -49,18 +49,8 @@ enum ProcessSupport {
     /// Runs `executable` to completion and returns its exit status and its trimmed standard
     /// output and standard error, interleaved.
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (process.terminationStatus, text)
+        let result = try ProgramRun.run(executable, arguments, mergingErrors: true)
+        return (result.status, result.output)
     }
 
     /// Waits up to `limit` for `process` to exit and returns its status; a process still running
