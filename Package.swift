@@ -85,7 +85,8 @@ let package = Package(
         .target(name: "QuizData", dependencies: ["QuizStore", "QuizEngine"], swiftSettings: swiftSettings),
 
         // MARK: - Functions
-        .target(name: "QuizHTTP", dependencies: ["ByteCoding", "StrictJSON"], swiftSettings: swiftSettings),
+        // QuizEngine for `Identifier`, the one rule for ids (path parameters are ids).
+        .target(name: "QuizHTTP", dependencies: ["ByteCoding", "QuizEngine", "StrictJSON"], swiftSettings: swiftSettings),
         .target(name: "QuizObservability", dependencies: ["StrictJSON"], swiftSettings: swiftSettings),
         .target(
             name: "QuizFunctions",
@@ -146,7 +147,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "DynamoDBBenchmark",
-            dependencies: ["ProcessTools", "QuizStore", "QuizStoreDynamoDB", "QuizResilience"],
+            dependencies: ["ProcessTools", "QuizStore", "QuizStoreDynamoDB", "QuizResilience", "QuizTestSupport"],
             path: "Benchmarks/DynamoDBBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -235,7 +236,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(name: "EchoFunction", dependencies: ["LambdaRuntime", "CurlHTTP"], path: "Tests/EchoFunction", swiftSettings: swiftSettings),
         .testTarget(
-            name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "CurlHTTP", "EchoFunction", "session-function", "QuizTestSupport"],
+            name: "LambdaRuntimeTests",
+            dependencies: ["LambdaRuntime", "CurlHTTP", "EchoFunction", "session-function", "ProcessTools", "QuizTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings),
         .testTarget(name: "QuizObservabilityTests", dependencies: ["QuizObservability", "StrictJSON"], swiftSettings: swiftSettings),
@@ -259,7 +261,8 @@ let package = Package(
             name: "ChaosRun",
             dependencies: ["ProcessTools", "QuizTestSupport", "QuizData", "QuizEngine", "QuizStore", "QuizStoreSQLite", "QuizStoreDynamoDB"],
             path: "Benchmarks/ChaosRun", swiftSettings: swiftSettings),
-        .executableTarget(name: "ChaosBenchmark", dependencies: ["ChaosRun", "ProcessTools"], path: "Benchmarks/ChaosBenchmark", swiftSettings: swiftSettings),
-        .testTarget(name: "ChaosTests", dependencies: ["ChaosRun", "ChaosBootstrap", "local-runner"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ChaosBenchmark", dependencies: ["ChaosRun", "ProcessTools", "QuizTestSupport"], path: "Benchmarks/ChaosBenchmark", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ChaosTests", dependencies: ["ChaosRun", "ChaosBootstrap", "QuizTestSupport", "local-runner"], swiftSettings: swiftSettings),
     ]
 )

@@ -8,6 +8,7 @@
 import ChaosRun
 import Foundation
 import ProcessTools
+import QuizTestSupport
 
 ChildProcesses.installSignalHandlers()
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -15,7 +16,7 @@ func option(_ name: String) -> String? {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
     return arguments[index + 1]
 }
-let backends = option("--backend").map { [ChaosConfiguration.Backend(rawValue: $0)].compactMap { $0 } } ?? ChaosConfiguration.Backend.allCases
+let backends = option("--backend").map { [StoreBackend(named: $0)].compactMap { $0 } } ?? StoreBackend.allCases
 var failed = false
 for backend in backends {
     var configuration = ChaosConfiguration(backend: backend)

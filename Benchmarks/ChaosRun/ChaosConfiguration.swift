@@ -1,17 +1,17 @@
+import QuizTestSupport
+
 /// One chaos run: learners answering through `local-runner serve` while a share of the store
 /// calls fail (docs/idempotency.md, "The chaos run").
 public struct ChaosConfiguration: Sendable {
-    /// Where the faults are injected.
-    public enum Backend: String, Sendable, CaseIterable, CustomStringConvertible {
-        /// A SQLite file; every worker is the chaos bootstrap, whose store fails calls itself.
-        case sqlite
-        /// moto behind the fault proxy, which fails requests on the wire; the product's bootstraps.
-        case dynamoDB = "dynamodb"
+    /// The backend, which says where the faults are injected: on SQLite every worker is the chaos
+    /// bootstrap, whose store fails calls itself; on DynamoDB moto sits behind the fault proxy,
+    /// which fails requests on the wire, and the workers are the product's bootstraps.
+    public var backend: StoreBackend
 
-        public var description: String { self == .sqlite ? "SQLite (fault-injecting store)" : "DynamoDB (moto behind the fault proxy)" }
+    /// The backend and where its faults come from, for the report.
+    public var backendDescription: String {
+        backend == .sqlite ? "SQLite (fault-injecting store)" : "DynamoDB (moto behind the fault proxy)"
     }
-
-    public var backend: Backend
     /// Learners answering at once, each in a session of its own.
     public var learners = 20
     /// Answers each learner sets out to give (its session has as many questions).
@@ -35,7 +35,7 @@ public struct ChaosConfiguration: Sendable {
     public var wrongShare = 0.3
 
     /// A run on `backend` with the defaults.
-    public init(backend: Backend) {
+    public init(backend: StoreBackend) {
         self.backend = backend
     }
 

@@ -40,7 +40,7 @@ public struct ChaosReport: Sendable, CustomStringConvertible {
         let refused = answersRefused.isEmpty ? "none" : answersRefused.keys.sorted().map { "\($0) \(answersRefused[$0] ?? 0)" }.joined(separator: ", ")
         let injected = faultsInjected.values.reduce(0, +)
         return """
-            \(configuration.backend): \(configuration.learners) learners × \(configuration.answersPerLearner) answers, \
+            \(configuration.backendDescription): \(configuration.learners) learners × \(configuration.answersPerLearner) answers, \
             \(Int(configuration.faultRate * 100))% of store calls faulted, \(configuration.workers) workers per function
               answers: \(answersAccepted)/\(answersAttempted) accepted (\(String(format: "%.1f", acceptedShare * 100))%), \
             refused: \(refused), given up: \(answersAbandoned)

@@ -23,30 +23,12 @@ final class ChaosServe: @unchecked Sendable {
     /// Starts `runner serve` with `arguments` and `environment` added, and waits for its startup line.
     init(runner: String, folder: String, arguments: [String], environment: [String: String]) throws {
         logPath = "\(folder)/serve.log"
-        guard FileManager.default.createFile(atPath: logPath, contents: nil) else { throw ToolFailure("could not create \(logPath)") }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        defer { try? log.close() }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: runner)
-        process.arguments = ["serve", "--port", "0", "--maintenance-interval", "0"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["QUIZ_JWT_SECRET": Self.secret, "QUIZ_DATA_DIR": folder, "LOG_LEVEL": "warn"].merging(environment) { $1 }) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        process = try ServeLaunch.start(
+            executable: URL(fileURLWithPath: runner), arguments: arguments,
+            environment: ["QUIZ_JWT_SECRET": Self.secret, "QUIZ_DATA_DIR": folder, "LOG_LEVEL": "warn"].merging(environment) { $1 },
+            logPath: logPath)
         ChildProcesses.register(process.processIdentifier, stopSignal: SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(180)
-        var port: Int?
-        while port == nil, process.isRunning, ContinuousClock.now < deadline {
-            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "serving http://127.0.0.1:") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber })
-            } else {
-                usleep(50_000)
-            }
-        }
-        guard let port else {
+        guard let port = ServeLaunch.waitForPortBlocking(of: process, logPath: logPath, limit: .seconds(180)) else {
             self.port = 0
             stop()
             let tail = String(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(3000))

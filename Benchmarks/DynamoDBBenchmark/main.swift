@@ -14,6 +14,7 @@ import Foundation
 import QuizResilience
 import QuizStore
 import QuizStoreDynamoDB
+import QuizTestSupport
 
 var operations = 300
 var rounds = 3
@@ -35,9 +36,9 @@ guard operations > 0, rounds > 0 else {
     exit(2)
 }
 
-let moto: MotoProcess
+let moto: MotoServer
 do {
-    moto = try MotoProcess()
+    moto = try MotoServer()
 } catch {
     FileHandle.standardError.write(Data("quiz-dynamodb-bench: \(error)\n".utf8))
     exit(1)
@@ -127,7 +128,7 @@ func runBoto3() throws -> [String: [Double]] {
     guard process.terminationStatus == 0,
         let times = try JSONSerialization.jsonObject(with: printed) as? [String: [Double]]
     else {
-        throw MotoProcess.Failure(description: "the boto3 run failed: \(String(decoding: complaints, as: UTF8.self))")
+        throw MotoServer.Failure(description: "the boto3 run failed: \(String(decoding: complaints, as: UTF8.self))")
     }
     return times
 }

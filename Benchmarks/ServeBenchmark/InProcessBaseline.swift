@@ -19,16 +19,16 @@ struct InProcessBaseline {
     static func measure(answers: Int) throws -> InProcessBaseline {
         let bench = try Executables.product("quiz-answer-bench")
         let load = LoadAverage.now
-        let result = try runToCompletion(bench, ["--answers", String(answers)], environment: [:])
+        let result = try ProgramRun.run(bench, ["--answers", String(answers)])
         // It exits 1 when its own targets are not met, which says nothing about this run.
         guard result.status == 0 || result.status == 1 else {
-            throw ToolFailure("quiz-answer-bench exited \(result.status): \(result.stderr.suffix(500))")
+            throw ToolFailure("quiz-answer-bench exited \(result.status): \(result.errors.suffix(500))")
         }
-        let lines = result.stdout.split(separator: "\n")
+        let lines = result.output.split(separator: "\n")
         guard let throughput = lines.first(where: { $0.hasPrefix("throughput") }),
             let rate = throughput.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap({ Double($0) })
         else {
-            throw ToolFailure("quiz-answer-bench printed no throughput:\n\(result.stdout.suffix(1000))")
+            throw ToolFailure("quiz-answer-bench printed no throughput:\n\(result.output.suffix(1000))")
         }
         let cpu = lines.first { $0.hasPrefix("cpu") }?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first
             .flatMap { Double($0) }

@@ -226,13 +226,13 @@ struct ServeBenchmark {
                 guard index < users.count else { return }
                 let groups = index == 0 ? ["--group", "authors"] : []
                 do {
-                    let result = try runToCompletion(
+                    let result = try ProgramRun.run(
                         runner, ["token", users[index], "--lifetime", "7200"] + groups, environment: ["QUIZ_JWT_SECRET": secret])
-                    guard result.status == 0, !result.stdout.isEmpty else {
-                        failure.withLock { $0 = $0 ?? "local-runner token \(users[index]) exited \(result.status): \(result.stderr)" }
+                    guard result.status == 0, !result.output.isEmpty else {
+                        failure.withLock { $0 = $0 ?? "local-runner token \(users[index]) exited \(result.status): \(result.errors)" }
                         return
                     }
-                    minted.withLock { $0[index] = result.stdout }
+                    minted.withLock { $0[index] = result.output }
                 } catch {
                     failure.withLock { $0 = $0 ?? "local-runner token could not run: \(error)" }
                     return

@@ -22,37 +22,13 @@ final class ServeProcess {
     /// Starts `runner serve --workers N` and waits up to two minutes for its startup line.
     init(runner: String, workers: Int, directory: String, secret: String) throws {
         logPath = "\(directory)/serve.log"
-        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
-            throw ToolFailure("could not create \(logPath)")
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        defer { try? log.close() }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: runner)
-        // No scheduled maintenance: a sweep in the middle would be measured as learners' latency.
-        process.arguments = ["serve", "--port", "0", "--workers", String(workers), "--maintenance-interval", "0"]
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "QUIZ_STORE_URL": "sqlite:\(directory)/quiz.db",
-            "QUIZ_JWT_SECRET": secret,
-            "QUIZ_DATA_DIR": directory,
-        ]) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        // No scheduled maintenance (ServeLaunch): a sweep in the middle would be measured as learners' latency.
+        process = try ServeLaunch.start(
+            executable: URL(fileURLWithPath: runner), arguments: ["--workers", String(workers)],
+            environment: ["QUIZ_STORE_URL": "sqlite:\(directory)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": directory],
+            logPath: logPath)
         ChildProcesses.register(process.processIdentifier, stopSignal: SIGTERM)
-
-        let deadline = ContinuousClock.now + .seconds(120)
-        var port: Int?
-        while port == nil, process.isRunning, ContinuousClock.now < deadline {
-            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "serving http://127.0.0.1:") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber })
-            } else {
-                usleep(50_000)
-            }
-        }
-        guard let port else {
+        guard let port = ServeLaunch.waitForPortBlocking(of: process, logPath: logPath, limit: .seconds(120)) else {
             let tail = String(((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").suffix(2000))
             self.port = 0
             stop()
@@ -112,27 +88,4 @@ final class ServeProcess {
         knownWorkers.removeAll()
         return (process.terminationStatus, left)
     }
-}
-
-/// Runs `executable` to completion and returns its status and standard output; standard error
-/// is returned too, for messages.
-func runToCompletion(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    let output = Pipe()
-    let errors = Pipe()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let printed = output.fileHandleForReading.readDataToEndOfFile()
-    let complaints = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-        process.terminationStatus,
-        String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-        String(decoding: complaints, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    )
 }

@@ -15,11 +15,12 @@ import Synchronization
 /// runs a ``LambdaHandler`` on each and posts back its response or its error
 /// ([custom runtimes](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html)).
 ///
-/// A function's `main.swift` is one call:
+/// A function's `main.swift` is one call (the quiz functions make it through
+/// `QuizBootstrap.runLambda(_:)`):
 ///
 /// ```swift
 /// LambdaRuntime.run {
-///     try QuizHandler(configuration: .fromEnvironment())
+///     LambdaClosureHandler { event, _ in event }  // answers every event with its own bytes
 /// }
 /// ```
 ///

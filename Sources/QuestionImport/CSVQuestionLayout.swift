@@ -1,3 +1,5 @@
+import QuizEngine
+
 /// The column layout of a CSV upload, read from its header row, and the reading of data rows
 /// by it. The layout is documented on `ImportFormat.csv`.
 struct CSVQuestionLayout: Sendable {
@@ -43,8 +45,8 @@ struct CSVQuestionLayout: Sendable {
                 if choiceId.isEmpty {
                     problem(shortName, "an answer column needs a choice id after the colon, as in answer:a")
                     continue
-                } else if choiceId.count > QuestionLimits.maxAnswerIdLength {
-                    problem(shortName, "the choice id is longer than \(QuestionLimits.maxAnswerIdLength) characters")
+                } else if let invalid = Identifier.problem(with: String(choiceId), as: .choice) {
+                    problem(shortName, RowCheck.message(for: invalid, name: "the choice id", alphabet: .text))
                     continue
                 }
                 column = .answer(id: choiceId)

@@ -1,9 +1,9 @@
 /// Why an upload of questions was refused. Nothing of a refused upload may be written.
 ///
-/// Errors compare by code (STYLE.md, after Hummingbird's `PersistError`); `rows` carries the
+/// Errors compare by code (docs/contributing.md#errors, after Hummingbird's `PersistError`); `rows` carries the
 /// details a 422 response lists. Messages are short and user-facing, and quote at most a short,
 /// clipped piece of the upload (an id, a column name), never a body or a whole field. The handler
-/// edge maps each code to its HTTP status once (PRODUCT.md §3); each code names the status it is
+/// edge maps each code to its HTTP status once (docs/http-contract.md#errors); each code names the status it is
 /// meant for.
 public struct ImportError: Error, Sendable, CustomStringConvertible {
     /// What kind of refusal this is.

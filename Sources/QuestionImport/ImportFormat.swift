@@ -1,6 +1,6 @@
 import StrictJSON
 
-/// The formats an upload of questions may come in (PRODUCT.md §3).
+/// The formats an upload of questions may come in (docs/http-contract.md#importing-questions).
 ///
 /// The format comes from the `Content-Type` header when that names one; a missing or generic
 /// content type leaves it to the body's first character (`declared(byContentType:)`,

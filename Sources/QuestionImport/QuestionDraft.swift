@@ -53,7 +53,7 @@ struct QuestionDraft: Sendable {
 
     /// The id to name in errors: the row's id unless it is missing or too long to quote.
     var reportedId: String? {
-        guard let id, id.count <= QuestionLimits.maxIdLength else { return nil }
+        guard let id, id.utf8.count <= QuestionLimits.maxIdLength else { return nil }
         return id
     }
 

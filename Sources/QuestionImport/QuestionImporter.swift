@@ -1,7 +1,8 @@
 import QuizEngine
 import StrictJSON
 
-/// Turns the body of `POST /banks/{bankId}/questions` into validated questions (PRODUCT.md §3).
+/// Turns the body of `POST /banks/{bankId}/questions` into validated questions
+/// (docs/http-contract.md#importing-questions).
 ///
 /// Every row is read and checked before the importer answers, and it answers with either all the
 /// questions or an error listing every problem of every row, so the caller writes only a fully
@@ -18,7 +19,7 @@ import StrictJSON
 /// }
 /// ```
 public struct QuestionImporter: Sendable {
-    /// Settings of an importer, with the defaults of PRODUCT.md §3.
+    /// Settings of an importer, with the defaults of docs/http-contract.md#importing-questions.
     public struct Configuration: Sendable, Hashable {
         /// The most questions one upload may hold.
         public var maxQuestions: Int

@@ -1,20 +1,21 @@
 import QuizEngine
 
-/// The limits an imported question must keep. Lengths count characters as the author sees them
-/// (grapheme clusters: `é` and `👍🏽` are one each).
+/// The limits an imported question must keep. Lengths of text count characters as the author
+/// sees them (grapheme clusters: `é` and `👍🏽` are one each). Ids, choice ids and categories are
+/// identifiers (`Identifier`, the rule every route applies too), whose lengths count UTF-8 bytes.
 public enum QuestionLimits {
-    /// The longest question id; ids use only `A–Z a–z 0–9 . _ : -`.
-    public static let maxIdLength = 128
+    /// The longest question id, in bytes.
+    public static let maxIdLength = Identifier.Kind.question.maximumBytes
     /// The longest question text.
     public static let maxTextLength = 2_000
-    /// The longest category; categories use the same characters as ids.
-    public static let maxCategoryLength = 64
+    /// The longest category, in bytes.
+    public static let maxCategoryLength = Identifier.Kind.category.maximumBytes
     /// The fewest choices a question may have.
     public static let minAnswers = 2
     /// The most choices a question may have.
     public static let maxAnswers = 12
-    /// The longest choice id.
-    public static let maxAnswerIdLength = 32
+    /// The longest choice id, in bytes.
+    public static let maxAnswerIdLength = Identifier.Kind.choice.maximumBytes
     /// The longest choice text.
     public static let maxAnswerTextLength = 500
     /// The longest explanation.
@@ -35,8 +36,8 @@ extension QuestionLimits {
     }
 }
 
-/// Checks drafts against the rules of PRODUCT.md §3 and `QuestionLimits`, one row after another,
-/// collecting every problem of every row instead of stopping at the first.
+/// Checks drafts against the rules of docs/http-contract.md#importing-questions and `QuestionLimits`, one row
+/// after another, collecting every problem of every row instead of stopping at the first.
 ///
 /// It remembers the ids it has seen, so a repeated question id is reported on the later row with
 /// the row of its first use. It counts every problem but lists only the first `maxListedErrors`:

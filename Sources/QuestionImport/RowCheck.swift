@@ -1,3 +1,5 @@
+import QuizEngine
+
 /// The problems of one row, in field order: each field's read errors, then what its checks find.
 struct RowCheck {
     /// A read error and its place in reading order.
@@ -41,26 +43,39 @@ struct RowCheck {
             fail("id", "the question id is required")
             return nil
         }
-        return identifier(id, field: "id", name: "the question id", maxLength: QuestionLimits.maxIdLength) ? id : nil
+        return identifier(id, field: "id", name: "the question id", kind: .question) ? id : nil
     }
 
     mutating func category(_ category: String?) {
         guard !takeReadErrors(in: "category"), let category else { return }
-        identifier(category, field: "category", name: "the category", maxLength: QuestionLimits.maxCategoryLength)
+        identifier(category, field: "category", name: "the category", kind: .category)
     }
 
-    /// Checks an id or a category; whether it is valid.
+    /// Checks an id or a category against `Identifier`, the rule every route applies too;
+    /// whether it is valid.
     @discardableResult
-    private mutating func identifier(_ value: String, field: String, name: String, maxLength: Int) -> Bool {
-        if value.count > maxLength {
-            fail(field, "\(name) is longer than \(maxLength) characters")
-            return false
+    private mutating func identifier(_ value: String, field: String, name: String, kind: Identifier.Kind) -> Bool {
+        guard let problem = Identifier.problem(with: value, as: kind) else { return true }
+        fail(field, Self.message(for: problem, name: name, alphabet: kind.alphabet))
+        return false
+    }
+
+    /// The row error for an identifier `problem`, `name` being what the identifier is.
+    static func message(for problem: Identifier.Problem, name: String, alphabet: Identifier.Alphabet) -> String {
+        switch (problem, alphabet) {
+        case (.empty, _):
+            "\(name) is required"
+        case (.disallowedCharacter, .name):
+            "\(name) may contain only ASCII letters, digits, '.', '_', ':' and '-'"
+        case (.disallowedCharacter, .text):
+            "\(name) may not contain control characters"
+        case (.tooLong(let maximumBytes), .name):
+            // Names are ASCII, so their bytes and characters are one count.
+            "\(name) is longer than \(maximumBytes) characters"
+        case (.tooLong(let maximumBytes), .text):
+            // Counted as every route counts it: `é` is two bytes.
+            "\(name) is longer than \(maximumBytes) bytes of UTF-8"
         }
-        if !value.utf8.allSatisfy(\.isIdentifierByte) {
-            fail(field, "\(name) may contain only ASCII letters, digits, '.', '_', ':' and '-'")
-            return false
-        }
-        return true
     }
 
     /// Checks the text field `field` of the question, unless reading it already failed.
@@ -101,10 +116,9 @@ struct RowCheck {
             if choiceIsUnreadable { continue }
             if !idIsUnreadable {
                 if let id = choice.id {
-                    if id.count > QuestionLimits.maxAnswerIdLength {
-                        let limit = QuestionLimits.maxAnswerIdLength
-                        fail(choice.idField, "the answer id is longer than \(limit) characters")
-                    } else if !seenIds.insert(id).inserted {
+                    if identifier(id, field: choice.idField, name: "the answer id", kind: .choice),
+                        !seenIds.insert(id).inserted
+                    {
                         fail(choice.idField, "the answer id \(clipped(id)) is used more than once")
                     }
                 } else {
@@ -161,19 +175,5 @@ struct RowCheck {
     private mutating func move(_ taken: [PendingError]) -> Bool {
         errors += taken.sorted { $0.order < $1.order }.map(\.error)
         return !taken.isEmpty
-    }
-}
-
-extension UInt8 {
-    /// `A–Z a–z 0–9 . _ : -`, the characters of question ids and categories.
-    fileprivate var isIdentifierByte: Bool {
-        switch self {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
-            UInt8(ascii: "-"):
-            true
-        default:
-            false
-        }
     }
 }

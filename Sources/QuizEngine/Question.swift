@@ -1,10 +1,11 @@
 /// A moment in time as milliseconds since the Unix epoch.
 ///
-/// The engine reads no clock (STYLE.md: inject time): every method that needs "now" takes it as a
-/// parameter, so the handler decides what now is and tests can say exactly when things happen.
+/// The engine reads no clock (docs/contributing.md#house-rules: time is injected): every method that needs
+/// "now" takes it as a parameter, so the handler decides what now is and tests can say exactly when things
+/// happen.
 public typealias EpochMilliseconds = Int64
 
-/// A question of a bank, as imported (PRODUCT.md §3).
+/// A question of a bank, as imported (docs/http-contract.md#importing-questions).
 ///
 /// The engine needs only `id`, the answer ids and `correctAnswers`; the other fields travel with it
 /// so that handlers have one domain type for import, listing and serving. Correct answers are kept as
@@ -40,7 +41,7 @@ public struct Question: Codable, Sendable, Hashable, Identifiable {
         self.source = source
     }
 
-    /// Whether more than one answer is correct (PRODUCT.md §3), so the user must pick them all.
+    /// Whether more than one answer is correct, so the user must pick them all.
     public var multiSelect: Bool { correctAnswers.contains { $0 != correctAnswers[0] } }
 
     /// The choice ids in bank order.
@@ -64,7 +65,7 @@ public struct AnswerChoice: Codable, Sendable, Hashable, Identifiable {
 /// Where a question lives: its bank and its id in that bank.
 ///
 /// Question ids are unique only within a bank, while a user's wrong-answer pool is shared by all of
-/// that user's sessions, which may use different banks (PRODUCT.md §4); so the pool, the served
+/// that user's sessions, which may use different banks (docs/http-contract.md#adaptive-rules); so the pool, the served
 /// question and the picker name questions by bank and id together.
 public struct QuestionRef: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The bank holding the question.
@@ -112,7 +113,7 @@ public enum AnswerGrader {
         guard unknown.isEmpty else { throw .unknownAnswers(unknown) }
     }
 
-    /// Whether `selected` is exactly the set of `correctAnswers` (PRODUCT.md §4).
+    /// Whether `selected` is exactly the set of `correctAnswers` (docs/http-contract.md#adaptive-rules).
     ///
     /// Compared as sets: order and duplicates in the selection do not matter, while a subset, a
     /// superset or any unknown id makes it wrong. The same rule grades single- and multi-select

@@ -21,12 +21,13 @@ public struct PickedQuestion: Codable, Sendable, Hashable {
     public var ref: QuestionRef { QuestionRef(bankId: bankId, questionId: questionId) }
 }
 
-/// Draws a session's question set and picks each next question (PRODUCT.md §4).
+/// Draws a session's question set and picks each next question (docs/http-contract.md#adaptive-rules).
 ///
 /// Pure functions of their inputs and the injected random number generator: with a seeded generator
 /// every draw and pick is reproducible, and the 20/80 split can be measured.
 public enum QuestionPicker {
-    /// The chance of reviewing the oldest pool entry instead of a new set question (PRODUCT.md §4).
+    /// The chance of reviewing the oldest pool entry instead of a new set question
+    /// (docs/http-contract.md#adaptive-rules).
     public static let poolReviewProbability = 0.2
 
     /// What to do next.
@@ -38,8 +39,8 @@ public enum QuestionPicker {
     }
 
     /// Draws `count` distinct ids of `candidates` at random, without replacement, in draw order; all
-    /// of them, shuffled, when there are no more than `count` (PRODUCT.md §4). Duplicate candidates
-    /// count once.
+    /// of them, shuffled, when there are no more than `count` (docs/http-contract.md#adaptive-rules).
+    /// Duplicate candidates count once.
     public static func drawQuestionSet(
         from candidates: [String], count: Int, using rng: inout some RandomNumberGenerator
     ) -> [String] {
@@ -76,7 +77,7 @@ public enum QuestionPicker {
     ) -> Pick {
         if !remaining.isEmpty {
             // While set questions remain: 20 % the oldest pool entry, of any session, since the pool
-            // is the user's (§4). The draw happens only when there is an entry other than the one just
+            // is the user's. The draw happens only when there is an entry other than the one just
             // answered; if that is the only entry, the 20 % branch falls through to the set, which
             // always has something else to offer. An oldest entry that is itself an unfinished set
             // question is served as a review; answering it correctly also marks it done in the set.

@@ -1,4 +1,4 @@
-// MARK: - Answering (PRODUCT.md §4)
+// MARK: - Answering (docs/http-contract.md#adaptive-rules)
 
 extension QuizSession {
     /// Grades an answer to the question being served, applies the adaptive rules to the session and
@@ -7,7 +7,7 @@ extension QuizSession {
     /// A handler for `POST /sessions/{id}/answer` loads the session, the pool and the current
     /// question (`currentQuestion.ref`) from its bank, calls this once, then saves the session, the
     /// pool, `outcome.progress` and the idempotency record in one transaction conditional on the
-    /// loaded version (PRODUCT.md §5). When the outcome is `.serve`, it first loads that question and
+    /// loaded version (docs/http-contract.md#sessions). When the outcome is `.serve`, it first loads that question and
     /// calls `serve(_:now:using:)`, so the response can show it.
     ///
     /// The rules, per serving of a question:
@@ -63,7 +63,6 @@ extension QuizSession {
             answered: served.ref, correct: false, firstTry: served.isFirstTry, next: .retry(retry),
             poolChange: poolChange,
             progress: ProgressDelta(category: category, attempts: 1),
-            penaltyIndicator: pool.penaltyIndicator, version: version,
             review: served.isFirstTry ? .again : nil
         )
     }
@@ -113,8 +112,7 @@ extension QuizSession {
         )
         return AnswerOutcome(
             answered: ref, correct: true, firstTry: firstTry, next: next, poolChange: poolChange,
-            progress: progress, penaltyIndicator: pool.penaltyIndicator, version: version,
-            review: firstTry ? .good : nil
+            progress: progress, review: firstTry ? .good : nil
         )
     }
 }
@@ -131,10 +129,10 @@ extension PoolChange {
 
 // MARK: - Outcome
 
-/// What one graded answer did and what the handler does next (STYLE.md: a state machine's mutating
-/// method returns an action for its owner).
-public struct AnswerOutcome: Codable, Sendable, Hashable {
-    /// The `nextAction` of the answer response (PRODUCT.md §3), spelled as the API spells it.
+/// What one graded answer did and what the handler does next (a state machine's mutating method
+/// returns an action for its owner: docs/contributing.md#house-rules).
+public struct AnswerOutcome: Sendable, Hashable {
+    /// The `nextAction` of the answer response (`openapi.yaml`), spelled as the API spells it.
     public enum NextAction: String, Codable, Sendable, Hashable, CaseIterable {
         /// The answer was wrong; the same question is served again, reshuffled.
         case retrySameQuestion = "RETRY_SAME_QUESTION"
@@ -145,7 +143,7 @@ public struct AnswerOutcome: Codable, Sendable, Hashable {
     }
 
     /// What comes after the answer.
-    public enum Next: Codable, Sendable, Hashable {
+    public enum Next: Sendable, Hashable {
         /// The same question again; the session already serves it with this new choice order.
         case retry(ServedQuestion)
         /// This question is next: load it from its bank and call `QuizSession.serve(_:now:using:)`.
@@ -166,10 +164,6 @@ public struct AnswerOutcome: Codable, Sendable, Hashable {
     public var poolChange: PoolChange
     /// What to add to the user's progress counters, in the same transaction.
     public var progress: ProgressDelta
-    /// The pool summary after the answer, e.g. `(+1 Question @ 2 Tries)`.
-    public var penaltyIndicator: String
-    /// The session's version after the answer, for the response and the next `expectedVersion`.
-    public var version: Int
     /// The review this answer records in the question's memory (docs/memory-model.md): exactly one
     /// per serving, at its first try, `good` when correct and `again` when wrong; `nil` for the
     /// retries of a serving, which leave the memory as it is.
@@ -178,7 +172,7 @@ public struct AnswerOutcome: Codable, Sendable, Hashable {
     /// An outcome.
     public init(
         answered: QuestionRef, correct: Bool, firstTry: Bool, next: Next, poolChange: PoolChange,
-        progress: ProgressDelta, penaltyIndicator: String, version: Int, review: ReviewRating? = nil
+        progress: ProgressDelta, review: ReviewRating? = nil
     ) {
         self.review = review
         self.answered = answered
@@ -187,8 +181,6 @@ public struct AnswerOutcome: Codable, Sendable, Hashable {
         self.next = next
         self.poolChange = poolChange
         self.progress = progress
-        self.penaltyIndicator = penaltyIndicator
-        self.version = version
     }
 
     /// The response's `nextAction`.
@@ -202,7 +194,7 @@ public struct AnswerOutcome: Codable, Sendable, Hashable {
 }
 
 /// Increments for a user's progress counters from one answer, so that the answer handler can add
-/// them in the same transaction as the session and the pool (PRODUCT.md §5) without re-deriving
+/// them in the same transaction as the session and the pool (docs/http-contract.md#sessions) without re-deriving
 /// the rules.
 public struct ProgressDelta: Codable, Sendable, Hashable {
     /// The answered question's category, for per-category progress.

@@ -1,4 +1,4 @@
-// MARK: - Lifecycle (PRODUCT.md §5)
+// MARK: - Lifecycle (docs/http-contract.md#sessions)
 
 extension QuizSession {
     /// How long an untouched session lives before the maintenance sweep abandons it: 24 hours.
@@ -86,7 +86,7 @@ extension QuizSession {
 
 // MARK: - Status
 
-/// Where a session is in its lifecycle (PRODUCT.md §5):
+/// Where a session is in its lifecycle (docs/http-contract.md#sessions):
 /// `started` → `in_progress` → `completed` | `expired` | `abandoned`.
 ///
 /// The raw values are the spelling of the API and of the stored item.
@@ -114,7 +114,7 @@ public enum SessionStatus: String, Codable, Sendable, Hashable, CaseIterable {
 // MARK: - Results
 
 /// The summary of a session for `POST /sessions/{id}/complete` and the completing answer
-/// (PRODUCT.md §3): what was drawn, what was done, how well, and what went to the pool.
+/// (`openapi.yaml`, `Results`): what was drawn, what was done, how well, and what went to the pool.
 public struct SessionResults: Codable, Sendable, Hashable {
     /// The session summarised.
     public var sessionId: String

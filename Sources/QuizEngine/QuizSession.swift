@@ -1,5 +1,6 @@
-/// One quiz session as a pure state machine (PRODUCT.md §4–§5; STYLE.md: state machines as pure
-/// structs whose mutating methods return what the owner must do).
+/// One quiz session as a pure state machine (docs/http-contract.md#adaptive-rules and
+/// #sessions; state machines as pure structs whose mutating methods return what the owner must
+/// do, docs/contributing.md#house-rules).
 ///
 /// A stateless handler loads the session and the user's `WrongAnswerPool`, calls one mutating method,
 /// and saves both (with the progress counters and the idempotency record) in one transaction,
@@ -13,7 +14,7 @@
 /// 3. `answer(...)` grades the current question; the outcome says whether to retry it (already
 ///    re-served), to serve a newly picked question (back to step 2) or that the session is complete.
 public struct QuizSession: Codable, Sendable, Hashable {
-    /// How a session is set up (PRODUCT.md §3, `POST /sessions`). Handlers validate the ranges.
+    /// How a session is set up (`POST /sessions` in `openapi.yaml`). Handlers validate the ranges.
     public struct Options: Codable, Sendable, Hashable {
         /// The category the questions were drawn from; `nil` for the whole bank.
         public var category: String?
@@ -69,7 +70,7 @@ public struct QuizSession: Codable, Sendable, Hashable {
 
     /// The session's id.
     public let id: String
-    /// The user the session belongs to; every key is scoped by it (PRODUCT.md §2, failure 5).
+    /// The user the session belongs to; every key is scoped by it (docs/http-contract.md#identity-and-isolation).
     public let userId: String
     /// The bank the set was drawn from.
     public let bankId: String
@@ -79,14 +80,14 @@ public struct QuizSession: Codable, Sendable, Hashable {
     public let questionIds: [String]
     /// When the session started.
     public let startedAt: EpochMilliseconds
-    /// `startedAt + timeLimitSeconds` (PRODUCT.md §5); from then on the session takes no answers.
+    /// `startedAt + timeLimitSeconds` (docs/http-contract.md#sessions); from then on the session takes no answers.
     public let expiresAt: EpochMilliseconds
 
     // MARK: - State
 
     /// Where the session is in its lifecycle.
     public internal(set) var status: SessionStatus
-    /// The optimistic-locking counter: 1 when started, one more on every change (PRODUCT.md §5).
+    /// The optimistic-locking counter: 1 when started, one more on every change (docs/http-contract.md#sessions).
     public internal(set) var version: Int
     /// When the session last changed; the maintenance sweep measures idleness from it.
     public internal(set) var updatedAt: EpochMilliseconds
@@ -159,9 +160,9 @@ public struct QuizSession: Codable, Sendable, Hashable {
     /// Starts a session: draws `options.questionCount` of `candidateQuestionIds` (the bank's, or its
     /// category's, question ids) at random and picks the first question to serve.
     ///
-    /// The first pick follows the same rule as every other (PRODUCT.md §4), so with a non-empty pool
-    /// it may be a review of the user's oldest entry. The session is `started` at version 1, with the
-    /// pick in `pendingQuestion`; the pool is only read.
+    /// The first pick follows the same rule as every other (docs/http-contract.md#adaptive-rules), so with a
+    /// non-empty pool it may be a review of the user's oldest entry. The session is `started` at version 1,
+    /// with the pick in `pendingQuestion`; the pool is only read.
     ///
     /// In `review` mode (`options.mode`) nothing is drawn at random: the set is the first
     /// `options.questionCount` distinct ids of `candidateQuestionIds`, which the caller ordered

@@ -1,9 +1,9 @@
 /// A seedable, deterministic random number generator: xoshiro256** seeded through SplitMix64.
 ///
-/// The engine never makes up randomness of its own (STYLE.md: inject time and randomness). Deployed
-/// handlers pass `SystemRandomNumberGenerator`; tests and the handlers' test mode pass this generator,
-/// so that one seed reproduces every draw, shuffle and pick exactly, on any machine and toolchain.
-/// Its state is a plain value: it can be copied, compared and stored.
+/// The engine never makes up randomness of its own (docs/contributing.md#house-rules: time and randomness are
+/// injected). Deployed handlers pass `SystemRandomNumberGenerator`; tests and the handlers' test mode pass
+/// this generator, so that one seed reproduces every draw, shuffle and pick exactly, on any machine and
+/// toolchain. Its state is a plain value: it can be copied, compared and stored.
 ///
 /// The algorithms are the reference ones by Blackman and Vigna,
 /// <https://prng.di.unimi.it/xoshiro256starstar.c> and <https://prng.di.unimi.it/splitmix64.c>.

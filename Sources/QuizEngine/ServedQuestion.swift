@@ -2,7 +2,7 @@
 /// wrong tries this serving has had.
 ///
 /// A serving starts when a picked question is served and ends with its first correct answer; every
-/// wrong answer retries it with the choices in another order (PRODUCT.md §4). Whether a correct
+/// wrong answer retries it with the choices in another order (docs/http-contract.md#adaptive-rules). Whether a correct
 /// answer was "on the first try" is a property of the serving, not of the question's history.
 public struct ServedQuestion: Codable, Sendable, Hashable {
     /// Why a question is being served.
@@ -62,7 +62,7 @@ public struct ServedQuestion: Codable, Sendable, Hashable {
     public var isFirstTry: Bool { wrongTries == 0 }
 
     /// The serving after a wrong answer: one more wrong try, and the choices in an order different
-    /// from the current one whenever there are two or more (PRODUCT.md §4).
+    /// from the current one whenever there are two or more (docs/http-contract.md#adaptive-rules).
     public func retried(using rng: inout some RandomNumberGenerator) -> ServedQuestion {
         var next = self
         next.wrongTries += 1

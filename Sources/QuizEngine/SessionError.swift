@@ -1,12 +1,12 @@
 /// Why the engine refused a request on a session.
 ///
-/// Errors compare by code (STYLE.md, after Hummingbird's `PersistError`); their text never holds the
-/// correct answers. The handler edge maps each code to its HTTP status once (PRODUCT.md §3); each
+/// Errors compare by code (docs/contributing.md#errors, after Hummingbird's `PersistError`); their text never holds the
+/// correct answers. The handler edge maps each code to its HTTP status once (docs/http-contract.md#errors); each
 /// code's documentation names the status it is meant for.
 public struct SessionError: Error, Sendable, CustomStringConvertible {
     /// What kind of refusal this is.
     public enum Code: String, Sendable, Hashable, CaseIterable {
-        /// The session's time limit has passed (PRODUCT.md §5). The call that finds this marks the
+        /// The session's time limit has passed (docs/http-contract.md#sessions). The call that finds this marks the
         /// session `expired`, so the caller must still save the session. 409 `SESSION_EXPIRED`.
         case expired
         /// The answer names a question other than the one being served, e.g. from a second tab or a

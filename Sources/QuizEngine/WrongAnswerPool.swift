@@ -1,12 +1,12 @@
-/// A user's wrong-answer pool, shared by all of that user's sessions (PRODUCT.md §4).
+/// A user's wrong-answer pool, shared by all of that user's sessions (docs/http-contract.md#adaptive-rules).
 ///
 /// Questions answered correctly only after a wrong try enter with two tries to go; each first-try
 /// correct answer takes one off, and at zero the entry leaves (mastered); a wrong answer puts it back
 /// to two. Entries are kept oldest first, so that "the oldest entry" and "this session's entries,
 /// oldest first" are simple scans. The pool is a plain value: a handler loads it, passes it to
-/// `QuizSession.answer`, and saves it with the session in one transaction (PRODUCT.md §5).
+/// `QuizSession.answer`, and saves it with the session in one transaction (docs/http-contract.md#sessions).
 public struct WrongAnswerPool: Codable, Sendable, Hashable {
-    /// The tries an entry gets when it enters or is reset (PRODUCT.md §4: `remainingTries = 2`).
+    /// The tries an entry gets when it enters or is reset (`remainingTries = 2`).
     public static let triesToMaster = 2
 
     /// The entries, oldest first (by `enteredAt`, ties broken by bank and question id).
@@ -91,7 +91,7 @@ public struct WrongAnswerPool: Codable, Sendable, Hashable {
     /// empty when the pool is.
     public var penaltyIndicator: String { PenaltyIndicator(entries: entries).text }
 
-    // MARK: - Recording answers (PRODUCT.md §4)
+    // MARK: - Recording answers (docs/http-contract.md#adaptive-rules)
 
     /// Records a wrong answer to `ref` in session `sessionId`: an entry for it goes back to
     /// `triesToMaster` tries and to that session, keeping its `enteredAt`. A question not in the pool
@@ -149,7 +149,7 @@ public struct WrongAnswerPool: Codable, Sendable, Hashable {
 
 // MARK: - Entries
 
-/// One question in a user's wrong-answer pool (PRODUCT.md §4): the question, when it entered the
+/// One question in a user's wrong-answer pool (docs/http-contract.md#adaptive-rules): the question, when it entered the
 /// pool, how many first-try correct answers it still needs, and the session that owns it.
 public struct PoolEntry: Codable, Sendable, Hashable {
     /// The bank holding the question.
@@ -162,7 +162,7 @@ public struct PoolEntry: Codable, Sendable, Hashable {
     /// First-try correct answers still needed before the entry leaves the pool (mastered).
     public var remainingTries: Int
     /// The session that put the entry into the pool, or that last missed it: the session that must
-    /// review it before it can complete (PRODUCT.md §4, "serve this session's remaining pool entries").
+    /// review it before it can complete (once its set is done, a session serves its own remaining pool entries).
     public var sessionId: String
 
     /// An entry.
@@ -214,8 +214,9 @@ public enum PoolChange: Codable, Sendable, Hashable {
 
 // MARK: - Penalty indicator
 
-/// The summary of a wrong-answer pool that accompanies every answer (PRODUCT.md §4): one group per
-/// number of remaining tries, most tries first, e.g. `(+2 Questions @ 2 Tries) (+1 Question @ 1 Try)`.
+/// The summary of a wrong-answer pool that accompanies every answer (docs/http-contract.md#adaptive-rules):
+/// one group per number of remaining tries, most tries first, e.g. `(+2 Questions @ 2 Tries) (+1 Question @ 1
+/// Try)`.
 public struct PenaltyIndicator: Sendable, Hashable, CustomStringConvertible {
     /// The pool entries that have the same number of remaining tries.
     public struct Group: Sendable, Hashable {

@@ -1,4 +1,4 @@
-/// The errors of PRODUCT.md §3 with their usual messages. Each message may be replaced by one
+/// The errors of docs/http-contract.md#errors with their usual messages. Each message may be replaced by one
 /// that says more, as long as it stays free of internals.
 extension APIError {
     // MARK: - 400
@@ -31,7 +31,7 @@ extension APIError {
     }
 
     /// 404 `SESSION_NOT_FOUND`: the caller has no such session. Another user's session gets this
-    /// too, so that its existence is never revealed (PRODUCT.md §2.5).
+    /// too, so that its existence is never revealed (docs/http-contract.md#identity-and-isolation).
     public static func sessionNotFound(_ message: String = "No such session.") -> APIError {
         APIError(.sessionNotFound, message)
     }

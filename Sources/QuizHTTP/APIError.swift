@@ -1,9 +1,9 @@
 import FoundationEssentials
 
 /// An error as the caller of the HTTP API sees it: a code, an HTTP status and a message
-/// (PRODUCT.md §3).
+/// (docs/http-contract.md#errors).
 ///
-/// Handlers map their domain and storage errors to one of these once, at the edge (STYLE.md);
+/// Handlers map their domain and storage errors to one of these once, at the edge (docs/contributing.md#errors);
 /// `response(requestId:)` turns it into the `{"error": {…}}` body. Errors compare by code. The
 /// message is written for the API's user and never holds internals: `underlying` keeps the cause
 /// for the logs only and is never sent.
@@ -140,7 +140,7 @@ extension APIError: Equatable {
 extension APIError {
     /// `error` as an `APIError`: itself when it is one, otherwise 500 `INTERNAL` holding it as
     /// the underlying cause. The catch-all at a handler's edge, so that an unexpected error still
-    /// reaches the caller as a structured error (PRODUCT.md §2.6) without revealing what it was.
+    /// reaches the caller as a structured error (docs/http-contract.md#errors) without revealing what it was.
     public static func converting(_ error: any Error) -> APIError {
         if let apiError = error as? APIError {
             return apiError
@@ -178,7 +178,7 @@ extension APIError {
 
 // MARK: - Wire form
 
-/// The `{"error": {…}}` document of PRODUCT.md §3.
+/// The `{"error": {…}}` document of docs/http-contract.md#errors.
 private struct ErrorEnvelope: Encodable {
     struct Body: Encodable {
         var code: String

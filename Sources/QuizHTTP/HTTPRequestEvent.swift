@@ -104,7 +104,7 @@ public struct HTTPRequestEvent: Sendable, Hashable {
     /// The authenticated caller.
     ///
     /// - Throws: 401 `UNAUTHENTICATED` when there is none: a deployed handler refuses an event
-    ///   without claims (PRODUCT.md §3).
+    ///   without claims (docs/http-contract.md#identity-and-isolation).
     public func requireCaller() throws(APIError) -> Caller {
         guard let caller else { throw .unauthenticated() }
         return caller

@@ -1,3 +1,5 @@
+import QuizEngine
+
 /// A parsed route template such as `/sessions/{sessionId}/answer`: literal segments, and
 /// parameter segments that each match one non-`/` segment of a path.
 ///
@@ -65,14 +67,14 @@ struct RouteTemplate: Sendable {
 
     /// The values of the parameters in matching `path` segments, each validated.
     ///
-    /// - Throws: 400 `BAD_REQUEST` naming the first parameter whose value is empty, longer than
-    ///   128 characters or outside `A–Z a–z 0–9 . _ : -`.
+    /// - Throws: 400 `BAD_REQUEST` naming the first parameter whose value is not an identifier
+    ///   (`Identifier`: 1 to 128 bytes of `A–Z a–z 0–9 . _ : -`).
     func parameters(in path: [String]) throws(APIError) -> PathParameters {
         var values: [String: String] = [:]
         for (segment, value) in zip(segments, path) {
             guard case .parameter(let name) = segment else { continue }
-            guard Self.isValidIdentifier(value) else {
-                let problem = "must be 1 to \(Self.maximumIdentifierLength) characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'"
+            guard Identifier.isValid(value) else {
+                let problem = Identifier.requirement(maximumBytes: Identifier.maximumBytes)
                 throw .badRequest(
                     "Path parameter '\(name)' \(problem).",
                     details: [APIError.Detail(field: name, message: problem)]
@@ -81,25 +83,5 @@ struct RouteTemplate: Sendable {
             values[name] = value
         }
         return PathParameters(values)
-    }
-
-    /// The longest id a path parameter may carry.
-    static let maximumIdentifierLength = 128
-
-    /// Whether `value` matches `^[A-Za-z0-9._:-]{1,128}$`, checked on the UTF-8 bytes: every
-    /// allowed character is ASCII, so any other byte rejects the value.
-    static func isValidIdentifier(_ value: String) -> Bool {
-        let bytes = value.utf8
-        guard (1...maximumIdentifierLength).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: ":"), UInt8(ascii: "-"):
-                true
-            default:
-                false
-            }
-        }
     }
 }

@@ -53,7 +53,7 @@ public struct DynamoDBConfiguration: Sendable {
     }
 
     /// The configuration a `dynamodb://REGION[?endpoint=URL&prefix=NAME-&timeout=SECONDS]` store URL names, with
-    /// credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` (PRODUCT.md §6).
+    /// credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` (README, "Configuration").
     ///
     /// An empty region (`dynamodb://`) falls back to `AWS_REGION`, then `AWS_DEFAULT_REGION`, the
     /// variables Lambda and the AWS CLI set. Parameter values may be percent-encoded. Refuses

@@ -3,7 +3,7 @@ import QuizStore
 import StrictJSON
 
 /// The table backend over Amazon DynamoDB, or any server that speaks its JSON protocol
-/// (`dynamodb://REGION[?endpoint=URL&prefix=NAME-]`, PRODUCT.md §6).
+/// (`dynamodb://REGION[?endpoint=URL&prefix=NAME-]`, README, "Configuration").
 ///
 /// Each ``TableSchema`` is one DynamoDB table, named with the configuration's prefix, whose
 /// partition and sort keys are strings (``createTables(_:)`` makes them). Conditions and

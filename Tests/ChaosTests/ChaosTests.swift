@@ -1,5 +1,6 @@
 import ChaosRun
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// The chaos run at CI size (`make bench-chaos` runs it larger): 20 learners answering at once
@@ -12,11 +13,10 @@ struct ChaosTests {
     static let executables = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
 
     @Test("20 learners, 10% of store calls faulted: ≥95% accepted, each exactly once, counters true, no key blocked, no worker lost",
-          arguments: ChaosConfiguration.Backend.allCases)
-    func chaos(backend: ChaosConfiguration.Backend) async throws {
-        var template = Array("\(NSTemporaryDirectory())/quiz-chaos-XXXXXX".utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+          arguments: StoreBackend.allCases)
+    func chaos(backend: StoreBackend) async throws {
+        let directory = TemporaryDirectory(prefix: "quiz-chaos")
+        let folder = directory.path
         var configuration = ChaosConfiguration(backend: backend)
         configuration.learners = 20
         configuration.answersPerLearner = 5

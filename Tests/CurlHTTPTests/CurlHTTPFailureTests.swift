@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// Requests that get no answer, and what the caller is told about them.
@@ -54,7 +55,7 @@ import Testing
     // MARK: - Connections
 
     @Test func refusedConnectionFails() throws {
-        let refusing = try RefusingPort()
+        let refusing = try HeldLoopbackPort(listening: false)
         let client = try makeClient()
         let error = #expect(throws: HTTPClientError.connectionFailed) {
             try client.send(HTTPRequest(url: "http://127.0.0.1:\(refusing.port)/"))
@@ -146,7 +147,7 @@ import Testing
     // MARK: - Secrets
 
     @Test func errorsNeverQuoteHeadersOrBodies() throws {
-        let refusing = try RefusingPort()
+        let refusing = try HeldLoopbackPort(listening: false)
         let secretHeaders = [(name: "Authorization", value: "secret-signature"), (name: "X-Amz-Security-Token", value: "secret-token")]
         let requests = [
             HTTPRequest(method: .post, url: "http://127.0.0.1:\(refusing.port)/", headers: secretHeaders, body: Array("secret-body".utf8)),

@@ -1,5 +1,6 @@
 import Foundation
 import LambdaRuntime
+import QuizTestSupport
 import Testing
 
 /// The `EchoFunction` bootstrap as a whole process, against the scripted Runtime API: what it
@@ -107,7 +108,7 @@ import Testing
     }
 
     @Test func anUnreachableRuntimeAPIEndsTheProcessNonZero() throws {
-        let refusing = try LoopbackSocket()
+        let refusing = try HeldLoopbackPort(listening: false)
         let exit = try Self.runEchoFunction(environment: ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:\(refusing.port)"])
         #expect(exit.status == 2)
         #expect(try Self.terminationLine(exit.standardError)["errorType"] as? String == "Runtime.connectionFailed")

@@ -1,6 +1,7 @@
 import CurlHTTP
 import Foundation
 import LambdaRuntime
+import QuizTestSupport
 import Testing
 
 /// What ``CurlLambdaRuntimeClient`` puts on the wire and how it reads the answers, against the
@@ -183,7 +184,7 @@ import Testing
     }
 
     @Test func aRefusedConnectionIsConnectionFailed() throws {
-        let refusing = try LoopbackSocket()
+        let refusing = try HeldLoopbackPort(listening: false)
         let client = try CurlLambdaRuntimeClient(endpoint: "127.0.0.1:\(refusing.port)")
         let error = #expect(throws: LambdaRuntimeError.connectionFailed) { try client.next() }
         #expect((error?.underlying as? HTTPClientError)?.code == .connectionFailed)

@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import ProcessTools
 import Testing
 
 /// The `EchoFunction` bootstrap under the real AWS Lambda Runtime Interface Emulator: the
@@ -70,9 +71,8 @@ import Testing
         #expect(emulator.runningBootstraps == [bootstrap])
 
         // Resident memory of the idle bootstrap, waiting in `next` after 41 invocations.
-        let rss = try #require(ProcessSupport.memoryField("VmRSS", of: bootstrap))
-        let anonymous = try #require(ProcessSupport.memoryField("RssAnon", of: bootstrap))
-        let fileBacked = try #require(ProcessSupport.memoryField("RssFile", of: bootstrap))
+        let memory = try #require(ProcessTable.memory(of: bootstrap))
+        let (rss, anonymous, fileBacked) = (memory.rssKiB, memory.anonymousKiB, memory.fileKiB)
         print("EchoFunction under RIE: VmRSS \(rss) kB (RssAnon \(anonymous) kB, RssFile \(fileBacked) kB)")
         // Most of the resident set is pages of shared libraries (libswiftCore, libcurl and what
         // it links); the process's own memory stays a few megabytes. A bootstrap that pulled in

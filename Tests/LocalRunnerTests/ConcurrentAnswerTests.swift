@@ -3,7 +3,7 @@ import QuizHTTP
 import Testing
 
 /// Two answers to one served question from two OS processes at once: exactly one applies
-/// (PRODUCT.md §2, failure 3: lost updates).
+/// (no lost updates: docs/http-contract.md#sessions).
 @Suite("Concurrent answers from separate processes")
 struct ConcurrentAnswerTests {
     @Test("of two different answers sent at once for one serving, exactly one applies and the other gets 409")

@@ -8,7 +8,7 @@ import QuizStoreSQLite
 import Testing
 
 /// Several users, each in its own chain of OS processes, on one SQLite file: afterwards no item of
-/// one user is found under another user's keys (PRODUCT.md §2, failure 5).
+/// one user is found under another user's keys (docs/http-contract.md#identity-and-isolation).
 @Suite("Users in separate processes never mix")
 struct IsolationMarkerTests {
     @Test("four users' journeys in parallel processes leave every item under its owner")

@@ -1,5 +1,6 @@
 import Foundation
 import QuizHTTP
+import QuizTestSupport
 import Testing
 
 /// The `local-runner` executable built beside this test bundle, run as a real OS process.
@@ -83,13 +84,10 @@ extension HTTPResponseEvent {
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
 }
 
-/// A temporary folder, removed when the test lets go of it.
+/// A temporary folder, removed when the test lets go of it; made as QuizTestSupport's
+/// `TemporaryDirectory` makes its folders.
 final class TemporaryFolder: Sendable {
-    let path: String
-    init() {
-        var template = Array("\(NSTemporaryDirectory())/quiz-runner-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-    }
+    let path = TemporaryDirectory.create(prefix: "quiz-runner")
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The API Gateway side of `local-runner serve`: tokens, routes, sizes, and the event the
-/// functions receive (PRODUCT.md §3).
+/// functions receive (docs/http-contract.md#identity-and-isolation).
 @Suite("serve: gateway", .serialized)
 struct ServeGatewayTests {
     @Test("tokens: none, malformed, forged, expired or another scheme get 401; a valid one 200; /health needs none")

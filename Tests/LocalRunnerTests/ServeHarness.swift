@@ -43,7 +43,7 @@ final class ServeInstance {
         logPath = "\(folder.path)/\(name)-\(UUID().uuidString.prefix(8)).log"
         let process = try Self.launch(folder: folder, arguments: arguments, environment: environment, logPath: logPath, umask: umask)
         self.process = process
-        guard let port = try await Self.waitForStartupLine(process: process, logPath: logPath) else {
+        guard let port = try await ServeLaunch.waitForPort(of: process, logPath: logPath, limit: .seconds(180)) else {
             Self.forceStop(process)
             throw StartFailure(log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")
         }
@@ -58,26 +58,11 @@ final class ServeInstance {
     static func launch(
         folder: TemporaryFolder, arguments: [String], environment: [String: String], logPath: String, umask: String? = nil
     ) throws -> Process {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        let process = Process()
-        let serveArguments = ["serve", "--port", "0", "--maintenance-interval", "0"] + arguments
-        if let umask {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "umask \(umask); exec \"$0\" \"$@\"", RunnerProcess.executable.path] + serveArguments
-        } else {
-            process.executableURL = RunnerProcess.executable
-            process.arguments = serveArguments
-        }
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["QUIZ_STORE_URL": "sqlite:\(folder.path)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": folder.path]
-        ) { _, new in new }.merging(environment) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try log.close()
-        return process
+        try ServeLaunch.start(
+            executable: RunnerProcess.executable, arguments: arguments,
+            environment: ["QUIZ_STORE_URL": "sqlite:\(folder.path)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": folder.path]
+                .merging(environment) { _, new in new },
+            logPath: logPath, umask: umask)
     }
 
     deinit {
@@ -115,21 +100,6 @@ final class ServeInstance {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-    }
-
-    /// The port of the startup line, `nil` if the runner exits first.
-    private static func waitForStartupLine(process: Process, logPath: String) async throws -> Int? {
-        let deadline = ContinuousClock.now + .seconds(180)
-        while ContinuousClock.now < deadline {
-            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let range = log.range(of: "serving http://127.0.0.1:") {
-                let digits = log[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits) { return port }
-            }
-            guard process.isRunning else { return nil }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return nil
     }
 }
 

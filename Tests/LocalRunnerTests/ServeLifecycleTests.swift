@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `local-runner serve` starting, stopping and restarting: sessions outlive the runner, and no
-/// worker process outlives it (PRODUCT.md §2, failure 1; §7).
+/// worker process outlives it (docs/architecture.md#no-memory-between-requests; docs/local-runner.md).
 @Suite("serve: lifecycle", .serialized)
 struct ServeLifecycleTests {
     @Test("a session started before a restart continues after it, and SIGTERM stops every worker")

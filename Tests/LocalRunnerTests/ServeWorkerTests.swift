@@ -3,8 +3,9 @@ import Foundation
 import Glibc
 import Testing
 
-/// `local-runner serve` with several workers per function: requests spread over the workers,
-/// and a worker killed mid-run loses nothing (PRODUCT.md §2, failures 1, 3 and 6).
+/// `local-runner serve` with several workers per function: requests spread over the workers, and a worker
+/// killed mid-run loses nothing (docs/architecture.md#no-memory-between-requests,
+/// docs/http-contract.md#idempotency-and-exactly-once).
 @Suite("serve: workers", .serialized)
 struct ServeWorkerTests {
     @Test("a whole journey works end to end while its requests land on different workers")

@@ -52,7 +52,7 @@ private let quoteInUnquotedField =
                 rowError(3, nil, "answer:a", "the column appears more than once"),
                 rowError(3, nil, "answer:", "an answer column needs a choice id after the colon, as in answer:a"),
                 rowError(3, nil, nil, "column 8 of the header has no name"),
-                rowError(3, nil, "answer:\(repeated("x", 33))", "the choice id is longer than 32 characters"),
+                rowError(3, nil, "answer:\(repeated("x", 33))", "the choice id is longer than 32 bytes of UTF-8"),
             ]
         )
     }

@@ -1,7 +1,8 @@
 import QuestionImport
 import Testing
 
-/// Each rule of PRODUCT.md §3, broken on its own, gives exactly one row's exact errors.
+/// Each import rule (docs/http-contract.md#importing-questions), broken on its own, gives exactly one row's
+/// exact errors.
 @Suite struct ValidationTests {
     /// A question that breaks rules, and the errors it must give as row 1.
     struct RuleCase: Sendable, CustomTestStringConvertible {
@@ -93,7 +94,16 @@ import Testing
         ),
         RuleCase(
             "answer id too long", withAnswers(("a", "3"), ("b", "4"), (.string(repeated("c", 33)), "5")),
-            [("answers[2].id", "the answer id is longer than 32 characters")]
+            [("answers[2].id", "the answer id is longer than 32 bytes of UTF-8")]
+        ),
+        RuleCase(
+            // 18 characters but 36 bytes: refused here, as the answer route would refuse it.
+            "answer id of 18 é", withAnswers(("a", "3"), ("b", "4"), (.string(repeated("é", 18)), "5")),
+            [("answers[2].id", "the answer id is longer than 32 bytes of UTF-8")]
+        ),
+        RuleCase(
+            "answer id with a control character", withAnswers(("a", "3"), ("b", "4"), ("c\u{7F}", "5")),
+            [("answers[2].id", "the answer id may not contain control characters")]
         ),
         RuleCase(
             "answer id repeated", withAnswers(("a", "3"), ("b", "4"), ("a", "5")),

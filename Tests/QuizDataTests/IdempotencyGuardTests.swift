@@ -1,25 +1,22 @@
 import Foundation
 import QuizStore
 import QuizStoreSQLite
+import QuizTestSupport
 import Testing
 
 @testable import QuizData
 
 /// A SQLite file in a folder of its own, removed with the value.
 final class ScratchStore: Sendable {
-    let path: String
+    let directory = TemporaryDirectory(prefix: "quiz-data")
     let store: SQLiteTableStore
     let tables = QuizTables()
 
     init() throws {
-        var template = Array("\(NSTemporaryDirectory())/quiz-data-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
         var configuration = SQLiteTableStore.Configuration()
         configuration.currentTime = { IdempotencyGuardTests.now / 1000 }
-        store = try SQLiteTableStore(path: "\(path)/quiz.db", configuration: configuration)
+        store = try SQLiteTableStore(path: "\(directory.path)/quiz.db", configuration: configuration)
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// The guard against a real store: the conditions that let only the holder move a record out of

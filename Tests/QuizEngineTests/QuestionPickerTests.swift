@@ -108,9 +108,9 @@ import Testing
     }
 
     @Test func poolReviewsAreTwentyPercentOfPicks() {
-        // PRODUCT.md §4: with a non-empty pool and set questions left, 0.2 of picks review the oldest
-        // entry. 20,000 seeded picks: the share must be 0.2 ± 0.02, and the other picks must spread
-        // evenly over the four remaining set questions (0.2 each).
+        // docs/http-contract.md#adaptive-rules: with a non-empty pool and set questions left, 0.2 of picks
+        // review the oldest entry. 20,000 seeded picks: the share must be 0.2 ± 0.02, and the other picks
+        // must spread evenly over the four remaining set questions (0.2 each).
         let pool = WrongAnswerPool(entries: [
             Fixture.entry("q-8", at: 10, session: "s-other"), Fixture.entry("q-9", at: 20, session: "s-1"),
         ])

@@ -137,7 +137,7 @@ import Testing
             )
         }
         #expect(error?.code == .expired)
-        // The refusal itself is a change the handler must save (PRODUCT.md §5).
+        // The refusal itself is a change the handler must save (docs/http-contract.md#sessions).
         #expect(harness.session.status == .expired)
         #expect(harness.session.version == 3)
         #expect(harness.session.endedAt == expiresAt)
@@ -252,11 +252,11 @@ import Testing
     @Test func everyChangeStepsTheVersionByOne() throws {
         var harness = try Self.harness(bankSize: 2, questionCount: 2)
         #expect(harness.session.version == 2)  // started (1), served (2)
-        let wrong = try harness.answer(correctly: false)
-        #expect(wrong.version == 3)
-        #expect(harness.session.version == 3)
-        let right = try harness.answer(correctly: true)
-        #expect(right.version == 4)
+        try harness.answer(correctly: false)
+        #expect(harness.session.version == 3)  // answered, and the retry re-served in the same change
+        try harness.answer(correctly: true, servingNext: false)
+        #expect(harness.session.version == 4)
+        try harness.serveIfPending()
         #expect(harness.session.version == 5)  // the next question was served
     }
 
@@ -271,7 +271,8 @@ import Testing
         #expect(session == harness.session)
         #expect(pool == harness.pool)
 
-        // Another worker that loaded the stored copies answers exactly as this one would (PRODUCT.md §2.1).
+        // Another worker that loaded the stored copies answers exactly as this one would
+        // (docs/architecture.md#no-memory-between-requests).
         var restored = harness
         restored.session = session
         restored.pool = pool

@@ -124,9 +124,9 @@ struct QuizHarness<RNG: RandomNumberGenerator> {
     }
 
     /// Answers the current question one second after the last event, right (`["b"]`) or wrong
-    /// (`["a"]`), then serves whatever was picked next.
+    /// (`["a"]`), then, unless told otherwise, serves whatever was picked next.
     @discardableResult
-    mutating func answer(correctly: Bool) throws -> AnswerOutcome {
+    mutating func answer(correctly: Bool, servingNext: Bool = true) throws -> AnswerOutcome {
         let served = try current()
         let question = try #require(questions[served.ref])
         now += 1000
@@ -134,7 +134,7 @@ struct QuizHarness<RNG: RandomNumberGenerator> {
             questionId: served.questionId, selectedAnswers: correctly ? ["b"] : ["a"], question: question,
             pool: &pool, now: now, using: &rng
         )
-        try serveIfPending()
+        if servingNext { try serveIfPending() }
         return outcome
     }
 }

@@ -11,13 +11,6 @@ import QuizTestSupport
 import Synchronization
 import Testing
 
-/// A wall clock the tests move by hand, in epoch milliseconds.
-final class TestClock: Sendable {
-    private let value = Mutex<Int64>(1_800_000_000_000)
-    var now: Int64 { value.withLock { $0 } }
-    func advance(seconds: Int64) { value.withLock { $0 += seconds * 1000 } }
-}
-
 /// Collects log lines, to check what is (and is not) logged.
 final class LogSink: Sendable {
     private let storage = Mutex<[String]>([])
@@ -25,32 +18,14 @@ final class LogSink: Sendable {
     func write(_ line: String) { storage.withLock { $0.append(line) } }
 }
 
-/// A temporary folder, removed when the harness goes away.
-final class Scratch: Sendable {
-    let path: String
-    init() {
-        var template = Array("\(NSTemporaryDirectory())/quiz-functions-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// The backends the handler tests run on.
-enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
-    /// A SQLite file in a temporary folder: the embedded default.
-    case sqlite
-    /// Tables of the test's own on the moto server the tests share (a DynamoDB-compatible server).
-    case dynamoDB
-
-    static let all = allCases
-
-    var testDescription: String { self == .sqlite ? "SQLite" : "DynamoDB (moto)" }
+extension StoreBackend: CustomTestStringConvertible {
+    public var testDescription: String { description }
 }
 
 /// A real store — a SQLite file in a temporary folder, or DynamoDB tables on moto — and a fresh
 /// function instance for every request, so no test can pass by keeping state in a handler.
 struct Harness: Sendable {
-    let scratch = Scratch()
+    let scratch = TemporaryDirectory(prefix: "quiz-functions")
     let clock = TestClock()
     let logs = LogSink()
     let databasePath: String

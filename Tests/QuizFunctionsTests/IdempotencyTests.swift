@@ -2,6 +2,7 @@ import Foundation
 import QuizData
 import QuizHTTP
 import QuizStore
+import QuizTestSupport
 import Testing
 
 @testable import QuizFunctions

@@ -1,5 +1,6 @@
 import Foundation
 import QuizHTTP
+import QuizTestSupport
 import Testing
 
 /// One user's data never appears in, or is changed by, another user's request.

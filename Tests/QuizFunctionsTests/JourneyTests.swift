@@ -1,5 +1,6 @@
 import Foundation
 import QuizHTTP
+import QuizTestSupport
 import Testing
 
 /// A learner's whole journey through the four functions, each request on a freshly built function.

@@ -1,6 +1,7 @@
 import Foundation
 import QuizFunctions
 import QuizHTTP
+import QuizTestSupport
 import Testing
 
 /// Session statuses, time limits, early completion, abandonment and the maintenance sweep (docs/data-layer.md).

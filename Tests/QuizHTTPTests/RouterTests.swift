@@ -2,7 +2,7 @@ import FoundationEssentials
 import QuizHTTP
 import Testing
 
-/// The routes of PRODUCT.md §3, as the functions would declare them.
+/// The routes of `openapi.yaml`, as the functions would declare them.
 enum Operation: Sendable, Equatable {
     case startSession, getSession, completeSession, abandonSession, currentQuestion
     case importQuestions, listQuestions, answer, progress, ownProgress, health

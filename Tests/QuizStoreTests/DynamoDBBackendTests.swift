@@ -49,7 +49,7 @@ struct DynamoDBBackendTests {
 
     @Test("a refused connection is a connection failure, a silent server a timeout; both retryable")
     func transportFailures() async throws {
-        let refusing = try LoopbackPort(listening: false)
+        let refusing = try HeldLoopbackPort(listening: false)
         var settings = DynamoDBConfiguration(
             region: "eu-west-1", credentials: MotoServer.dummyCredentials, endpoint: "http://127.0.0.1:\(refusing.port)")
         let refused = await tableError { try await DynamoDBTableStore(configuration: settings).ping() }
@@ -57,7 +57,7 @@ struct DynamoDBBackendTests {
         #expect(refused?.isRetryable == true)
 
         // Listening but never accepting: the kernel completes the handshake, nobody answers.
-        let silent = try LoopbackPort(listening: true)
+        let silent = try HeldLoopbackPort(listening: true)
         settings.endpoint = "http://127.0.0.1:\(silent.port)"
         settings.requestTimeout = .milliseconds(300)
         let timedOut = await tableError { _ = try await DynamoDBTableStore(configuration: settings).get(Key("p", "s"), from: Tables.main) }
@@ -94,34 +94,4 @@ struct DynamoDBBackendTests {
             """#, [configuration.tableName(of: Tables.main), configuration.tableName(of: Tables.simple)])
         #expect(ttl.output == #"{"AttributeName": "expiresAt", "TimeToLiveStatus": "ENABLED"}"# + "\n" + #"{"TimeToLiveStatus": "DISABLED"}"#)
     }
-}
-
-/// A TCP port on 127.0.0.1, held for as long as this object lives: bound and not listening
-/// (connections are refused) or listening with a backlog that is never accepted.
-final class LoopbackPort {
-    let port: Int
-    private let descriptor: Int32
-
-    init(listening: Bool) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw MotoServer.Failure(description: "socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ready = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-                    && (!listening || listen(descriptor, 8) == 0)
-            }
-        }
-        guard ready else {
-            close(descriptor)
-            throw MotoServer.Failure(description: "bind/listen: errno \(errno)")
-        }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    deinit { close(descriptor) }
 }

@@ -138,9 +138,4 @@ struct ItemConformanceTests {
         ]
         #expect(codes == [TableError.Code?](repeating: .validation, count: 5))
     }
-
-    @Test("ping answers", arguments: Backend.all)
-    func ping(backend: Backend) async throws {
-        try await backend.open().store.ping()
-    }
 }

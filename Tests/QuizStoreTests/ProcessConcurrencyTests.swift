@@ -1,10 +1,11 @@
 import Foundation
 import QuizStore
 import QuizStoreSQLite
+import QuizTestSupport
 import Testing
 
 /// Many OS processes on one SQLite file: the failures "database is locked" and lost updates
-/// must not happen (PRODUCT.md §2, failures 2, 3 and 5).
+/// must not happen (docs/architecture.md#one-file-many-processes, docs/http-contract.md#identity-and-isolation).
 @Suite("SQLite under many processes")
 struct ProcessConcurrencyTests {
     /// The worker executable, built beside this test bundle.

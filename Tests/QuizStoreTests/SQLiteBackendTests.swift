@@ -1,6 +1,7 @@
 import Foundation
 import QuizStore
 import QuizStoreSQLite
+import QuizTestSupport
 import Testing
 
 /// What only the SQLite backend has: its URL, its files and its damage handling.

@@ -3,29 +3,7 @@ import QuizStore
 import QuizStoreDynamoDB
 import QuizStoreSQLite
 import QuizTestSupport
-import Synchronization
 import Testing
-
-/// A wall clock the tests set by hand, for TTL.
-final class ManualTime: Sendable {
-    private let seconds = Mutex<Int64>(1_800_000_000)
-
-    var now: Int64 { seconds.withLock { $0 } }
-
-    func set(_ value: Int64) { seconds.withLock { $0 = value } }
-}
-
-/// A folder of its own for one test, removed when the test lets go of it (as GRDB's test cases do).
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() {
-        var template = Array("\(NSTemporaryDirectory())/quiz-test-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// One backend under test: how to open a fresh, empty store on it, and how to open the same store again.
 struct Backend: Sendable, CustomTestStringConvertible {
@@ -39,9 +17,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
 
     static let sqlite = Backend(name: "SQLite") {
         let directory = TemporaryDirectory()
-        let time = ManualTime()
+        let time = TestClock()
         var settings = SQLiteTableStore.Configuration()
-        settings.currentTime = { time.now }
+        settings.currentTime = { time.seconds }
         // Small pages, so paging is exercised by every query test.
         settings.defaultPageSize = 7
         let configuration = settings
@@ -54,9 +32,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
     /// of the test's own under a random prefix: a fresh, empty store per test.
     static let dynamoDB = Backend(name: "DynamoDB (moto)") {
         let server = try MotoServer.shared()
-        let time = ManualTime()
+        let time = TestClock()
         var settings = server.configuration(prefix: MotoServer.uniquePrefix())
-        settings.currentTime = { time.now }
+        settings.currentTime = { time.seconds }
         // Small pages, so paging is exercised by every query test, as on SQLite.
         settings.defaultPageSize = 7
         let configuration = settings
@@ -70,7 +48,7 @@ struct Backend: Sendable, CustomTestStringConvertible {
 /// An open store on one backend, with its clock and what keeps its files alive.
 struct BackendInstance: Sendable {
     let store: any TableStore
-    let time: ManualTime
+    let time: TestClock
     let reopen: @Sendable () throws -> any TableStore
     let resources: any Sendable
 }

@@ -1,4 +1,5 @@
 import QuizStore
+import QuizTestSupport
 import Testing
 
 /// Time to live: expired items vanish from reads at once and from storage at the sweep.
@@ -8,7 +9,7 @@ struct TTLConformanceTests {
     func invisible(backend: Backend) async throws {
         let instance = try await backend.open()
         let store = instance.store
-        let now = instance.time.now
+        let now = instance.time.seconds
         try await store.put(item("u", "past", ["expiresAt": .int(now - 1)]), into: Tables.main)
         try await store.put(item("u", "now", ["expiresAt": .int(now)]), into: Tables.main)
         try await store.put(item("u", "future", ["expiresAt": .int(now + 60)]), into: Tables.main)
@@ -22,7 +23,7 @@ struct TTLConformanceTests {
         let batch = try await store.batchGet(["past", "now", "future"].map { Key("u", $0) }, from: Tables.main)
         #expect(Set(batch.map { $0.string("sk")! }) == ["now", "future"])
 
-        instance.time.set(now + 61)
+        instance.time.set(seconds: now + 61)
         #expect(try await store.get(Key("u", "future"), from: Tables.main) == nil)
         #expect(try await store.queryAll(Query(Tables.main, partition: "u")).map { $0.string("sk")! } == ["forever", "text"])
     }
@@ -31,7 +32,7 @@ struct TTLConformanceTests {
     func conditionsSeeExpired(backend: Backend) async throws {
         let instance = try await backend.open()
         let store = instance.store
-        let now = instance.time.now
+        let now = instance.time.seconds
         let expired = item("idem", "k", ["expiresAt": .int(now - 10), "status": "COMPLETED"])
         try await store.put(expired, into: Tables.main)
         let error = await tableError { try await store.put(item("idem", "k"), into: Tables.main, if: .itemNotExists) }
@@ -46,7 +47,7 @@ struct TTLConformanceTests {
     func sweep(backend: Backend) async throws {
         let instance = try await backend.open()
         let store = instance.store
-        let now = instance.time.now
+        let now = instance.time.seconds
         for index in 0..<5 { try await store.put(item("s", "old\(index)", ["expiresAt": .int(now - 100 + Int64(index))]), into: Tables.main) }
         try await store.put(item("s", "live", ["expiresAt": .int(now + 100)]), into: Tables.main)
         try await store.put(item("s", "old", ["expiresAt": .int(now - 100)]), into: Tables.other)

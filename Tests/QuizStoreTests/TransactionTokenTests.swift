@@ -49,10 +49,10 @@ struct TransactionTokenTests {
         let instance = try await Backend.sqlite.open()
         let token = try TransactionToken("req-1")
         try await Self.increment(instance.store, token)
-        instance.time.set(instance.time.now + TransactionToken.window)
+        instance.time.set(seconds: instance.time.seconds + TransactionToken.window)
         try await Self.increment(instance.store, token)
         #expect(try await instance.store.get(Self.counter, from: Tables.main)?.int("answered") == 1)
-        instance.time.set(instance.time.now + 1)
+        instance.time.set(seconds: instance.time.seconds + 1)
         try await Self.increment(instance.store, token)
         #expect(try await instance.store.get(Self.counter, from: Tables.main)?.int("answered") == 2)
     }

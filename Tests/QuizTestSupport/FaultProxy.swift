@@ -121,10 +121,10 @@ public final class FaultProxy: @unchecked Sendable {
     }
 
     /// The `X-Amzn-Trace-Id` of every DynamoDB request since the last reset, in the order they
-    /// arrived, with its operation; `nil` for a request that carried none.
+    /// arrived, with its operation; `nil` for a request that carried none. Read from the one
+    /// request log (``requests()``).
     public func traceHeaders() throws -> [(target: String, traceID: String?)] {
-        let entries = try send(.get, "/__faults/trace-headers", nil)["requests"] as? [[String: Any]] ?? []
-        return entries.map { (target: $0["target"] as? String ?? "", traceID: $0["traceId"] as? String) }
+        try requests().map { (target: $0.target, traceID: $0.header("X-Amzn-Trace-Id")) }
     }
 
     private func send(_ method: CurlHTTP.HTTPMethod, _ path: String, _ body: [String: Any]?) throws -> [String: Any] {

@@ -103,24 +103,8 @@ public final class MotoServer: @unchecked Sendable {
             "AWS_ACCESS_KEY_ID": Self.dummyCredentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": Self.dummyCredentials.secretAccessKey,
             "AWS_DEFAULT_REGION": Self.region, "MOTO_ENDPOINT": endpoint,
         ]
-        return try Self.run(executable: Self.python, ["-c", script] + arguments, environment: environment)
-    }
-
-    private static func run(
-        executable: String, _ arguments: [String], environment: [String: String] = [:]
-    ) throws -> (status: Int32, output: String) {
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let result = try ProgramRun.run(Self.python, ["-c", script] + arguments, environment: environment, mergingErrors: true)
+        return (result.status, result.output)
     }
 
     /// Waits until something accepts TCP connections on the port; fails when the server exits

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import QuizTestSupport
 import Testing
 
 @testable import local_runner
@@ -9,8 +10,7 @@ import Testing
 struct WebAppFilesTests {
     /// A folder with an app, a hidden file, a file of an unknown type and a symbolic link out.
     static func makeFolder() throws -> String {
-        var template = Array("\(NSTemporaryDirectory())/quiz-webfiles-XXXXXX".utf8CString)
-        let root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let root = TemporaryDirectory.create(prefix: "quiz-webfiles")
         let files = [
             "index.html": "<!doctype html>", "js/app.js": "export {};", "js/deep/more.js": "export {};", "app.css": "body{}",
             ".secret.json": "{}", "notes.md": "# no", ".hidden/x.js": "x",

@@ -1,5 +1,6 @@
 import Foundation
 import ProcessTools
+import QuizTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -54,8 +55,7 @@ final class WebAppServe: @unchecked Sendable {
 
     /// Starts `local-runner serve ARGUMENTS` on a free port and waits until it answers.
     init(arguments: [String] = []) async throws {
-        var template = Array("\(NSTemporaryDirectory())/quiz-web-XXXXXX".utf8CString)
-        folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        folder = TemporaryDirectory.create(prefix: "quiz-web")
         self.arguments = arguments
         try await start()
     }
@@ -74,32 +74,16 @@ final class WebAppServe: @unchecked Sendable {
     func start() async throws {
         starts += 1
         logPath = "\(folder)/serve-\(starts).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["serve", "--port", String(port), "--maintenance-interval", "0"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "QUIZ_STORE_URL": "sqlite:\(folder)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": folder,
-        ]) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try log.close()
+        let process = try ServeLaunch.start(
+            executable: Self.executable, port: port, arguments: arguments,
+            environment: ["QUIZ_STORE_URL": "sqlite:\(folder)/quiz.db", "QUIZ_JWT_SECRET": secret, "QUIZ_DATA_DIR": folder],
+            logPath: logPath)
         self.process = process
-
-        let deadline = ContinuousClock.now + .seconds(180)
-        while ContinuousClock.now < deadline {
+        guard let bound = try await ServeLaunch.waitForPort(of: process, logPath: logPath, limit: .seconds(180)) else {
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "serving http://127.0.0.1:"), let bound = Int(text[range.upperBound...].prefix(while: \.isNumber)) {
-                port = bound
-                break
-            }
-            guard process.isRunning else { throw Failure("serve exited at start:\n\(text)") }
-            try await Task.sleep(for: .milliseconds(50))
+            throw Failure(process.isRunning ? "serve printed no startup line:\n\(self.log)" : "serve exited at start:\n\(text)")
         }
-        guard port != 0 else { throw Failure("serve printed no startup line:\n\(self.log)") }
+        port = bound
         workers.formUnion(ProcessTable.children(of: process.processIdentifier))
         let health = try await WebClient(port: port).send("GET", "/health")
         guard health.status == 200 else { throw Failure("GET /health answered \(health.status): \(health.text)") }

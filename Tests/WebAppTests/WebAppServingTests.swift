@@ -1,4 +1,5 @@
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// How `local-runner serve` serves the web app over real HTTP: types, caching, the security
@@ -95,8 +96,7 @@ struct WebAppServingTests {
 
     @Test("--web-root serves another folder; one without index.html stops serve before any worker starts")
     func webRoot() async throws {
-        var template = Array("\(NSTemporaryDirectory())/quiz-webroot-XXXXXX".utf8CString)
-        let root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let root = TemporaryDirectory.create(prefix: "quiz-webroot")
         defer { try? FileManager.default.removeItem(atPath: root) }
 
         let refused = Process()

@@ -1,6 +1,7 @@
 import CurlHTTP
 import Foundation
 import Glibc
+import ProcessTools
 
 /// The AWS Lambda Runtime Interface Emulator running one bootstrap, for as long as this object
 /// lives, on loopback ports of its own.
@@ -37,8 +38,8 @@ final class RuntimeInterfaceEmulator {
     /// Starts the emulator in front of `bootstrap` and waits until it accepts invocations.
     init(bootstrap: URL = ProcessSupport.echoFunction) throws {
         let emulator = try Self.installedPath()
-        invokePort = try ProcessSupport.freeLoopbackPort()
-        let runtimeAPIPort = try ProcessSupport.freeLoopbackPort()
+        invokePort = try LoopbackPort.free()
+        let runtimeAPIPort = try LoopbackPort.free()
         logFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("aws-lambda-rie-\(getpid())-\(invokePort).log")
         guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
@@ -82,7 +83,7 @@ final class RuntimeInterfaceEmulator {
 
     /// The bootstraps running now (one, once the function has been invoked).
     var runningBootstraps: [pid_t] {
-        ProcessSupport.children(of: process.processIdentifier)
+        ProcessTable.children(of: process.processIdentifier)
     }
 
     /// The tail of the emulator's log, for failure messages.
@@ -99,7 +100,7 @@ final class RuntimeInterfaceEmulator {
     /// SIGTERM: Process starts its child with the signal mask of the spawning thread, and Swift
     /// Concurrency's worker threads block SIGTERM.
     func stop() -> [pid_t] {
-        let bootstraps = process.isRunning ? ProcessSupport.children(of: process.processIdentifier) : []
+        let bootstraps = process.isRunning ? ProcessTable.children(of: process.processIdentifier) : []
         for pid in bootstraps {
             kill(pid, SIGKILL)
         }
@@ -111,6 +112,6 @@ final class RuntimeInterfaceEmulator {
             kill(process.processIdentifier, SIGKILL)
         }
         process.waitUntilExit()
-        return bootstraps.filter(ProcessSupport.isAlive)
+        return bootstraps.filter(ProcessTable.isAlive)
     }
 }

@@ -11,10 +11,9 @@ Control endpoints (never forwarded, JSON in and out):
   POST /__faults/seed   {"seed": N}             seeds the draws of rules with a probability
   POST /__faults/reset                          drops every rule and the request log
   GET  /__faults/log                            {"requests": [{"at", "target", "fault", "clientRequestToken",
-                                                  "headers"}, ...]}: every request's headers as received,
-                                                  and a TransactWriteItems' ClientRequestToken
-  GET  /__faults/trace-headers                  {"requests": [{"target", "traceId"}, ...]}: the
-                                                X-Amzn-Trace-Id of every DynamoDB request (null when absent)
+                                                  "headers"}, ...]}: every DynamoDB request with its headers
+                                                  as received (X-Amzn-Trace-Id among them, for the tracing
+                                                  tests) and a TransactWriteItems' ClientRequestToken
 
 A RULE is {"fault": F, "count": N, "target": OPERATION?, "delay": SECONDS?, "probability": P?}:
   count N is how many matching requests it takes (-1: all of them, until reset);
@@ -51,14 +50,7 @@ PREFIX = "com.amazonaws.dynamodb.v20120810#"
 
 lock = threading.Lock()
 rules = []  # dicts with a "left" count
-log = []
-trace_headers = []  # {"target", "traceId"} per DynamoDB request, for the tracing tests
-
-
-def record_trace_header(headers, target):
-    """Keeps the X-Amzn-Trace-Id a request carried (None when it had none), with its operation."""
-    with lock:
-        trace_headers.append({"target": target, "traceId": headers.get("X-Amzn-Trace-Id")})
+log = []  # every DynamoDB request: the one record of what reached the proxy
 
 
 draws = random.Random(0)  # the seeded draws of rules with a probability
@@ -115,10 +107,6 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 self.reply(200, {"requests": list(log)}, "application/json")
             return
-        if self.path == "/__faults/trace-headers":
-            with lock:
-                self.reply(200, {"requests": list(trace_headers)}, "application/json")
-            return
         self.forward(self.read_body())
 
     def do_POST(self):
@@ -135,7 +123,6 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 rules.clear()
                 log.clear()
-                trace_headers.clear()
             self.reply(200, {}, "application/json")
             return
         if self.path == "/__faults/seed":
@@ -144,7 +131,6 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, {}, "application/json")
             return
         target = (self.headers.get("X-Amz-Target") or "").split(".")[-1]
-        record_trace_header(self.headers, target)
         rule = take_rule(target)
         fault = rule["fault"] if rule else None
         with lock:
