@@ -113,9 +113,24 @@ enum LocalSecret {
 
     /// The secret stored at `path`, `nil` when there is no file.
     private static func read(_ path: String) throws -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            guard !FileManager.default.fileExists(atPath: path) else { throw OwnerOnlyFiles.Failure(description: "cannot read \(path)") }
+        // Opened once, so "no file" is told apart from "cannot read" by the open's own error: a
+        // look for the file after a failed read would see one that another process linked there
+        // in between, and report a file it never failed to read.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            guard errno == ENOENT else { throw OwnerOnlyFiles.Failure(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
             return nil
+        }
+        defer { close(descriptor) }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { readBytes(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw OwnerOnlyFiles.Failure(description: "cannot read \(path): \(String(cString: strerror(errno)))") }
+            if count == 0 { break }
+            data.append(contentsOf: buffer[..<count])
+            guard data.count <= 65_536 else { throw OwnerOnlyFiles.Failure(description: "\(path) is too large to be a secret") }
         }
         let secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard secret.utf8.count >= LocalTokens.minimumSecretBytes else {
@@ -129,4 +144,13 @@ enum LocalSecret {
         }
         return secret
     }
+}
+
+/// `read(2)`, under a name no method shadows.
+private func readBytes(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.read(descriptor, buffer, count)
+    #else
+    Darwin.read(descriptor, buffer, count)
+    #endif
 }
