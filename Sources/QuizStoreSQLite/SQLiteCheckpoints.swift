@@ -1,7 +1,7 @@
 import CSQLite
 
 /// When a connection checkpoints the WAL: installed as its WAL hook, in place of the one
-/// `PRAGMA wal_autocheckpoint` would set, with the same mark (`SQLiteConnection.checkpointPages`)
+/// `PRAGMA wal_autocheckpoint` would set, with the same mark (`Configuration.checkpointPages`)
 /// ([WAL](https://www.sqlite.org/wal.html), [checkpoints](https://www.sqlite.org/c3ref/wal_checkpoint_v2.html)).
 ///
 /// SQLite's automatic checkpoint is passive: in the commit that finds the WAL past its mark, it
@@ -19,6 +19,8 @@ import CSQLite
 /// them. A restart that could not finish in its 100 ms copies what it could, and this connection
 /// tries again no sooner than half a second later.
 final class SQLiteCheckpoints {
+    /// The WAL's length, in pages, at which a commit checkpoints.
+    private let pages: Int32
     /// The connection's busy handler, whose limit a checkpoint shortens while it waits.
     private let busyWait: SQLiteBusyWait
     /// No checkpoint before this.
@@ -29,7 +31,8 @@ final class SQLiteCheckpoints {
     /// How soon a connection whose restart did not finish tries again.
     static let retryAfter: Duration = .milliseconds(500)
 
-    init(busyWait: SQLiteBusyWait) {
+    init(pages: Int, busyWait: SQLiteBusyWait) {
+        self.pages = Int32(clamping: max(1, pages))
         self.busyWait = busyWait
     }
 
@@ -41,8 +44,9 @@ final class SQLiteCheckpoints {
     /// `sqlite3_wal_hook`'s callback, after each commit: `frames` is the WAL's length in pages.
     private static let hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
         context, handle, name, frames in
-        guard let context, let handle, frames >= Int32(SQLiteConnection.checkpointPages) else { return SQLITE_OK }
+        guard let context, let handle else { return SQLITE_OK }
         let checkpoints = Unmanaged<SQLiteCheckpoints>.fromOpaque(context).takeUnretainedValue()
+        guard frames >= checkpoints.pages else { return SQLITE_OK }
         let now = ContinuousClock.now
         guard now >= checkpoints.notBefore else { return SQLITE_OK }
         let limit = checkpoints.busyWait.limitMicroseconds

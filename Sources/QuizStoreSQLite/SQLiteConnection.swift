@@ -28,11 +28,9 @@ final class SQLiteConnection {
     static let pageSize = 8192
     /// The page cache limit of each connection.
     static let cacheKibibytes = 32 * 1024
-    /// The WAL size, in pages, at which a commit checkpoints.
-    static let checkpointPages = 8000
 
     /// Opens (creating when needed) the database file at `path` and prepares it for use by many processes.
-    init(path: String, busyTimeout: Duration) throws(TableError) {
+    init(path: String, busyTimeout: Duration, checkpointPages: Int) throws(TableError) {
         var handle: OpaquePointer?
         // NOMUTEX: the store serialises access itself, so SQLite's own mutexes are pure cost.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -44,7 +42,7 @@ final class SQLiteConnection {
         }
         self.handle = handle
         busyWait = SQLiteBusyWait(limit: busyTimeout)
-        checkpoints = SQLiteCheckpoints(busyWait: busyWait)
+        checkpoints = SQLiteCheckpoints(pages: checkpointPages, busyWait: busyWait)
         sqlite3_extended_result_codes(handle, 1)
         busyWait.install(on: handle)
         do throws(TableError) {
@@ -64,7 +62,7 @@ final class SQLiteConnection {
             // A page cache that holds a busy database's hot pages (bank items are read at random),
             // so reads do not go back to the file; pages are only used as they are read.
             try execute("PRAGMA cache_size=-\(Self.cacheKibibytes)")
-            // Checkpoint at 8,000 pages (62.5 MiB of WAL) instead of every 1,000: a checkpoint
+            // Checkpoint at 8,000 pages by default (62.5 MiB of WAL) instead of every 1,000: a checkpoint
             // copies each changed page once however often it changed since the last one, and
             // fsyncs, in the commit that crosses the mark. Rarer checkpoints copy far fewer pages
             // per write and stall far fewer requests; durability is unchanged. How, when several
