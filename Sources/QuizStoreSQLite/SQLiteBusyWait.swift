@@ -15,8 +15,9 @@ import Darwin
 /// millisecond, so with several processes writing one file (the workers of
 /// `local-runner serve`) nearly every conflict was over long before the first 1 ms sleep
 /// ended, and a worker spent a sixth of its time asleep while holding a request
-/// (docs/local-runner.md, "Speed"). This handler tries again after 50 µs, and doubles the pause
-/// up to 2 ms, until the time limit: a try costs one `fcntl`, far less than the lost time.
+/// (docs/local-runner.md, "Where an answer's time goes"). This handler tries again after 50 µs,
+/// and doubles the pause up to 2 ms, until the time limit: a try costs one `fcntl`, far less
+/// than the time lost.
 final class SQLiteBusyWait {
     /// How long one wait may last in all, in microseconds.
     var limitMicroseconds: Int
