@@ -14,6 +14,10 @@ import Darwin
 /// `synchronous=NORMAL` ([WAL](https://www.sqlite.org/wal.html)).
 final class SQLiteConnection {
     private let handle: OpaquePointer
+    /// How it waits for another process's lock (`SQLiteBusyWait`).
+    private let busyWait: SQLiteBusyWait
+    /// When it checkpoints the WAL (`SQLiteCheckpoints`).
+    private let checkpoints: SQLiteCheckpoints
     private var statements: [String: SQLiteStatement] = [:]
     /// The statements of `FrequentStatement`, by raw value, prepared on first use.
     private var frequent = [SQLiteStatement?](repeating: nil, count: FrequentStatement.allCases.count)
@@ -24,11 +28,9 @@ final class SQLiteConnection {
     static let pageSize = 8192
     /// The page cache limit of each connection.
     static let cacheKibibytes = 32 * 1024
-    /// The WAL size, in pages, at which a commit checkpoints.
-    static let checkpointPages = 8000
 
     /// Opens (creating when needed) the database file at `path` and prepares it for use by many processes.
-    init(path: String, busyTimeout: Duration) throws(TableError) {
+    init(path: String, busyTimeout: Duration, checkpointPages: Int) throws(TableError) {
         var handle: OpaquePointer?
         // NOMUTEX: the store serialises access itself, so SQLite's own mutexes are pure cost.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -39,9 +41,10 @@ final class SQLiteConnection {
             throw TableError(.backendFailure, "cannot open SQLite database at \(path): \(message)")
         }
         self.handle = handle
+        busyWait = SQLiteBusyWait(limit: busyTimeout)
+        checkpoints = SQLiteCheckpoints(pages: checkpointPages, busyWait: busyWait)
         sqlite3_extended_result_codes(handle, 1)
-        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        sqlite3_busy_timeout(handle, Int32(clamping: milliseconds))
+        busyWait.install(on: handle)
         do throws(TableError) {
             // 8 KiB pages for a new file (an existing one keeps its page size): an index B-tree
             // page, which is what a WITHOUT ROWID table is, keeps up to about 2,000 bytes of a row
@@ -59,11 +62,12 @@ final class SQLiteConnection {
             // A page cache that holds a busy database's hot pages (bank items are read at random),
             // so reads do not go back to the file; pages are only used as they are read.
             try execute("PRAGMA cache_size=-\(Self.cacheKibibytes)")
-            // Checkpoint every 8,000 pages (32 MiB of WAL) instead of every 1,000: a checkpoint
+            // Checkpoint at 8,000 pages by default (62.5 MiB of WAL) instead of every 1,000: a checkpoint
             // copies each changed page once however often it changed since the last one, and
             // fsyncs, in the commit that crosses the mark. Rarer checkpoints copy far fewer pages
-            // per write and stall far fewer requests; durability is unchanged.
-            try execute("PRAGMA wal_autocheckpoint=\(Self.checkpointPages)")
+            // per write and stall far fewer requests; durability is unchanged. How, when several
+            // processes write: SQLiteCheckpoints.
+            checkpoints.install(on: handle)
         } catch {
             finalizeAll()
             sqlite3_close_v2(handle)

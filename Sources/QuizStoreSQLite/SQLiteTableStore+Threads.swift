@@ -19,7 +19,8 @@ extension SQLiteTableStore {
             () throws(TableError) in try open(path: path, configuration: configuration)
         }
         let readers = BackendThreads<SQLiteConnection>(maximumThreads: maximumReaders, runsOnCallersOwnThread: true) {
-            () throws(TableError) in try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout)
+            () throws(TableError) in
+            try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout, checkpointPages: configuration.checkpointPages)
         }
         return (writer, readers)
     }

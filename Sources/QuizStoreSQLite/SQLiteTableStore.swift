@@ -15,6 +15,8 @@ public final class SQLiteTableStore: TableStore {
     public struct Configuration: Sendable {
         /// How long a write waits for another process's write lock before failing with `busy`.
         public var busyTimeout: Duration = .seconds(10)
+        /// The WAL's length, in pages, at which a commit checkpoints it (`SQLiteCheckpoints`).
+        public var checkpointPages: Int = SQLiteTableStore.defaultCheckpointPages
         /// The page size of a query without a limit.
         public var defaultPageSize: Int = 1000
         /// The current time in epoch seconds, for TTL.
@@ -23,6 +25,10 @@ public final class SQLiteTableStore: TableStore {
         /// The defaults.
         public init() {}
     }
+
+    /// The default of `Configuration.checkpointPages`: 8,000 pages, 62.5 MiB of WAL with the
+    /// store's 8 KiB pages.
+    public static let defaultCheckpointPages = 8000
 
     /// The database file.
     public let path: String
@@ -59,7 +65,8 @@ public final class SQLiteTableStore: TableStore {
         var pause = Duration.milliseconds(1)
         while true {
             do throws(TableError) {
-                let connection = try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout)
+                let connection = try SQLiteConnection(
+                    path: path, busyTimeout: configuration.busyTimeout, checkpointPages: configuration.checkpointPages)
                 try connection.writeTransaction { () throws(TableError) in
                     try connection.execute(Schema.createItems)
                     try connection.execute(Schema.createExpiryIndex)

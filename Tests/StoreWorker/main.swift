@@ -3,6 +3,8 @@
 //
 //   StoreWorker increment DB KEYS ITERATIONS SEED   versioned read-modify-write increments
 //   StoreWorker marker DB OWNER ITEMS               items tagged with their owner, in its own partition
+//   StoreWorker churn DB OWNER WRITES PAGES         rewrites 16 items of 6 KB in its own partition, reading
+//                                                   one back after each write, with the WAL checkpointed at PAGES
 //
 // Each prints one line of counts and exits 0; any unexpected error goes to stderr with exit 1.
 import QuizStore
@@ -75,10 +77,33 @@ func mark(store: SQLiteTableStore, owner: String, items: Int) async throws(Table
     print("written=\(items)")
 }
 
+/// Rewrites 16 items of 6 KB in the owner's partition `writes` times in all, reading one back
+/// after each write: the file stays small while its WAL takes thousands of pages, and every
+/// process keeps a reader on the WAL, as the workers of `local-runner serve` do. Prints the
+/// largest size of the WAL file it saw after a write, in bytes.
+func churn(store: SQLiteTableStore, owner: String, writes: Int) async throws(TableError) {
+    var largestWAL = 0
+    var status = stat()
+    let payload = String(repeating: owner.isEmpty ? "x" : String(owner.last!), count: 6000)
+    for index in 0..<writes {
+        let key = Key("owner#\(owner)", "item#\(index % 16)")
+        try await store.put(["pk": .string(key.partition), "sk": .string(key.sort!), "n": .int(Int64(index)), "payload": .string(payload)], into: markers)
+        guard let read = try await store.get(key, from: markers), read.int("n") == Int64(index) else {
+            fail("item \(index) of \(owner) did not read back")
+        }
+        if stat(store.path + "-wal", &status) == 0 { largestWAL = max(largestWAL, Int(status.st_size)) }
+    }
+    print("written=\(writes) walBytes=\(largestWAL)")
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else { fail("usage: StoreWorker increment|marker DB …") }
 do {
-    let store = try SQLiteTableStore(path: arguments[2])
+    var configuration = SQLiteTableStore.Configuration()
+    if arguments[1] == "churn", arguments.count == 6, let pages = Int(arguments[5]) {
+        configuration.checkpointPages = pages
+    }
+    let store = try SQLiteTableStore(path: arguments[2], configuration: configuration)
     switch arguments[1] {
     case "increment" where arguments.count == 6:
         guard let keys = Int(arguments[3]), let iterations = Int(arguments[4]), let seed = UInt64(arguments[5]) else {
@@ -88,6 +113,9 @@ do {
     case "marker" where arguments.count == 5:
         guard let items = Int(arguments[4]) else { fail("bad item count") }
         try await mark(store: store, owner: arguments[3], items: items)
+    case "churn" where arguments.count == 6:
+        guard let writes = Int(arguments[4]) else { fail("bad write count") }
+        try await churn(store: store, owner: arguments[3], writes: writes)
     default:
         fail("unknown command or wrong arguments: \(arguments.dropFirst().joined(separator: " "))")
     }

@@ -1,0 +1,67 @@
+import Foundation
+import QuizStore
+import Testing
+
+@testable import QuizStoreSQLite
+
+/// How SQLite connections of several processes wait for each other's locks and keep the WAL
+/// bounded (docs/local-runner.md, "Where an answer's time goes").
+@Suite("SQLite under contention")
+struct SQLiteContentionTests {
+    @Test("a busy wait retries after 50 µs, doubling to 2 ms, and stops at its limit")
+    func busyWaitSchedule() {
+        let pauses = (0..<9).map { SQLiteBusyWait.pause(before: $0) }
+        #expect(pauses.map(\.pause) == [50, 100, 200, 400, 800, 1600, 2000, 2000, 2000])
+        #expect(pauses.map(\.waited) == [0, 50, 150, 350, 750, 1550, 3150, 5150, 7150])
+
+        // A 10 s limit (the store's default) allows as many tries as fit in it, the last one
+        // cut short; SQLite's own handler would have slept 1 ms before the first retry.
+        let wait = SQLiteBusyWait(limit: .seconds(10))
+        #expect(wait.limitMicroseconds == 10_000_000)
+        let lastRetry = (10_000_000 - 3150) / 2000 + 6
+        #expect(SQLiteBusyWait.pause(before: lastRetry).waited < 10_000_000)
+        #expect(SQLiteBusyWait.pause(before: lastRetry + 1).waited >= 10_000_000)
+
+        // A limit already used up gives up at once, without sleeping.
+        let spent = SQLiteBusyWait(limit: .microseconds(100))
+        #expect(spent.waitBeforeRetry(0))
+        #expect(spent.waitBeforeRetry(1))
+        #expect(!spent.waitBeforeRetry(2))
+        #expect(!SQLiteBusyWait(limit: .zero).waitBeforeRetry(0))
+    }
+
+    @Test("limits far past an Int64 of microseconds are clamped, not trapped")
+    func hugeLimit() {
+        #expect(SQLiteBusyWait.microseconds(.seconds(Int64.max)) == Int.max)
+        #expect(SQLiteBusyWait.microseconds(.milliseconds(1500)) == 1_500_000)
+    }
+
+    @Test("4 processes writing and reading one file keep its WAL near the checkpoint mark")
+    func walStaysBounded() throws {
+        // Each process rewrites 6 KB items and reads each back, so the WAL takes about 3 pages
+        // per write (12,000 pages in all) and every process keeps reading from it. SQLite's
+        // passive automatic checkpoint then seldom gets to start the WAL over: it grows with
+        // the writes, each commit past the mark running another checkpoint with its fsyncs.
+        let directory = TemporaryDirectory()
+        let path = "\(directory.path)/churn.db"
+        let mark = 64, processes = 4, writes = 1000
+        let results = try ProcessConcurrencyTests.runWorkers((0..<processes).map {
+            ["churn", path, "owner-\($0)", String(writes), String(mark)]
+        })
+        var walBytes = 0
+        for result in results {
+            #expect(result.status == 0, "worker failed: \(result.errors)")
+            let fields = result.output.split(whereSeparator: \.isWhitespace)
+            #expect(fields.first == "written=\(writes)")
+            walBytes = max(walBytes, fields.last.flatMap { Int($0.dropFirst("walBytes=".count)) } ?? .max)
+        }
+        // A WAL file is a 32-byte header and frames of a 24-byte header and one page; the file
+        // keeps its largest size when the WAL starts over.
+        let frames = (walBytes - 32) / (24 + SQLiteConnection.pageSize)
+        #expect(frames > 0)
+        // Measured: 70 to 840 pages with restart checkpoints (a restart that cannot get the
+        // readers out within 100 ms lets the WAL grow until the next try, half a second later),
+        // 4,200 to 5,200 with SQLite's passive automatic checkpoint at the same mark.
+        #expect(frames <= 2000, "the WAL reached \(frames) pages against a mark of \(mark)")
+    }
+}
