@@ -1,5 +1,6 @@
 import Foundation
 import QuizStore
+import QuizTestSupport
 import Testing
 
 @testable import QuizStoreSQLite
