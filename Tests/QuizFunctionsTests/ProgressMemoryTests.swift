@@ -70,6 +70,58 @@ struct ProgressMemoryTests {
         #expect(try await memory()["tracked"] as? Int == 4)
     }
 
+    @Test("the kept counters equal the counters recounted from the memory items, after weeks of random answers")
+    func countersMatchStates() async throws {
+        let harness = Harness(seed: 3)
+        try await harness.importBank()
+        var random = SeededRandomGenerator(seed: 99)
+        for _ in 0..<25 {
+            let sessionId = try await harness.startSession(count: 4)
+            var question = try await harness.currentQuestion(sessionId)
+            while let id = question["questionId"] as? String {
+                let right = Double.random(in: 0..<1, using: &random) < 0.7
+                let reply = try await harness.answer(sessionId, questionId: id, right ? Bank.correct[id]! : Bank.wrong(id))
+                #expect(reply.status == 200)
+                question = reply.object["question"] ?? [:]
+            }
+            harness.clock.advance(seconds: Int64.random(in: 3_600...(4 * 86_400), using: &random))
+        }
+        let environment = try harness.environment()
+        let data = LearnerData(store: environment.store, tables: environment.tables, sessionRetentionSeconds: 0)
+        let items = try await environment.store.queryAll(
+            Query(environment.tables.users, partition: "USER#learner-1", sortKey: .beginsWith("MEM#")))
+        let stored = try items.map { try MemoryRecord.stored(from: $0) }
+        #expect(stored.count == 4)
+        #expect(stored.allSatisfy { $0.state.reps > 1 })
+        let kept = try await data.memoryCounters(
+            of: "learner-1", progress: try await data.progress(of: "learner-1"),
+            categoryItems: try await data.categoryProgress(of: "learner-1"), now: harness.clock.now)
+        #expect(kept.overall.matches(MemoryCounters(states: stored.map(\.state))), "kept \(kept.overall) recounted \(MemoryCounters(states: stored.map(\.state))) states \(stored.map(\.state))")
+        for category in ["algebra", "geometry"] {
+            let recounted = MemoryCounters(states: stored.filter { $0.category == category }.map(\.state))
+            #expect(kept.categories[category]?.matches(recounted) == true, "\(category)")
+        }
+        // The due index holds exactly one copy per item, at its due time.
+        let due = try await environment.store.queryAll(
+            Query(environment.tables.users, partition: "USER#learner-1", sortKey: .beginsWith("MEMDUE#")))
+        #expect(due.compactMap { $0.int("dueAt") }.sorted() == stored.compactMap(\.state.dueAt).sorted())
+        // And the progress figures agree with the exact ones from the states.
+        let reply = try await harness.send(.progress, Harness.request(.get, "/users/me/progress"))
+        let memory = try #require(reply.object["memory"])
+        let exact = MemoryProgress(states: stored.map(\.state), now: harness.clock.now)
+        #expect(memory["dueNow"] as? Int == exact.dueNow)
+        #expect(memory["forecast"] as? [Int] == exact.forecast)
+        // The mean retrievability is the histogram's estimate (docs/memory-model.md, "Progress"):
+        // the same estimate as from counters recounted from the states, to the figure's 4 places.
+        let dueThisHour = stored.filter { state in
+            guard let dueAt = state.state.dueAt else { return false }
+            return Days.hourNumber(dueAt) == Days.hourNumber(harness.clock.now) && dueAt <= harness.clock.now
+        }.count
+        let estimate = MemoryProgress(
+            counters: MemoryCounters(states: stored.map(\.state)), dueEarlierThisHour: dueThisHour, now: harness.clock.now)
+        #expect(abs((memory["meanRetrievability"] as? Double ?? -1) - estimate.meanRetrievability) <= 0.00005)
+    }
+
     @Test("3,000 categories: progress lists them all, and no item grows with them")
     func manyCategories() async throws {
         let harness = Harness()
