@@ -112,12 +112,13 @@ extension LearnerData {
         }
         for change in delta.dueHours {
             let bucket = change.change
+            var actions: [UpdateAction] = [
+                .add("n", Number(bucket.count)), .add("inv", Number(bucket.inverseStability)),
+                .add("ios", Number(bucket.intervalOverStability)), .set("hour", .int(change.hour)),
+            ]
+            if let category { actions.append(.set("category", .string(category))) }
             plan.addAdditions(
-                [
-                    .add("n", Number(bucket.count)), .add("inv", Number(bucket.inverseStability)),
-                    .add("ios", Number(bucket.intervalOverStability)), .set("hour", .int(change.hour)),
-                    .set("category", .string(category ?? "")),
-                ], to: MemoryRecord.hourKey(userId, category: category, hour: change.hour), in: tables.users, as: .memoryCounters)
+                actions, to: MemoryRecord.hourKey(userId, category: category, hour: change.hour), in: tables.users, as: .memoryCounters)
         }
     }
 
