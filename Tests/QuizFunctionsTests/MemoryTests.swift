@@ -4,6 +4,7 @@ import QuizEngine
 import QuizFunctions
 import QuizHTTP
 import QuizObservability
+import QuizStore
 import Testing
 
 /// The memory model as the API stores and shows it: one review per serving, in the answer's
@@ -217,5 +218,47 @@ struct MemoryTests {
         let harness = Harness { $0.allowClockHeader = true }
         let reply = try await harness.send(.progress, Harness.request(.get, "/users/me/progress", headers: ["x-quiz-now": text]))
         #expect(reply.status == (expected == nil ? 400 : 200), "\(text)")
+    }
+}
+
+/// Two sessions of one learner reviewing the same question at the same moment, through separate
+/// connections (as two workers would): both answers apply, each review exactly once.
+@Suite("Memory: concurrent reviews of one question")
+struct MemoryConcurrencyTests {
+    @Test("both answers apply; reps, the due index and the counters count every review once", arguments: StoreBackend.all)
+    func sameQuestionTwoSessions(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
+        try await harness.importBank(questions: [Bank.question("q1").json])
+        let rounds = 8
+        for _ in 0..<rounds {
+            let first = try await harness.startSession(count: 1)
+            let second = try await harness.startSession(count: 1)
+            for session in [first, second] { _ = try await harness.currentQuestion(session) }
+            // Each answer on an environment of its own: its own store connection, as another process has.
+            let left = try harness.environment(), right = try harness.environment()
+            func answer(_ sessionId: String, on environment: QuizEnvironment) async -> Reply {
+                await harness.send(
+                    .answer,
+                    Harness.request(.post, "/sessions/\(sessionId)/answer", json: ["questionId": "q1", "selectedAnswers": ["b"]]),
+                    on: environment)
+            }
+            async let a = answer(first, on: left)
+            async let b = answer(second, on: right)
+            let replies = await [a, b]
+            #expect(replies.map(\.status) == [200, 200], "\(replies.map(\.body))")
+            harness.clock.advance(seconds: 3_600)
+        }
+        let environment = try harness.environment()
+        let data = LearnerData(store: environment.store, tables: environment.tables, sessionRetentionSeconds: 0)
+        let stored = try #require(try await data.memoryStates(of: "learner-1", questions: [QuestionRef(bankId: "bank-1", questionId: "q1")]).values.first)
+        #expect(stored.state.reps == 2 * rounds)
+        #expect(stored.version == Int64(2 * rounds))
+        let due = try await environment.store.queryAll(
+            Query(environment.tables.users, partition: "USER#learner-1", sortKey: .beginsWith("MEMDUE#")))
+        #expect(due.count == 1)
+        let kept = try await data.memoryCounters(
+            of: "learner-1", progress: try await data.progress(of: "learner-1"),
+            categoryItems: try await data.categoryProgress(of: "learner-1"), now: harness.clock.now)
+        #expect(kept.overall.matches(MemoryCounters(states: [stored.state])))
     }
 }
