@@ -9,7 +9,7 @@ import QuizStore
 /// from counters the answer transaction keeps current (no scan of the user's history).
 public struct ProgressFunction: Sendable {
     enum Route: Sendable {
-        case progress, health
+        case progress, memory, settings, saveSettings, health
     }
 
     /// The function's name, in logs and metrics.
@@ -21,8 +21,12 @@ public struct ProgressFunction: Sendable {
     public init(environment: QuizEnvironment) {
         var router = Router<Route>()
         router.add(.get, "/users/{userId}/progress", .progress)
+        router.add(.get, "/users/{userId}/memory", .memory)
+        router.add(.get, "/users/{userId}/settings", .settings)
+        router.add(.put, "/users/{userId}/settings", .saveSettings)
         router.add(.get, "/health", .health)
         let data = LearnerData(environment)
+        let memory = MemoryRoutes(environment: environment, data: data)
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             switch route {
             case .health:
@@ -35,8 +39,20 @@ public struct ProgressFunction: Sendable {
                     throw APIError.forbidden("You can only read your own progress.")
                 }
                 let counters = try await data.progress(of: caller.userId) ?? Item()
+                let categories = try await data.categoryProgress(of: caller.userId)
                 let pool = try await data.wholePool(of: caller.userId)
-                return try .json(200, ProgressView(userId: caller.userId, counters: counters, pool: pool))
+                var view = ProgressView(userId: caller.userId, counters: counters, categories: categories, pool: pool)
+                view.memory = try await memory.progress(userId: caller.userId, progress: counters, categoryItems: categories, now: scope.now)
+                return try .json(200, view)
+            case .memory:
+                let userId = try MemoryRoutes.ownUser(try match.parameters.require("userId"), caller: try request.authenticatedCaller, what: "read memory of")
+                return try await memory.list(request, userId: userId, now: scope.now)
+            case .settings:
+                let userId = try MemoryRoutes.ownUser(try match.parameters.require("userId"), caller: try request.authenticatedCaller, what: "read settings of")
+                return try await memory.settings(userId: userId)
+            case .saveSettings:
+                let userId = try MemoryRoutes.ownUser(try match.parameters.require("userId"), caller: try request.authenticatedCaller, what: "change settings of")
+                return try await memory.saveSettings(request, userId: userId, now: scope.now)
             }
         }
     }
@@ -88,8 +104,10 @@ struct ProgressView: Encodable, Sendable {
     var pool: Pool
     var sessions: [String: Int64]
     var penaltyIndicator: String
+    /// The memory figures (docs/memory-model.md, "Progress"), overall and per category.
+    var memory: MemoryProgressView?
 
-    init(userId: String, counters: Item, pool: WrongAnswerPool) {
+    init(userId: String, counters: Item, categories categoryItems: [Item], pool: WrongAnswerPool) {
         func count(_ name: String) -> Int64 { max(0, counters.int(name) ?? 0) }
         func accuracy(_ correct: Int64, _ answers: Int64) -> Double {
             answers == 0 ? 0 : (Double(correct) / Double(answers) * 1000).rounded() / 1000
@@ -102,6 +120,7 @@ struct ProgressView: Encodable, Sendable {
         for (name, value) in counters.attributes {
             guard let number = value.intValue else { continue }
             if name.hasPrefix(ProgressRecord.categoryPrefix) {
+                // Counters kept on this item before categories had items of their own:
                 // category#NAME#answers | category#NAME#correct; names cannot hold '#'.
                 let parts = name.dropFirst(ProgressRecord.categoryPrefix.count).split(separator: "#")
                 guard parts.count == 2 else { continue }
@@ -111,6 +130,11 @@ struct ProgressView: Encodable, Sendable {
             } else if name.hasPrefix(ProgressRecord.sessionsPrefix) {
                 sessions[String(name.dropFirst(ProgressRecord.sessionsPrefix.count))] = max(0, number)
             }
+        }
+        for item in categoryItems {
+            guard let category = item.string("category") else { continue }
+            perCategory[category, default: (0, 0)].answers += max(0, item.int("answers") ?? 0)
+            perCategory[category, default: (0, 0)].correct += max(0, item.int("correct") ?? 0)
         }
         categories = perCategory.keys.sorted().map { name in
             let totals = perCategory[name]!

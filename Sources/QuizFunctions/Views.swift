@@ -125,9 +125,11 @@ struct AnswerView: Encodable, Sendable {
     var version: Int
     var progress: Progress
     var results: ResultsView?
+    /// The answered question's memory after the answer (unchanged by a retry of a serving).
+    var memory: MemoryView?
 
     private enum CodingKeys: String, CodingKey {
-        case correct, nextAction, penaltyIndicator, question, message, explanation, version, progress, results
+        case correct, nextAction, penaltyIndicator, question, message, explanation, version, progress, results, memory
     }
 
     /// As synthesised, except that `question` is always present: `null` once the session is
@@ -143,6 +145,7 @@ struct AnswerView: Encodable, Sendable {
         try container.encode(version, forKey: .version)
         try container.encode(progress, forKey: .progress)
         try container.encodeIfPresent(results, forKey: .results)
+        try container.encodeIfPresent(memory, forKey: .memory)
     }
 }
 
@@ -232,6 +235,10 @@ extension AnswerView: JSONBodyWritable {
         if let explanation {
             writer.key("explanation")
             writer.string(explanation)
+        }
+        if let memory {
+            writer.key("memory")
+            writer.value(memory)
         }
         writer.key("message")
         writer.string(message)
