@@ -5,6 +5,7 @@ import QuizFunctions
 import QuizHTTP
 import QuizObservability
 import QuizStore
+import QuizTestSupport
 import Testing
 
 /// The memory model as the API stores and shows it: one review per serving, in the answer's

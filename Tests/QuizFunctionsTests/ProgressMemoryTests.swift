@@ -4,6 +4,7 @@ import QuizEngine
 import QuizFunctions
 import QuizHTTP
 import QuizStore
+import QuizTestSupport
 import Testing
 
 /// The `memory` section of progress, from counters kept in the answers' transactions, and
