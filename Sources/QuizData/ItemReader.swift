@@ -66,20 +66,4 @@ struct ItemReader {
             return text
         }
     }
-
-    func optionalStrings(_ name: String) throws(Failure) -> [String]? {
-        guard present(name) != nil else { return nil }
-        return try strings(name)
-    }
-
-    func map(_ name: String) throws(Failure) -> ItemReader {
-        guard case .map(let entries)? = attributes[name] else { throw Failure(field: name) }
-        return ItemReader(entries)
-    }
-
-    func optionalMap(_ name: String) throws(Failure) -> ItemReader? {
-        guard let value = present(name) else { return nil }
-        guard case .map(let entries) = value else { throw Failure(field: name) }
-        return ItemReader(entries)
-    }
 }
