@@ -39,7 +39,6 @@ struct SessionStart {
         var problems: [APIError.Detail] = []
         Validation.identifier(body.bankId, field: "bankId", into: &problems)
         if let category = body.category { Validation.identifier(category, field: "category", maximumLength: 64, into: &problems) }
-        Validation.range(body.timeLimitSeconds, 30...604_800, field: "timeLimitSeconds", into: &problems)
         let modeName = body.mode ?? QuizSession.Mode.quiz.rawValue
         let timeLimit = body.timeLimitSeconds ?? 1800
         bankId = body.bankId
@@ -67,6 +66,7 @@ struct SessionStart {
             if source != .list, body.questionIds != nil {
                 problems.append(APIError.Detail(field: "questionIds", message: "is only used when source is list"))
             }
+            Validation.range(body.timeLimitSeconds, 30...604_800, field: "timeLimitSeconds", into: &problems)
             guard problems.isEmpty, let source else { throw .validationFailed(problems) }
             let listed = body.questionIds ?? []
             let count = body.cardCount ?? (source == .list ? listed.count : 20)
@@ -79,6 +79,7 @@ struct SessionStart {
         let mode = QuizSession.Mode(rawValue: modeName)
         if mode == nil { problems.append(APIError.Detail(field: "mode", message: "must be one of quiz, review, flashcards")) }
         Validation.range(body.questionCount, 1...Self.maximumCount, field: "questionCount", into: &problems)
+        Validation.range(body.timeLimitSeconds, 30...604_800, field: "timeLimitSeconds", into: &problems)
         for (field, present) in [("source", body.source != nil), ("questionIds", body.questionIds != nil), ("cardCount", body.cardCount != nil)]
         where present {
             problems.append(APIError.Detail(field: field, message: "is only used by flashcard sessions (mode flashcards)"))
