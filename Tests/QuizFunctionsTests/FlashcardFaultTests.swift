@@ -100,3 +100,28 @@ struct FlashcardFaultTests {
         }
     }
 }
+
+extension FlashcardFaultTests {
+    @Test("SQLite: every fault at every store call of the flashcard GET routes answers 200 or 503 with Retry-After",
+          arguments: FaultInjectionTests.Stack.allCases)
+    func everyRead(stack: FaultInjectionTests.Stack) async throws {
+        let harness = Harness()
+        try await harness.importBank()
+        let sessionId = try await harness.startFlashcards(["source": "list", "questionIds": ["q1", "q2"]])
+        _ = try await harness.reveal(sessionId)
+        for (function, path) in [(Harness.Function.session, "/sessions/\(sessionId)"), (.quiz, "/sessions/\(sessionId)/question")] {
+            let request = Harness.request(.get, path)
+            let probe = FaultInjectingTableStore(wrapping: try harness.environment().store)
+            let clean = await harness.send(function, request, on: try harness.environment { _ in probe })
+            #expect(clean.status == 200, "\(path): \(clean.body)")
+            for call in probe.calls.indices {
+                for fault in FaultInjectingTableStore.Fault.allCases {
+                    let faults = FaultInjectingTableStore(wrapping: try harness.environment().store, schedule: .call(call, fault), delay: .milliseconds(5))
+                    let reply = await harness.send(function, request, on: try harness.environment { _ in stack.wrap(faults) })
+                    #expect(isAcceptableUnderFault(reply), "\(path), \(fault) at \(call): \(reply.status) \(reply.body)")
+                    if reply.status == 200 { #expect(reply.body == clean.body, "\(path): a read under faults shows the same") }
+                }
+            }
+        }
+    }
+}
