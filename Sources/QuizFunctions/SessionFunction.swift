@@ -65,7 +65,6 @@ public struct SessionFunction: Sendable {
             }
             let body = (bankId: start.bankId, category: options.category)
 
-            let bank = QuestionBank(environment)
             let idempotency = IdempotencyGuard(environment)
             var random = scope.random
             defer { scope.random = random }
