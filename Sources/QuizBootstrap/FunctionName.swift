@@ -12,7 +12,8 @@ public enum FunctionName: String, Sendable, CaseIterable, CustomStringConvertibl
         switch self {
         case .session:
             ["POST /sessions", "GET /sessions/{sessionId}", "POST /sessions/{sessionId}/complete", "POST /sessions/{sessionId}/abandon"]
-        case .quiz: ["GET /sessions/{sessionId}/question", "POST /banks/{bankId}/questions", "GET /banks/{bankId}/questions"]
+        case .quiz:
+            ["GET /sessions/{sessionId}/question", "POST /sessions/{sessionId}/reveal", "POST /banks/{bankId}/questions", "GET /banks/{bankId}/questions"]
         case .answer: ["POST /sessions/{sessionId}/answer"]
         case .progress: ["GET /users/{userId}/progress"]
         case .maintenance: []

@@ -22,6 +22,9 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
         case requestInProgress
         /// The idempotency key was used before with another request.
         case idempotencyKeyMismatch
+        /// The request is for another mode of session than the one stored (a quiz answer to a
+        /// flashcard session, a rating to a quiz session).
+        case sessionModeMismatch
         /// A page cursor that does not belong to this listing.
         case invalidCursor
         /// A stored item cannot be read as the record it should be (a defect, or damage).
@@ -86,6 +89,11 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
     /// The key was used before with another request.
     public static var idempotencyKeyMismatch: DataError {
         DataError(.idempotencyKeyMismatch, "This Idempotency-Key was used with a different request.")
+    }
+
+    /// A request meant for a session of mode `expected` to one of mode `found`.
+    public static func sessionModeMismatch(expected: String, found: String) -> DataError {
+        DataError(.sessionModeMismatch, "The session is a \(found) session, not a \(expected) session.")
     }
 
     /// A cursor from another listing, or a forged one.

@@ -26,16 +26,9 @@ extension LearnerData {
     ) {
         let item = SessionRecord.item(session, serving: serving, retentionSeconds: sessionRetentionSeconds, token: token)
         plan.add(.put(item, into: tables.users, if: previous.map(SessionRecord.unchanged) ?? .itemNotExists), as: .session)
-        let indexKey = Keys.active(sessionId: session.id, startedAt: session.startedAt)
-        if previous == nil {
-            let index: Item = [
-                "pk": .string(indexKey.partition), "sk": .string(indexKey.sort ?? ""), "userId": .string(session.userId),
-                "sessionId": .string(session.id),
-            ]
-            plan.add(.put(index, into: tables.users), as: .activeIndex)
-        } else if previous?.status.isActive == true, !session.status.isActive {
-            plan.add(.delete(indexKey, from: tables.users), as: .activeIndex)
-        }
+        addActiveIndex(
+            sessionId: session.id, userId: session.userId, startedAt: session.startedAt, from: previous?.status, to: session.status,
+            to: &plan)
         if let counters = ProgressRecord.write(
             ProgressRecord.actions(from: previous?.status, to: session.status) + progress, userId: session.userId, table: tables.users)
         {

@@ -64,7 +64,10 @@ package enum SessionRecord {
     }
 
     /// The session an item holds, and the question it serves when the item keeps a copy of it.
+    ///
+    /// - Throws: `sessionModeMismatch` for a flashcard session's item (`FlashcardRecord`).
     package static func stored(from item: Item) throws(DataError) -> Stored {
+        guard !FlashcardRecord.isFlashcards(item) else { throw .sessionModeMismatch(expected: "quiz", found: FlashcardRecord.mode) }
         let reader = ItemReader(item.attributes)
         do {
             guard let status = SessionStatus(rawValue: try reader.string("status")) else { throw ItemReader.Failure(field: "status") }

@@ -4,8 +4,13 @@ import QuizStore
 /// The packed part of a session item (`SessionRecord`): format byte 1, then the options, the drawn
 /// set, the serving and the pick, the done set, the counters, the questions sent to the pool and
 /// mastered, and the served question's copy, in that order (`PackedWriter`'s encodings).
+///
+/// A `review` session is written as format 2: the same, with the mode's byte after the options.
+/// `quiz` sessions stay format 1, byte for byte what releases before session modes wrote and read.
 enum SessionState {
     static let format: UInt8 = 1
+    /// Format 1 with the session's mode after the options.
+    static let modedFormat: UInt8 = 2
 
     /// The fields a session item keeps as attributes of their own.
     struct Scalars {
@@ -28,11 +33,13 @@ enum SessionState {
 
     static func encode(_ session: QuizSession, servedQuestion: Question?) -> [UInt8] {
         var writer = PackedWriter(capacity: 512)
-        writer.byte(format)
+        let moded = session.options.mode != .quiz
+        writer.byte(moded ? modedFormat : format)
         writer.optional(session.options.category)
         writer.int(session.options.questionCount)
         writer.int(session.options.timeLimitSeconds)
         writer.bool(session.options.shuffleChoices)
+        if moded { writer.byte(mode(session.options.mode)) }
         writer.strings(session.questionIds)
         writer.bool(session.currentQuestion != nil)
         if let served = session.currentQuestion {
@@ -77,10 +84,12 @@ enum SessionState {
         try bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(PackedReader.Damaged) -> (QuizSession, ServedCopy?) in
                 var reader = PackedReader(buffer)
-                guard try reader.byte() == format else { throw PackedReader.Damaged() }
-                let options = QuizSession.Options(
+                let layout = try reader.byte()
+                guard layout == format || layout == modedFormat else { throw PackedReader.Damaged() }
+                var options = QuizSession.Options(
                     category: try reader.optionalString(), questionCount: try reader.int(), timeLimitSeconds: try reader.int(),
                     shuffleChoices: try reader.bool())
+                if layout == modedFormat { options.mode = try mode(&reader) }
                 let questionIds = try reader.strings()
                 var current: ServedQuestion?
                 if try reader.bool() {
@@ -116,6 +125,21 @@ enum SessionState {
                 return (session, copy)
             }
         }.get()
+    }
+
+    private static func mode(_ mode: QuizSession.Mode) -> UInt8 {
+        switch mode {
+        case .quiz: 0
+        case .review: 1
+        }
+    }
+
+    private static func mode(_ reader: inout PackedReader) throws(PackedReader.Damaged) -> QuizSession.Mode {
+        switch try reader.byte() {
+        case 0: .quiz
+        case 1: .review
+        default: throw PackedReader.Damaged()
+        }
     }
 
     private static func origin(_ origin: ServedQuestion.Origin) -> UInt8 {

@@ -118,17 +118,26 @@ package struct SessionSweep: Sendable {
                 summary.staleIndexItemsRemoved += 1
                 return
             }
-            let previous = try SessionRecord.session(from: item)
-            guard previous.status.isActive else {
-                try await data.store.delete(indexKey, from: users)
-                summary.staleIndexItemsRemoved += 1
-                return
-            }
-            var session = previous
-            guard let status = session.sweep(now: now, idleLimitSeconds: abandonAfterSeconds) else { return }
+            // Quiz, review and flashcard sessions share the lifecycle; only their items differ.
             var tokens = RequestTokens()
             let token = tokens.next()
-            switch try await data.commit(data.sessionPlan(session, previous: previous, token: token), token: token) {
+            let plan: WritePlan
+            let status: SessionStatus
+            switch try LearnerSession(item: item) {
+            case .quiz(let stored):
+                let previous = stored.session
+                guard previous.status.isActive else { return try await removeStale(indexKey, into: &summary) }
+                var session = previous
+                guard let swept = session.sweep(now: now, idleLimitSeconds: abandonAfterSeconds) else { return }
+                (plan, status) = (data.sessionPlan(session, previous: previous, token: token), swept)
+            case .flashcards(let stored):
+                let previous = stored.session
+                guard previous.status.isActive else { return try await removeStale(indexKey, into: &summary) }
+                var session = previous
+                guard let swept = session.sweep(now: now, idleLimitSeconds: abandonAfterSeconds) else { return }
+                (plan, status) = (data.flashcardPlan(session, previous: previous, token: token), swept)
+            }
+            switch try await data.commit(plan, token: token) {
             case .committed:
                 if status == .abandoned { summary.sessionsAbandoned += 1 } else { summary.sessionsExpired += 1 }
             case .conflicted, .uncertain:
@@ -139,6 +148,12 @@ package struct SessionSweep: Sendable {
             summary.itemsSkipped += 1
             report(key, "session could not be swept: \(error)")
         }
+    }
+
+    /// Removes an index item whose session has ended.
+    private func removeStale(_ indexKey: Key, into summary: inout Summary) async throws {
+        try await data.store.delete(indexKey, from: data.tables.users)
+        summary.staleIndexItemsRemoved += 1
     }
 
     // MARK: - The cursor

@@ -49,11 +49,17 @@ public struct AnswerFunction: Sendable {
     }
 
     /// `POST /sessions/{sessionId}/answer`.
+    ///
+    /// A quiz or review session takes `selectedAnswers`; a flashcard session takes `rating` or
+    /// `confidence` (and `timeToFlipMs`) instead (docs/memory-model.md, "Session modes").
     struct AnswerRequest: Decodable {
         var questionId: String
-        var selectedAnswers: [String]
+        var selectedAnswers: [String]?
         var timeSpentMs: Int?
         var expectedVersion: Int?
+        var rating: String?
+        var confidence: Int?
+        var timeToFlipMs: Int?
     }
 
     struct Handler: Sendable {
@@ -73,12 +79,23 @@ public struct AnswerFunction: Sendable {
 
         func answer(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
             let body = try request.decodeJSON(AnswerRequest.self, limit: environment.settings.maximumBodyBytes)
+            if body.selectedAnswers == nil, body.rating != nil || body.confidence != nil {
+                return try await rate(sessionId, body, request, caller: caller, scope: scope)
+            }
             var problems: [APIError.Detail] = []
             Validation.identifier(body.questionId, field: "questionId", into: &problems)
-            if body.selectedAnswers.isEmpty || body.selectedAnswers.count > 12 {
+            let selectedAnswers = body.selectedAnswers ?? []
+            if body.selectedAnswers == nil {
+                problems.append(APIError.Detail(
+                    field: "selectedAnswers", message: "is required (a flashcard session takes rating or confidence instead)"))
+            } else if selectedAnswers.isEmpty || selectedAnswers.count > 12 {
                 problems.append(APIError.Detail(field: "selectedAnswers", message: "must hold 1 to 12 answer ids"))
             }
-            for (index, id) in body.selectedAnswers.enumerated() where id.isEmpty || id.utf8.count > 32 {
+            for (field, present) in [("rating", body.rating != nil), ("confidence", body.confidence != nil), ("timeToFlipMs", body.timeToFlipMs != nil)]
+            where present {
+                problems.append(APIError.Detail(field: field, message: "is only used by flashcard sessions, not with selectedAnswers"))
+            }
+            for (index, id) in selectedAnswers.enumerated() where id.isEmpty || id.utf8.count > 32 {
                 problems.append(APIError.Detail(field: "selectedAnswers[\(index)]", message: "must be 1 to 32 characters"))
             }
             Validation.range(body.timeSpentMs, 0...86_400_000, field: "timeSpentMs", into: &problems)
@@ -93,8 +110,17 @@ public struct AnswerFunction: Sendable {
                 inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim in
                 for _ in 0..<Self.attemptLimit {
-                    if let outcome = try await attempt(body, sessionId: sessionId, userId: caller.userId, claim: claim, scope: scope, random: &random, attempts: &attempts) {
-                        return outcome
+                    do {
+                        if let outcome = try await attempt(
+                            body, selectedAnswers, sessionId: sessionId, userId: caller.userId, claim: claim, scope: scope, random: &random,
+                            attempts: &attempts)
+                        {
+                            return outcome
+                        }
+                    } catch let error as DataError where error.code == .sessionModeMismatch {
+                        throw APIError.validationFailed([
+                            APIError.Detail(field: "rating", message: "is required: this is a flashcard session (rate the card with rating or confidence)")
+                        ])
                     }
                 }
                 throw APIError.versionConflict("Your wrong-answer pool kept changing under this answer; submit it again.")
@@ -119,7 +145,7 @@ public struct AnswerFunction: Sendable {
 
         /// One try at an answer; `nil` when the answer should be computed again.
         private func attempt(
-            _ body: AnswerRequest, sessionId: String, userId: String, claim: IdempotencyGuard.Claim?, scope: RequestScope,
+            _ body: AnswerRequest, _ selectedAnswers: [String], sessionId: String, userId: String, claim: IdempotencyGuard.Claim?, scope: RequestScope,
             random: inout SeededRandomGenerator, attempts: inout Attempts
         ) async throws -> RequestOutcome? {
             let now = scope.now
@@ -142,7 +168,7 @@ public struct AnswerFunction: Sendable {
             let outcome: AnswerOutcome
             do {
                 outcome = try session.answer(
-                    questionId: body.questionId, selectedAnswers: body.selectedAnswers, question: current, pool: &pool, now: now,
+                    questionId: body.questionId, selectedAnswers: selectedAnswers, question: current, pool: &pool, now: now,
                     using: &random)
             } catch {
                 guard error.code == .expired else { throw error }
@@ -223,6 +249,34 @@ public struct AnswerFunction: Sendable {
             return .committed(refusal)
         }
 
+        /// A flashcard rating: checked here, applied by `FlashcardRoutes`.
+        private func rate(_ sessionId: String, _ body: AnswerRequest, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
+            var problems: [APIError.Detail] = []
+            Validation.identifier(body.questionId, field: "questionId", into: &problems)
+            var rating: ReviewRating?
+            switch (body.rating, body.confidence) {
+            case (.some, .some):
+                problems.append(APIError.Detail(field: "confidence", message: "send rating or confidence, not both"))
+            case (.some(let name), nil):
+                rating = ReviewRating(name: name)
+                if rating == nil { problems.append(APIError.Detail(field: "rating", message: "must be one of again, hard, good, easy")) }
+            case (nil, .some(let confidence)):
+                rating = try? ReviewRating(confidence: confidence)
+                if rating == nil { problems.append(APIError.Detail(field: "confidence", message: "must be between 1 and 5")) }
+            case (nil, nil):
+                break
+            }
+            Validation.range(body.timeToFlipMs, 0...86_400_000, field: "timeToFlipMs", into: &problems)
+            Validation.range(body.timeSpentMs, 0...86_400_000, field: "timeSpentMs", into: &problems)
+            Validation.range(body.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
+            guard problems.isEmpty, let rating else { throw APIError.validationFailed(problems) }
+            let routes = FlashcardRoutes(environment: environment)
+            let checked = FlashcardRoutes.Rating(
+                questionId: body.questionId, rating: rating, timeToFlipMs: body.timeToFlipMs.map(Int64.init),
+                expectedVersion: body.expectedVersion)
+            return try await routes.rate(sessionId, checked, request, caller: caller, scope: scope)
+        }
+
         static func message(for outcome: AnswerOutcome) -> String {
             switch outcome.nextAction {
             case .retrySameQuestion: "Not quite. Try this question again: the choices have been reshuffled."
@@ -243,7 +297,8 @@ extension AnswerFunction.AnswerRequest: FastJSONDecodable {
             }
             self.init(
                 questionId: questionId, selectedAnswers: selectedAnswers, timeSpentMs: try json.integer("timeSpentMs"),
-                expectedVersion: try json.integer("expectedVersion"))
+                expectedVersion: try json.integer("expectedVersion"), rating: try json.string("rating"),
+                confidence: try json.integer("confidence"), timeToFlipMs: try json.integer("timeToFlipMs"))
         } catch {
             return nil
         }

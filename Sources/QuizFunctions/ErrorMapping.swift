@@ -27,6 +27,7 @@ extension APIError {
         case let error as APIError: error
         case let error as DataError: APIError(error)
         case let error as SessionError: APIError(error)
+        case let error as FlashcardError: APIError(error)
         case let error as TableError: APIError(error)
         default: .internalFailure("unexpected failure", underlying: error)
         }
@@ -44,6 +45,18 @@ extension APIError {
         }
     }
 
+    /// The HTTP answer to a flashcard session's refusal.
+    init(_ error: FlashcardError) {
+        switch error.code {
+        case .expired: self = .sessionExpired()
+        case .notActive: self = .sessionNotActive(error.message)
+        case .staleCard: self = .staleQuestion(error.message)
+        case .notRevealed: self = .cardNotRevealed(error.message)
+        case .invalidTimeToFlip: self = .validationFailed([Detail(field: "timeToFlipMs", message: error.message)], message: error.message)
+        case .noCards: self = .validationFailed([Detail(field: "source", message: error.message)], message: error.message)
+        }
+    }
+
     /// The HTTP answer to a failure of the data layer.
     init(_ error: DataError) {
         switch error.code {
@@ -56,6 +69,7 @@ extension APIError {
             retryAfterSeconds = error.retryAfterSeconds
         case .idempotencyKeyMismatch: self = .idempotencyKeyMismatch()
         case .invalidCursor: self = .badRequest(error.message)
+        case .sessionModeMismatch: self = .validationFailed([Detail(field: "mode", message: error.message)], message: error.message)
         case .damagedItem, .defect: self = .internalFailure(error.message, underlying: error)
         case .storage:
             guard let table = error.tableError else {

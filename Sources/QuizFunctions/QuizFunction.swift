@@ -5,11 +5,11 @@ import QuizEngine
 import QuizHTTP
 import QuizStore
 
-/// The **quiz** function: serve the current question of a session, import questions into a bank
-/// (authors only), list a bank.
+/// The **quiz** function: serve the current question of a session (the front of the card, in a
+/// flashcard session), reveal a card's back, import questions into a bank (authors only), list a bank.
 public struct QuizFunction: Sendable {
     enum Route: Sendable {
-        case currentQuestion, importQuestions, listQuestions, health
+        case currentQuestion, reveal, importQuestions, listQuestions, health
     }
 
     /// The function's name, in logs and metrics.
@@ -21,6 +21,7 @@ public struct QuizFunction: Sendable {
     public init(environment: QuizEnvironment) {
         var router = Router<Route>()
         router.add(.get, "/sessions/{sessionId}/question", .currentQuestion)
+        router.add(.post, "/sessions/{sessionId}/reveal", .reveal)
         router.add(.post, "/banks/{bankId}/questions", .importQuestions)
         router.add(.get, "/banks/{bankId}/questions", .listQuestions)
         router.add(.get, "/health", .health)
@@ -88,6 +89,9 @@ public struct QuizFunction: Sendable {
                 return try await HealthCheck.respond(function: QuizFunction.name, store: environment.store)
             case .currentQuestion:
                 return try await currentQuestion(try match.parameters.require("sessionId"), caller: try request.authenticatedCaller, scope: &scope)
+            case .reveal:
+                return try await FlashcardRoutes(environment: environment).reveal(
+                    try match.parameters.require("sessionId"), request, caller: try request.authenticatedCaller, scope: scope)
             case .importQuestions:
                 return try await importQuestions(try match.parameters.require("bankId"), request, caller: try request.authenticatedCaller, scope: scope)
             case .listQuestions:
@@ -104,7 +108,11 @@ public struct QuizFunction: Sendable {
             var views: [String: QuestionView] = [:]
             // Two readers may race to serve the same pick; the loser reads the winner's serving.
             for _ in 0..<3 {
-                let stored = try await data.storedSession(sessionId, of: caller.userId)
+                let stored: SessionRecord.Stored
+                switch try await data.learnerSession(sessionId, of: caller.userId) {
+                case .quiz(let quiz): stored = quiz
+                case .flashcards(let cards): return try await FlashcardRoutes(environment: environment).front(cards, now: scope.now)
+                }
                 let previous = stored.session
                 if let served = previous.currentQuestion, previous.effectiveStatus(now: scope.now).isActive {
                     let question: Question

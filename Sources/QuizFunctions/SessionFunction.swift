@@ -39,15 +39,6 @@ public struct SessionFunction: Sendable {
         await edge.handle(request, context: context)
     }
 
-    /// `POST /sessions`.
-    struct StartRequest: Decodable {
-        var bankId: String
-        var category: String?
-        var questionCount: Int?
-        var timeLimitSeconds: Int?
-        var shuffleChoices: Bool?
-    }
-
     struct Handler: Sendable {
         let environment: QuizEnvironment
         var data: LearnerData { LearnerData(environment) }
@@ -68,18 +59,12 @@ public struct SessionFunction: Sendable {
         }
 
         func start(_ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
-            let body = try request.decodeJSON(StartRequest.self, limit: environment.settings.maximumBodyBytes)
-            var problems: [APIError.Detail] = []
-            Validation.identifier(body.bankId, field: "bankId", into: &problems)
-            if let category = body.category { Validation.identifier(category, field: "category", maximumLength: 64, into: &problems) }
-            Validation.range(body.questionCount, 1...100, field: "questionCount", into: &problems)
-            Validation.range(body.timeLimitSeconds, 30...604_800, field: "timeLimitSeconds", into: &problems)
-            guard problems.isEmpty else { throw APIError.validationFailed(problems) }
-            let options = QuizSession.Options(
-                category: body.category, questionCount: body.questionCount ?? 10, timeLimitSeconds: body.timeLimitSeconds ?? 1800,
-                shuffleChoices: body.shuffleChoices ?? true)
+            let start = try SessionStart(try request.decodeJSON(SessionStart.Request.self, limit: environment.settings.maximumBodyBytes))
+            guard case .quiz(let options) = start.kind else {
+                return try await startFlashcards(start, request, caller: caller, scope: &scope)
+            }
+            let body = (bankId: start.bankId, category: options.category)
 
-            let bank = QuestionBank(environment)
             let idempotency = IdempotencyGuard(environment)
             var random = scope.random
             defer { scope.random = random }
@@ -89,7 +74,8 @@ public struct SessionFunction: Sendable {
                 request, userId: caller.userId, scope: scope, holder: tokens.request,
                 inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim in
-                let candidates = try await bank.questionIds(bankId: body.bankId, category: body.category)
+                let candidates = try await sessionCandidates(
+                    bankId: body.bankId, category: body.category, mode: options.mode, userId: caller.userId, now: now, using: &random)
                 let pool = try await data.poolForStart(of: caller.userId)
                 let summary = try await data.poolSummary(of: caller.userId)
                 let session = try QuizSession.start(
@@ -114,7 +100,11 @@ public struct SessionFunction: Sendable {
         }
 
         func read(_ sessionId: String, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
-            let session = try await data.session(sessionId, of: caller.userId)
+            let session: QuizSession
+            switch try await data.learnerSession(sessionId, of: caller.userId) {
+            case .quiz(let stored): session = stored.session
+            case .flashcards(let stored): return try FlashcardRoutes(environment: environment).read(stored, now: scope.now)
+            }
             let summary = try await data.poolSummary(of: caller.userId)
             return try .json(200, SessionEnvelope<ResultsView>(
                 session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: scope.now),
@@ -124,6 +114,10 @@ public struct SessionFunction: Sendable {
         /// `complete` and `abandon`: both end the session, with the results as the request's stored
         /// response in the same transaction; a session found expired is saved as such and refused.
         func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws -> HTTPResponseEvent {
+            // A session's mode never changes: a flashcard session is ended by its own rules.
+            if case .flashcards = try await data.learnerSession(sessionId, of: caller.userId) {
+                return try await FlashcardRoutes(environment: environment).end(sessionId, request, caller: caller, scope: scope, abandon: abandon)
+            }
             let now = scope.now
             let idempotency = IdempotencyGuard(environment)
             var tokens = RequestTokens()

@@ -9,6 +9,7 @@ import QuizObservability
 /// A session's state, for starting, resuming and ending (`GET /sessions/{sessionId}`).
 struct SessionView: Encodable, Sendable {
     var sessionId: String
+    var mode: String
     var bankId: String
     var category: String?
     var status: String
@@ -28,6 +29,7 @@ struct SessionView: Encodable, Sendable {
 
     init(_ session: QuizSession, penaltyIndicator: String, now: Int64) {
         sessionId = session.id
+        mode = session.options.mode.rawValue
         bankId = session.bankId
         category = session.options.category
         status = session.effectiveStatus(now: now).rawValue

@@ -70,6 +70,13 @@ extension APIError {
         APIError(.staleQuestion, message)
     }
 
+    /// 409 `CARD_NOT_REVEALED`: a flashcard is rated before its back was revealed.
+    public static func cardNotRevealed(
+        _ message: String = "Reveal the card (POST /sessions/{sessionId}/reveal) before rating it."
+    ) -> APIError {
+        APIError(.cardNotRevealed, message)
+    }
+
     /// 409 `SESSION_EXPIRED`: the session's time limit has passed.
     public static func sessionExpired(_ message: String = "The session's time limit has passed.") -> APIError {
         APIError(.sessionExpired, message)

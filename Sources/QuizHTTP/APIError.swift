@@ -38,6 +38,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case sessionNotActive = "SESSION_NOT_ACTIVE"
         /// 409: a request with the same idempotency key is still being processed.
         case requestInProgress = "REQUEST_IN_PROGRESS"
+        /// 409: a flashcard rating sent before the card's back was revealed.
+        case cardNotRevealed = "CARD_NOT_REVEALED"
         /// 413: the body is over the route's size limit.
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         /// 415: the body's content type is not one the route reads.
@@ -67,7 +69,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             case .forbidden: 403
             case .notFound, .sessionNotFound, .questionNotFound, .bankNotFound: 404
             case .methodNotAllowed: 405
-            case .versionConflict, .staleQuestion, .sessionExpired, .sessionNotActive, .requestInProgress: 409
+            case .versionConflict, .staleQuestion, .sessionExpired, .sessionNotActive, .requestInProgress, .cardNotRevealed: 409
             case .payloadTooLarge: 413
             case .unsupportedMediaType: 415
             case .idempotencyKeyMismatch, .validationFailed: 422

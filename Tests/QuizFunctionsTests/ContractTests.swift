@@ -142,8 +142,12 @@ struct ContractTests {
 }
 
 /// What the replay has learnt: the session it started, the question being served, the bank's answers.
+/// Events address a flashcard session as `s-cards`: the first flashcard session the replay started.
 struct Scenario {
     var sessionId: String?
+    var cardSessionId: String?
+    /// Every other session the replay started (random ids, wildcarded like the two above).
+    var otherSessionIds: [String] = []
     var currentQuestion: String?
     var correct: [String: [String]] = [:]
     var choices: [String: [String]] = [:]
@@ -161,7 +165,15 @@ struct Scenario {
 
     mutating func observe(_ body: Any) {
         guard let body = body as? [String: Any] else { return }
-        if sessionId == nil, let id = (body["session"] as? [String: Any])?["sessionId"] as? String { sessionId = id }
+        let session = body["session"] as? [String: Any]
+        if session?["mode"] as? String == "flashcards" {
+            if cardSessionId == nil { cardSessionId = session?["sessionId"] as? String }
+        } else if sessionId == nil, let id = session?["sessionId"] as? String {
+            sessionId = id
+        }
+        if let id = session?["sessionId"] as? String, id != sessionId, id != cardSessionId, !otherSessionIds.contains(id) {
+            otherSessionIds.append(id)
+        }
         if let id = body["questionId"] as? String { currentQuestion = id }
         if let id = (body["question"] as? [String: Any])?["questionId"] as? String { currentQuestion = id }
     }
@@ -169,6 +181,7 @@ struct Scenario {
     func substitute(_ event: String) -> String {
         var text = event
         if let sessionId { text = text.replacingOccurrences(of: "s-example", with: sessionId) }
+        if let cardSessionId { text = text.replacingOccurrences(of: "s-cards", with: cardSessionId) }
         if let question = currentQuestion {
             let right = correct[question] ?? []
             let wrong = (choices[question] ?? []).first { !right.contains($0) } ?? "none"
@@ -199,9 +212,12 @@ struct Scenario {
         case let array as [Any]:
             return array.map(wildcarded)
         case let text as String:
-            guard let sessionId, text.contains(sessionId) else { return text }
             // Response bodies travel as JSON text inside the proxy response: parse those too.
-            return text.replacingOccurrences(of: sessionId, with: "*")
+            var result = text
+            for id in [sessionId, cardSessionId].compactMap({ $0 }) + otherSessionIds where result.contains(id) {
+                result = result.replacingOccurrences(of: id, with: "*")
+            }
+            return result
         default:
             return value
         }

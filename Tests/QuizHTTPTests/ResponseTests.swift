@@ -18,6 +18,7 @@ import Testing
         (.sessionExpired, "SESSION_EXPIRED", 409),
         (.sessionNotActive, "SESSION_NOT_ACTIVE", 409),
         (.requestInProgress, "REQUEST_IN_PROGRESS", 409),
+        (.cardNotRevealed, "CARD_NOT_REVEALED", 409),
         (.payloadTooLarge, "PAYLOAD_TOO_LARGE", 413),
         (.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", 415),
         (.idempotencyKeyMismatch, "IDEMPOTENCY_KEY_MISMATCH", 422),
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func everyCodeIsInTheStatusTable() {
-        #expect(APIError.Code.allCases.count == 23)
+        #expect(APIError.Code.allCases.count == 24)
     }
 
     @Test func factoriesProduceTheirCodes() {
@@ -46,7 +47,7 @@ import Testing
             (.bankNotFound(), .bankNotFound), (.methodNotAllowed(.put, allowed: [.get]), .methodNotAllowed),
             (.versionConflict(), .versionConflict), (.staleQuestion(), .staleQuestion),
             (.sessionExpired(), .sessionExpired), (.sessionNotActive(), .sessionNotActive),
-            (.requestInProgress(), .requestInProgress), (.payloadTooLarge(limit: 1), .payloadTooLarge),
+            (.requestInProgress(), .requestInProgress), (.cardNotRevealed(), .cardNotRevealed), (.payloadTooLarge(limit: 1), .payloadTooLarge),
             (.unsupportedMediaType("text/plain", supported: ["application/json"]), .unsupportedMediaType),
             (.idempotencyKeyMismatch(), .idempotencyKeyMismatch), (.validationFailed([]), .validationFailed),
             (.throttled(), .throttled), (.storageUnavailable(retryAfterSeconds: 1), .storageUnavailable),

@@ -1,0 +1,113 @@
+import Foundation
+import Glibc
+import ProcessTools
+import Testing
+
+/// Flashcard and review sessions through `local-runner serve` with real worker processes:
+/// a session resumed on whichever worker takes each request, and ratings racing from many
+/// connections at once for the same card applied exactly once.
+@Suite("serve: flashcard and review sessions across worker processes", .serialized)
+struct ServeFlashcardTests {
+    @Test("a flashcard session runs to completion while its requests land on different workers")
+    func journeyAcrossWorkers() async throws {
+        let folder = TemporaryFolder()
+        let serve = try await ServeInstance(folder: folder, arguments: ["--workers", "2"])
+        let client = ServeClient(port: serve.port)
+        let author = try ServeTokens.mint("author", groups: ["authors"])
+        let learner = try ServeTokens.mint("card-learner")
+        try await client.importBank("b1", questions: 6, token: author)
+
+        let started = try await client.send(
+            "POST", "/sessions", token: learner,
+            json: ["bankId": "b1", "mode": "flashcards", "source": "list", "questionIds": ["q0", "q1", "q2", "q3", "q4"]])
+        #expect(started.status == 201, "\(started.text)")
+        let sessionId = try #require((started.json["session"] as? [String: Any])?["sessionId"] as? String)
+        var workers: [String: Set<pid_t>] = [:]
+        var shown: [String] = []
+        var finished = false
+        for step in 0..<12 {
+            let front = try await client.send("GET", "/sessions/\(sessionId)/question", token: learner)
+            #expect(front.status == 200, "\(front.text)")
+            #expect(front.json["answers"] == nil)
+            let card = try #require(front.json["questionId"] as? String)
+            shown.append(card)
+            workers["quiz", default: []].insert(try #require(front.workerPID))
+            let early = try await client.send("POST", "/sessions/\(sessionId)/answer", token: learner, json: ["questionId": card, "rating": "good"])
+            #expect(early.status == 409)
+            #expect(early.errorCode == "CARD_NOT_REVEALED")
+            workers["answer", default: []].insert(try #require(early.workerPID))
+            let back = try await client.send("POST", "/sessions/\(sessionId)/reveal", token: learner, json: ["questionId": card])
+            #expect(back.status == 200, "\(back.text)")
+            #expect((back.json["answers"] as? [[String: String]])?.map { $0["id"] } == ["b"])
+            workers["quiz", default: []].insert(try #require(back.workerPID))
+            // The first card is forgotten once: it must come back three cards later.
+            let rating = step == 0 ? "again" : "good"
+            let rated = try await client.send(
+                "POST", "/sessions/\(sessionId)/answer", token: learner, json: ["questionId": card, "rating": rating],
+                headers: ["Idempotency-Key": "rate-\(step)"])
+            #expect(rated.status == 200, "\(rated.text)")
+            workers["answer", default: []].insert(try #require(rated.workerPID))
+            if rated.json["nextAction"] as? String == "SESSION_COMPLETE" {
+                finished = true
+                break
+            }
+        }
+        #expect(finished)
+        #expect(shown == ["q0", "q1", "q2", "q3", "q0", "q4"])
+        for _ in 0..<2 {
+            let state = try await client.send("GET", "/sessions/\(sessionId)", token: learner)
+            workers["session", default: []].insert(try #require(state.workerPID))
+            let session = try #require(state.json["session"] as? [String: Any])
+            #expect(session["status"] as? String == "completed")
+            #expect(session["reviews"] as? Int == 6)
+            #expect(session["learnedCount"] as? Int == 5)
+        }
+        for (function, pids) in workers {
+            #expect(pids.count == 2, "\(function) requests all went to \(pids)")
+        }
+        let stranger = try ServeTokens.mint("someone-else")
+        let hidden = try await client.send("GET", "/sessions/\(sessionId)", token: stranger)
+        #expect(hidden.status == 404)
+        #expect(try await serve.stop() == 0)
+        #expect(serve.survivingWorkers.isEmpty)
+    }
+
+    @Test("eight ratings of one card at once, on four worker processes: exactly one applies, the others are 409")
+    func racingRatings() async throws {
+        let folder = TemporaryFolder()
+        let serve = try await ServeInstance(folder: folder, arguments: ["--workers", "4"])
+        let client = ServeClient(port: serve.port)
+        try await client.importBank("b1", questions: 4, token: try ServeTokens.mint("author", groups: ["authors"]))
+        let learner = try ServeTokens.mint("racer")
+        for round in 0..<3 {
+            let started = try await client.send(
+                "POST", "/sessions", token: learner, json: ["bankId": "b1", "mode": "flashcards", "source": "list", "questionIds": ["q0", "q1"]])
+            let sessionId = try #require((started.json["session"] as? [String: Any])?["sessionId"] as? String)
+            let reveal = try await client.send("POST", "/sessions/\(sessionId)/reveal", token: learner)
+            #expect(reveal.status == 200)
+            let replies = try await withThrowingTaskGroup(of: ServeClient.Response.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await client.send(
+                            "POST", "/sessions/\(sessionId)/answer", token: learner,
+                            json: ["questionId": "q0", "rating": index % 2 == 0 ? "good" : "again"])
+                    }
+                }
+                var replies: [ServeClient.Response] = []
+                for try await reply in group { replies.append(reply) }
+                return replies
+            }
+            let applied = replies.filter { $0.status == 200 }
+            #expect(applied.count == 1, "round \(round): \(replies.map { "\($0.status) \($0.errorCode ?? "")" })")
+            for reply in replies where reply.status != 200 {
+                #expect(reply.status == 409, "\(reply.text)")
+                #expect(["STALE_QUESTION", "VERSION_CONFLICT"].contains(reply.errorCode ?? ""), "\(reply.text)")
+            }
+            let state = try await client.session(sessionId, token: learner)
+            #expect(state["reviews"] as? Int == 1)
+            #expect(state["version"] as? Int == 3)
+        }
+        #expect(try await serve.stop() == 0)
+        #expect(serve.survivingWorkers.isEmpty)
+    }
+}
