@@ -10,7 +10,8 @@ Protocol on standard output, one line each:
   RESULT <json>          what the scenario observed, for the test to check against the API
 Any failure raises: the traceback goes to standard error and the exit status is 1.
 
-Scenarios: learner, author, keyboard, faults (see each function's docstring).
+Scenarios: learner, author, keyboard, faults (see each function's docstring), and flashcards
+(flashcards_scenario.py).
 """
 
 import argparse
@@ -684,7 +685,7 @@ def faults(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults"])
+    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults", "flashcards"])
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--work", required=True)
@@ -692,6 +693,11 @@ def main():
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     args = parser.parse_args()
     threading.Thread(target=watch_parent, daemon=True).start()
+    if args.scenario == "flashcards":
+        # Its own module, which takes this one's helpers; imported here, once this one is loaded.
+        from flashcards_scenario import flashcards
+        flashcards(args)
+        return
     {"learner": learner, "author": author, "keyboard": keyboard, "faults": faults}[args.scenario](args)
 
 

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// Flashcards in a real browser, in the suite of ``WebAppBrowserTests`` (one browser at a time).
+extension WebAppBrowserTests {
+    @Test("flashcards: Space and 1-4, a reload with the back showing, a rating across a restart, again comes back, results")
+    func flashcardReview() async throws {
+        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"])
+        let seen: BrowserScenario.Result
+        do {
+            try await Self.importCapitals(serve)
+            seen = try await BrowserScenario.run("flashcards", serve: serve)
+        } catch {
+            await serve.stop()
+            throw error
+        }
+
+        // The start screen: the modes, the cards' sources, the count named for cards.
+        #expect(seen["modes"] as? [String] == ["Quiz", "Review", "Flashcards"])
+        #expect(seen["sources"] as? [String] == ["Due for review", "One category"])
+        #expect(seen["countLabel"] as? String == "Cards")
+        #expect(seen["hash"] as? String == "#/cards")
+
+        // The front shows the question and nothing of its answers; Space shows the back.
+        let key = try Self.capitalsByID()
+        let front = seen["firstFront"] as? [String: Any] ?? [:]
+        let firstId = try #require(front["id"] as? String)
+        #expect(front["front"] as? String == key[firstId]?.text && front["backHidden"] as? Bool == true && front["choices"] as? Int == 0, "\(front)")
+        let back = seen["firstBack"] as? [String: Any] ?? [:]
+        #expect(back["answers"] as? [String] == key[firstId]?.correct, "\(back)")
+        #expect(back["explanation"] as? String == "Why: \(key[firstId]?.explanation ?? "?")", "\(back)")
+        #expect(back["focus"] as? String == "good", "focus after the reveal: \(back["focus"] ?? "?")")
+
+        // Four cards, and the card rated again comes back after the three others.
+        let order = seen["seen"] as? [String] ?? []
+        #expect(order.count == 5 && Set(order.prefix(4)).count == 4 && order.last == order.first, "cards seen \(order)")
+        #expect((seen["againFeedback"] as? String)?.hasPrefix("Again: this card comes back after 3 other cards.") == true, "\(seen["againFeedback"] ?? "?")")
+        #expect((seen["goodFeedback"] as? String)?.hasPrefix("Good.") == true, "\(seen["goodFeedback"] ?? "?")")
+
+        // The reload kept the revealed card, its back showing.
+        let reload = seen["reload"] as? [String: Any] ?? [:]
+        #expect(reload["before"] as? String == reload["after"] as? String && (reload["answers"] as? [String])?.isEmpty == false, "\(reload)")
+
+        // The rating sent while the runner was down: kept, delivered once it was back.
+        #expect((seen["reconnecting"] as? String)?.contains("Can't reach the server. Reconnecting…") == true)
+        #expect(seen["pendingWhileDown"] as? [String] == ["rate"])
+        #expect(seen["pendingAfter"] as? [String] == [])
+        #expect((seen["easyFeedback"] as? String)?.hasPrefix("Easy.") == true, "\(seen["easyFeedback"] ?? "?")")
+
+        // The end: every card learned.
+        #expect((seen["endFeedback"] as? String)?.contains("All cards done.") == true)
+        #expect(seen["endFocus"] as? String == "See your results")
+        let results = Dictionary(uniqueKeysWithValues: (seen["results"] as? [[String]] ?? []).map { ($0[0], $0[1]) })
+        #expect(results["Status"] == "Completed" && results["Cards learned"] == "4 of 4" && results["Ratings given"] == "5", "\(results)")
+        #expect(results["Rated again"] == "1" && results["Rated hard"] == "1" && results["Rated good"] == "2" && results["Rated easy"] == "1")
+
+        // Against the API: the session holds exactly the browser's five ratings.
+        let sessionId = try #require(seen["sessionId"] as? String)
+        let token = try await serve.token("mia")
+        let client = WebClient(port: serve.port)
+        let session = try await client.send("GET", "/sessions/\(sessionId)", token: token)
+        let state = session.json["session"] as? [String: Any] ?? [:]
+        let summary = session.json["results"] as? [String: Any] ?? [:]
+        #expect(state["status"] as? String == "completed" && state["reviews"] as? Int == 5, "\(session.text)")
+        #expect(summary["ratings"] as? [String: Int] == ["again": 1, "hard": 1, "good": 2, "easy": 1], "\(session.text)")
+
+        await serve.stop()
+    }
+
+    /// The fixture bank's questions by id: text, the correct answers' texts, the explanation.
+    static func capitalsByID() throws -> [String: (text: String, correct: [String], explanation: String)] {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("capitals.json"))
+        let questions = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        var byId: [String: (text: String, correct: [String], explanation: String)] = [:]
+        for question in questions {
+            let answers = question["answers"] as? [[String: String]] ?? []
+            let correct = question["correctAnswers"] as? [String] ?? []
+            byId[question["id"] as? String ?? ""] = (
+                question["text"] as? String ?? "",
+                answers.filter { correct.contains($0["id"] ?? "") }.compactMap { $0["text"] },
+                question["explanation"] as? String ?? ""
+            )
+        }
+        return byId
+    }
+}
