@@ -40,6 +40,7 @@ extension WebAppBrowserTests {
         // The reload kept the revealed card, its back showing.
         let reload = seen["reload"] as? [String: Any] ?? [:]
         #expect(reload["before"] as? String == reload["after"] as? String && (reload["answers"] as? [String])?.isEmpty == false, "\(reload)")
+        #expect(reload["width"] as? Int == 360)
 
         // The rating sent while the runner was down: kept, delivered once it was back.
         #expect((seen["reconnecting"] as? String)?.contains("Can't reach the server. Reconnecting…") == true)

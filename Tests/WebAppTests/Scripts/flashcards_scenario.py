@@ -103,12 +103,17 @@ def flashcards(args):
         observed["ratings"].append("again")
         observed["againFeedback"] = feedback
 
-        step("the second card: revealed, then the page reloads; the back is shown again; rated good (3)")
+        step("the second card: revealed, then the page reloads at 360 px wide; the back is shown again; rated good (3)")
         second = reveal(driver)
         observed["seen"].append(second["id"])
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True})
         driver.refresh()
         after = wait_side(driver, "back")
-        observed["reload"] = {"before": second["id"], "after": after["id"], "answers": after["answers"]}
+        observed["reload"] = {"before": second["id"], "after": after["id"], "answers": after["answers"],
+                              "width": driver.execute_script("return window.innerWidth")}
+        shot(driver, args, "17-flashcard-back-360")
+        page_checks(driver, "flashcard back at 360 px")
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         outcome, feedback = rate(driver, "3")
         observed["ratings"].append("good")
         observed["goodFeedback"] = feedback
