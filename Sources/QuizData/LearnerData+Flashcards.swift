@@ -74,11 +74,9 @@ extension LearnerData {
         let item = FlashcardRecord.item(session, retentionSeconds: sessionRetentionSeconds, token: token)
         plan.add(.put(item, into: tables.users, if: previous.map(FlashcardRecord.unchanged) ?? .itemNotExists), as: .session)
         addActiveIndex(sessionId: session.id, userId: session.userId, startedAt: session.startedAt, from: previous?.status, to: session.status, to: &plan)
-        if let counters = ProgressRecord.write(
-            ProgressRecord.actions(from: previous?.status, to: session.status), userId: session.userId, table: tables.users)
-        {
-            plan.add(counters, as: .progress)
-        }
+        plan.addAdditions(
+            ProgressRecord.actions(from: previous?.status, to: session.status), to: Keys.progress(session.userId), in: tables.users,
+            as: .progress)
     }
 
     /// The plan that saves a changed flashcard session and nothing else.

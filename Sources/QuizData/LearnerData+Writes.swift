@@ -29,11 +29,9 @@ extension LearnerData {
         addActiveIndex(
             sessionId: session.id, userId: session.userId, startedAt: session.startedAt, from: previous?.status, to: session.status,
             to: &plan)
-        if let counters = ProgressRecord.write(
-            ProgressRecord.actions(from: previous?.status, to: session.status) + progress, userId: session.userId, table: tables.users)
-        {
-            plan.add(counters, as: .progress)
-        }
+        plan.addAdditions(
+            ProgressRecord.actions(from: previous?.status, to: session.status) + progress, to: Keys.progress(session.userId),
+            in: tables.users, as: .progress)
     }
 
     /// The plan that saves a changed session and nothing else.
@@ -58,6 +56,10 @@ extension LearnerData {
             session, previous: previous, progress: ProgressRecord.actions(for: outcome.progress), serving: serving, token: token,
             to: &plan)
         let userId = session.userId
+        if let category = outcome.progress.category {
+            ProgressRecord.addCategory(
+                ProgressRecord.categoryActions(for: outcome.progress), category: category, userId: userId, table: tables.users, to: &plan)
+        }
         let poolWrites = PoolRecord.writes(for: outcome.poolChange, stored: read.answered, userId: userId, table: tables.users)
         // The entry item comes first and carries the condition; the index items follow it.
         if let entry = poolWrites.first {

@@ -45,7 +45,8 @@ package struct LearnerData: Sendable {
         return try SessionRecord.stored(from: item)
     }
 
-    /// What an answer to `answered` in `session` needs of the user's pool, read entry by entry:
+    /// What an answer to `answered` in `session` needs of the user's pool, read entry by entry
+    /// (and, in the same batch, the question's memory and the learner's settings):
     /// the answered question's entry, the summary and the two oldest entries in one query (the
     /// oldest one other than the answered question is the 20 % review), and the session's own two
     /// oldest entries when its set is done or about to be.
@@ -60,6 +61,8 @@ package struct LearnerData: Sendable {
             .query(Self.ageIndexQuery(tables, partition: partition, oldest: 2)),
         ]
         // `remainingQuestions` shrinks by at most the answered question: only then can the set be done.
+        // The answered question's memory and the learner's settings: what its review needs.
+        reads += memoryReadRequests(of: userId, question: answered)
         if session.remainingQuestionCount <= 1 {
             reads.append(
                 .query(Query(tables.users, partition: partition, sortKey: .beginsWith(PoolRecord.sessionIndexPrefix(session.id)), limit: 2)))
@@ -73,14 +76,15 @@ package struct LearnerData: Sendable {
             }
             let stored = try results[0].item.map { item throws(DataError) in try PoolRecord.stored(from: item) }
             let head = try Self.ageIndex(results[1].page, oldest: 2)
+            let memory = try memoryRead(from: results[2..<4], of: answered)
             var others = head.oldest
-            if results.count > 2 {
-                others += try results[2].page.items.map { item throws(DataError) in try PoolRecord.entry(from: item) }
+            if results.count > 4 {
+                others += try results[4].page.items.map { item throws(DataError) in try PoolRecord.entry(from: item) }
             }
             // The entry item is the truth about the answered question; index copies read a moment later are not.
             var entries = others.filter { $0.ref != answered }
             if let stored { entries.append(stored.entry) }
-            return PoolForAnswer(pool: WrongAnswerPool(entries: entries), answered: stored, summary: head.summary)
+            return PoolForAnswer(pool: WrongAnswerPool(entries: entries), answered: stored, summary: head.summary, memory: memory)
         } catch {
             throw Self.poolReadFailure(error)
         }
@@ -143,6 +147,17 @@ package struct LearnerData: Sendable {
             throw .storage(error)
         }
     }
+
+    /// The user's per-category counter items (`ProgressRecord`), in category order: one query,
+    /// paginated, over as many small items as the user has categories.
+    package func categoryProgress(of userId: String) async throws(DataError) -> [Item] {
+        do {
+            return try await store.queryAll(
+                Query(tables.users, partition: Keys.user(userId), sortKey: .beginsWith(ProgressRecord.categoryItemPrefix)))
+        } catch {
+            throw .storage(error)
+        }
+    }
 }
 
 /// The part of a user's pool that one answer reads (`LearnerData.poolForAnswer`).
@@ -153,4 +168,6 @@ package struct PoolForAnswer: Sendable {
     package var answered: PoolRecord.Stored?
     /// The counters before the answer.
     package var summary: PoolSummary
+    /// The answered question's memory and the learner's settings, for its review.
+    package var memory: MemoryRead
 }

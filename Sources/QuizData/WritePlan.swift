@@ -36,6 +36,14 @@ package struct WritePlan: Sendable {
         package static let questionIndex = Part("questionIndex")
         /// A bank's summary.
         package static let bankMeta = Part("bankMeta")
+        /// The counters of one category: answers and memory totals (`CategoryProgressRecord`).
+        package static let categoryProgress = Part("categoryProgress")
+        /// A memory item, conditional on its version (or on being new) (`MemoryRecord`).
+        package static let memory = Part("memory")
+        /// A memory item's due-index items.
+        package static let memoryIndex = Part("memoryIndex")
+        /// The due-hour counters of the memory model (`MemoryRecord.hourKey`).
+        package static let memoryCounters = Part("memoryCounters")
     }
 
     /// The writes, in the order they are sent.
@@ -64,6 +72,40 @@ package struct WritePlan: Sendable {
     /// Adds writes of `part`.
     package mutating func add(_ writes: [TransactionWrite], as part: Part) {
         for write in writes { add(write, as: part) }
+    }
+
+    /// Adds atomic additions to the item at `key`: merged into the plan's update of that item when
+    /// it already holds one (an item may appear only once in a transaction), a new update of
+    /// `part` otherwise. Nothing is added for no actions.
+    package mutating func addAdditions(_ actions: [UpdateAction], to key: Key, in table: TableSchema, as part: Part) {
+        let additions = actions
+        guard !additions.isEmpty else { return }
+        for (index, write) in writes.enumerated() {
+            guard case .update(let other, let otherTable, let existing, nil) = write, other == key, otherTable == table else { continue }
+            writes[index] = .update(key, in: table, Self.summed(existing + additions))
+            return
+        }
+        add(.update(key, in: table, Self.summed(additions)), as: part)
+    }
+
+    /// One action per attribute, as an update requires: additions to one attribute summed in
+    /// place, in first-seen order (a dozen actions at most: no hashing); of two other actions on
+    /// one attribute, the later one.
+    private static func summed(_ actions: [UpdateAction]) -> [UpdateAction] {
+        var result: [UpdateAction] = []
+        result.reserveCapacity(actions.count)
+        for action in actions {
+            guard let index = result.firstIndex(where: { $0.attribute == action.attribute }) else {
+                result.append(action)
+                continue
+            }
+            if case .add(let name, let delta) = action, case .add(_, let sum) = result[index] {
+                result[index] = .add(name, sum.adding(delta) ?? sum)
+            } else {
+                result[index] = action
+            }
+        }
+        return result
     }
 
     /// Whether the plan holds a write of `part`.

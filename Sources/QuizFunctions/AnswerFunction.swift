@@ -189,6 +189,19 @@ public struct AnswerFunction: Sendable {
 
             var results: ResultsView?
             if case .complete(let finished) = outcome.next { results = ResultsView(finished) }
+
+            let token = attempts.tokens.next()
+            var plan = data.answerPlan(session, previous: previous, outcome: outcome, read: read, serving: serving, token: token)
+            // Exactly one review per serving, at its first try (docs/memory-model.md): a retry
+            // leaves the memory as it is and shows it as it is.
+            var memory = read.memory.state
+            var memoryCategory = read.memory.stored?.category
+            if let rating = outcome.review {
+                memory = data.addReview(
+                    read.memory, rating: rating, at: now, category: current.category, userId: userId,
+                    fuzz: environment.settings.scheduleFuzz, using: &random, to: &plan)
+                memoryCategory = current.category
+            }
             // The partial pool's own indicator would count only the entries read: the counters know them all.
             var summary = read.summary
             summary.apply(outcome.poolChange, stored: read.answered?.entry)
@@ -200,20 +213,19 @@ public struct AnswerFunction: Sendable {
                     questionCount: session.questionCount, completedCount: session.doneCount,
                     remainingCount: session.questionCount - session.doneCount, answersSubmitted: session.totalAttempts,
                     correctFirstTry: session.correctFirstTry, poolSize: summary.size),
-                results: results)
+                results: results, memory: MemoryView(ref: served.ref, category: memoryCategory, state: memory, now: now))
             let response = try HTTPResponseEvent.json(200, view)
 
-            let token = attempts.tokens.next()
             attempts.responses.append((token.value, response))
-            var plan = data.answerPlan(session, previous: previous, outcome: outcome, read: read, serving: serving, token: token)
             if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
             let failed: Set<WritePlan.Part>
             switch try await data.commit(plan, token: token) {
             case .committed:
                 return .committed(response)
             case .conflicted(let parts) where !parts.contains(.session) && !parts.contains(.idempotency):
-                // Only the pool moved (another session of this user): grade again against it.
-                guard parts.contains(.poolEntry) else { throw DataError.conflict() }
+                // Only the pool or the question's memory moved (another session of this user
+                // answered at the same moment): grade again against them.
+                guard parts.contains(.poolEntry) || parts.contains(.memory) else { throw DataError.conflict() }
                 return nil
             case .conflicted(let parts):
                 failed = parts

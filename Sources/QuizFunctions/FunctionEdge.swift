@@ -49,6 +49,13 @@ struct FunctionEdge<Route: Sendable>: Sendable {
         var response: HTTPResponseEvent
         var errorCode: String?
         do {
+            if environment.settings.allowClockHeader, let text = request.headers[ClockHeader.name] {
+                // Time travel for tests and replays: the request happens at the header's time, and
+                // its deadline moves with it so that claims last as long as they would have.
+                let real = scope.now
+                scope.now = try ClockHeader.milliseconds(text)
+                scope.deadline = scope.deadline.map { $0 &+ (scope.now &- real) }
+            }
             let match = try router.match(request)
             routeName = match.name
             response = try await handler(match.route, match, request, &scope)

@@ -35,8 +35,9 @@ public struct ProgressFunction: Sendable {
                     throw APIError.forbidden("You can only read your own progress.")
                 }
                 let counters = try await data.progress(of: caller.userId) ?? Item()
+                let categories = try await data.categoryProgress(of: caller.userId)
                 let pool = try await data.wholePool(of: caller.userId)
-                return try .json(200, ProgressView(userId: caller.userId, counters: counters, pool: pool))
+                return try .json(200, ProgressView(userId: caller.userId, counters: counters, categories: categories, pool: pool))
             }
         }
     }
@@ -89,7 +90,7 @@ struct ProgressView: Encodable, Sendable {
     var sessions: [String: Int64]
     var penaltyIndicator: String
 
-    init(userId: String, counters: Item, pool: WrongAnswerPool) {
+    init(userId: String, counters: Item, categories categoryItems: [Item], pool: WrongAnswerPool) {
         func count(_ name: String) -> Int64 { max(0, counters.int(name) ?? 0) }
         func accuracy(_ correct: Int64, _ answers: Int64) -> Double {
             answers == 0 ? 0 : (Double(correct) / Double(answers) * 1000).rounded() / 1000
@@ -102,6 +103,7 @@ struct ProgressView: Encodable, Sendable {
         for (name, value) in counters.attributes {
             guard let number = value.intValue else { continue }
             if name.hasPrefix(ProgressRecord.categoryPrefix) {
+                // Counters kept on this item before categories had items of their own:
                 // category#NAME#answers | category#NAME#correct; names cannot hold '#'.
                 let parts = name.dropFirst(ProgressRecord.categoryPrefix.count).split(separator: "#")
                 guard parts.count == 2 else { continue }
@@ -111,6 +113,11 @@ struct ProgressView: Encodable, Sendable {
             } else if name.hasPrefix(ProgressRecord.sessionsPrefix) {
                 sessions[String(name.dropFirst(ProgressRecord.sessionsPrefix.count))] = max(0, number)
             }
+        }
+        for item in categoryItems {
+            guard let category = item.string("category") else { continue }
+            perCategory[category, default: (0, 0)].answers += max(0, item.int("answers") ?? 0)
+            perCategory[category, default: (0, 0)].correct += max(0, item.int("correct") ?? 0)
         }
         categories = perCategory.keys.sorted().map { name in
             let totals = perCategory[name]!

@@ -65,8 +65,9 @@ public struct InvocationContext: Sendable {
 /// One request's own values: the time it is handled at, its randomness and who is calling.
 struct RequestScope {
     let requestId: String
-    let now: Int64
-    let deadline: Int64?
+    /// The time the request is handled at: the clock's, or `X-Quiz-Now`'s when allowed.
+    var now: Int64
+    var deadline: Int64?
     var random: SeededRandomGenerator
 
     init(requestId: String, now: Int64, deadline: Int64?, seed: UInt64?) {

@@ -29,6 +29,13 @@ public struct QuizSettings: Sendable {
     /// How long one maintenance run sweeps sessions before it stops and leaves its place for
     /// the next, in seconds (`QUIZ_MAINTENANCE_BUDGET_SECONDS`).
     public var maintenanceBudgetSeconds = 20
+    /// Whether review intervals of 3 days or more are spread by a few days at random
+    /// (`QUIZ_SCHEDULE_FUZZ=1`; docs/memory-model.md, "Fuzz"). Off by default.
+    public var scheduleFuzz = false
+    /// Whether a request's `X-Quiz-Now` header sets the time it is handled at
+    /// (`QUIZ_ALLOW_CLOCK_HEADER=1`; docs/memory-model.md, "Time travel"): for tests and replays,
+    /// never for a deployment. Off by default, and the header is then ignored.
+    public var allowClockHeader = false
     /// Logging and metrics.
     public var logging = LogSettings()
 
@@ -37,7 +44,8 @@ public struct QuizSettings: Sendable {
 
     /// Settings from the environment: `QUIZ_STORE_URL`, `QUIZ_TABLE_PREFIX`, `QUIZ_IDEMPOTENCY_TTL_SECONDS`,
     /// `QUIZ_ABANDON_AFTER_SECONDS`, `QUIZ_SESSION_RETENTION_SECONDS`, `QUIZ_MAX_BODY_BYTES`,
-    /// `QUIZ_AUTHOR_GROUP`, `QUIZ_RANDOM_SEED`, `QUIZ_MAINTENANCE_BUDGET_SECONDS`, plus the logging
+    /// `QUIZ_AUTHOR_GROUP`, `QUIZ_RANDOM_SEED`, `QUIZ_MAINTENANCE_BUDGET_SECONDS`, `QUIZ_SCHEDULE_FUZZ`,
+    /// `QUIZ_ALLOW_CLOCK_HEADER`, plus the logging
     /// variables of `LogSettings`.
     /// A malformed number is a configuration error: a function must not start on a guess.
     public init(environment: [String: String]) throws(ConfigurationError) {
@@ -60,6 +68,15 @@ public struct QuizSettings: Sendable {
             guard let seed = UInt64(text) else { throw ConfigurationError(message: "QUIZ_RANDOM_SEED must be an unsigned integer") }
             randomSeed = seed
         }
+        func flag(_ name: String) throws(ConfigurationError) -> Bool {
+            switch environment[name] {
+            case nil, "", "0": return false
+            case "1": return true
+            case let text?: throw ConfigurationError(message: "\(name) must be 1 or 0, not '\(text)'")
+            }
+        }
+        scheduleFuzz = try flag("QUIZ_SCHEDULE_FUZZ")
+        allowClockHeader = try flag("QUIZ_ALLOW_CLOCK_HEADER")
         logging = LogSettings(environment: environment)
     }
 }

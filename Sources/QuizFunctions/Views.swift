@@ -127,9 +127,11 @@ struct AnswerView: Encodable, Sendable {
     var version: Int
     var progress: Progress
     var results: ResultsView?
+    /// The answered question's memory after the answer (unchanged by a retry of a serving).
+    var memory: MemoryView?
 
     private enum CodingKeys: String, CodingKey {
-        case correct, nextAction, penaltyIndicator, question, message, explanation, version, progress, results
+        case correct, nextAction, penaltyIndicator, question, message, explanation, version, progress, results, memory
     }
 
     /// As synthesised, except that `question` is always present: `null` once the session is
@@ -145,6 +147,7 @@ struct AnswerView: Encodable, Sendable {
         try container.encode(version, forKey: .version)
         try container.encode(progress, forKey: .progress)
         try container.encodeIfPresent(results, forKey: .results)
+        try container.encodeIfPresent(memory, forKey: .memory)
     }
 }
 
