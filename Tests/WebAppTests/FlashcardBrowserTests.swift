@@ -3,12 +3,47 @@ import Testing
 
 /// Flashcards in a real browser, in the suite of ``WebAppBrowserTests`` (one browser at a time).
 extension WebAppBrowserTests {
-    @Test("flashcards: Space and 1-4, a reload with the back showing, a rating across a restart, again comes back, results")
+    /// Ten days before now, as the runner's clock header takes it (epoch milliseconds).
+    static var tenDaysAgo: String { String(Int64((Date().timeIntervalSince1970 - 10 * 86_400) * 1000)) }
+
+    /// Reviews two geography cards as `user`, ten days ago, rating both good: their first
+    /// interval is a few days, so both are due now. Returns their ids.
+    static func reviewTwoCardsTenDaysAgo(_ serve: WebAppServe, user: String) async throws -> [String] {
+        let token = try await serve.token(user)
+        let client = WebClient(port: serve.port)
+        func post(_ path: String, _ body: [String: Any]) async throws -> WebClient.Response {
+            try await client.send(
+                "POST", path, token: token, json: body,
+                headers: ["X-Quiz-Now": tenDaysAgo, "Idempotency-Key": UUID().uuidString])
+        }
+        let started = try await post(
+            "/sessions", ["mode": "flashcards", "bankId": "capitals", "source": "category", "category": "geography", "cardCount": 2])
+        #expect(started.status == 201, "start: \(started.text)")
+        let sessionId = try #require((started.json["session"] as? [String: Any])?["sessionId"] as? String)
+        var reviewed: [String] = []
+        for _ in 0..<2 {
+            let front = try await client.send("GET", "/sessions/\(sessionId)/question", token: token, headers: ["X-Quiz-Now": tenDaysAgo])
+            let questionId = try #require(front.json["questionId"] as? String, "front: \(front.text)")
+            let revealed = try await post("/sessions/\(sessionId)/reveal", ["questionId": questionId])
+            #expect(revealed.status == 200, "reveal: \(revealed.text)")
+            let rated = try await post("/sessions/\(sessionId)/answer", ["questionId": questionId, "rating": "good"])
+            #expect(rated.status == 200, "rating: \(rated.text)")
+            reviewed.append(questionId)
+        }
+        return reviewed
+    }
+
+    @Test("flashcards: the due cards first, Space and 1-4, a reload with the back showing, a rating across a restart, again comes back, results")
     func flashcardReview() async throws {
-        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"])
+        let environment = "\(NSTemporaryDirectory())/quiz-web-clock-\(UUID().uuidString).env"
+        try "QUIZ_ALLOW_CLOCK_HEADER=1\n".write(toFile: environment, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: environment) }
+        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors", "--env-file", environment])
         let seen: BrowserScenario.Result
+        let due: [String]
         do {
             try await Self.importCapitals(serve)
+            due = try await Self.reviewTwoCardsTenDaysAgo(serve, user: "mia")
             seen = try await BrowserScenario.run("flashcards", serve: serve)
         } catch {
             await serve.stop()
@@ -31,9 +66,11 @@ extension WebAppBrowserTests {
         #expect(back["explanation"] as? String == "Why: \(key[firstId]?.explanation ?? "?")", "\(back)")
         #expect(back["focus"] as? String == "good", "focus after the reveal: \(back["focus"] ?? "?")")
 
-        // Four cards, and the card rated again comes back after the three others.
+        // The daily review: the two cards due now first (least retained first), then the new ones;
+        // the card rated again comes back after the three others.
         let order = seen["seen"] as? [String] ?? []
-        #expect(order.count == 5 && Set(order.prefix(4)).count == 4 && order.last == order.first, "cards seen \(order)")
+        #expect(order.count == 5 && Set(order.prefix(2)) == Set(due), "cards seen \(order), due \(due)")
+        #expect(Set(order.prefix(4)).count == 4 && order.last == order.first, "cards seen \(order)")
         #expect((seen["againFeedback"] as? String)?.hasPrefix("Again: this card comes back after 3 other cards.") == true, "\(seen["againFeedback"] ?? "?")")
         #expect((seen["goodFeedback"] as? String)?.hasPrefix("Good.") == true, "\(seen["goodFeedback"] ?? "?")")
 

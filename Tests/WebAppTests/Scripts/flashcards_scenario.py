@@ -1,12 +1,21 @@
 """The flashcards scenario of webapp_browser.py: a learner reviews a flashcard deck with the
 keyboard (Space reveals, 1-4 rate), reloads with a card's back showing, rates while the runner is
-stopped and started again, sees a card rated again come back and completes the session.
+stopped and started again, sees a card rated again come back, completes the session and reads the
+memory figures and the due forecast on the progress screen; then another learner answers a review
+session's question and is told when it comes back.
+
+Before it runs, the test has reviewed two of the bank's cards ten days ago (through the API, with
+the runner's clock header), so that they are due now and the daily review serves them first.
 """
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from webapp_browser import browser, find, page_checks, server, shot, sign_in, start_session, step, wait
+import os
+
+from webapp_browser import FIXTURES, answer_key, browser, find, page_checks, server, shot, sign_in, start_session, step, wait
+
+KEY = answer_key(os.path.join(FIXTURES, "capitals.json"))
 
 PENDING = "return JSON.parse(localStorage.getItem('aq.v1.mia.pending') || '[]').map((e) => e.kind)"
 
