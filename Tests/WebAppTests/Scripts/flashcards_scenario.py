@@ -158,6 +158,7 @@ def flashcards(args):
         observed["endFocus"] = driver.execute_script("return document.activeElement.textContent")
         press(driver, "3")  # a rating key after the end does nothing
         find(driver, ".stage .next button").click()
+        find(driver, "dl.figures[data-status]")
         observed["results"] = driver.execute_script(
             "return [...document.querySelectorAll('dl.figures dt')].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])")
         shot(driver, args, "18-flashcard-results")
