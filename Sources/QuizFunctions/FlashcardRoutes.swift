@@ -70,7 +70,7 @@ struct FlashcardRoutes: Sendable {
         if let questionId = body?.questionId { Validation.identifier(questionId, field: "questionId", into: &problems) }
         Validation.range(body?.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
         guard problems.isEmpty else { throw APIError.validationFailed(problems) }
-        return try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: body?.expectedVersion) { session in
+        return try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: body?.expectedVersion) { session, _ in
             let reveal = try session.reveal(questionId: body?.questionId, now: scope.now)
             let question = try await bank.require(reveal.card)
             return try .json(200, CardBackView(reveal, question: question))
@@ -79,14 +79,23 @@ struct FlashcardRoutes: Sendable {
 
     /// `POST /sessions/{sessionId}/answer` with a rating: accepted only after the reveal.
     func rate(_ sessionId: String, _ rating: Rating, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope) async throws -> HTTPResponseEvent {
+        // Drawn from only when the schedule is fuzzed (QUIZ_SCHEDULE_FUZZ).
+        var random = scope.random
         let quizSession = APIError.validationFailed([
             APIError.Detail(field: "selectedAnswers", message: "is required: this is a quiz session (answer with selectedAnswers)")
         ])
         return try await change(
             sessionId, request, caller: caller, scope: scope, expectedVersion: rating.expectedVersion, whenQuizSession: quizSession
-        ) { session in
+        ) { session, plan in
             let outcome = try session.rate(
                 questionId: rating.questionId, rating: rating.rating, timeToFlipMs: rating.timeToFlipMs, now: scope.now)
+            // The rating is one review of the card's memory, written in the same transaction
+            // (docs/memory-model.md): read now, so a review that lost a race is computed again.
+            let card = try await bank.require(outcome.rated)
+            let memory = try await data.memoryForReview(of: caller.userId, question: outcome.rated)
+            let state = data.addReview(
+                memory, rating: outcome.review, at: scope.now, category: card.category, userId: caller.userId,
+                fuzz: environment.settings.scheduleFuzz, using: &random, to: &plan)
             var next: CardFrontView?
             var results: FlashcardResultsView?
             switch outcome.next {
@@ -100,14 +109,14 @@ struct FlashcardRoutes: Sendable {
                 progress: RatingView.Progress(
                     cardCount: session.cardCount, learnedCount: session.learned.count,
                     remainingCount: session.cardCount - session.learned.count, reviews: session.ratings.total),
-                results: results)
+                results: results, memory: MemoryView(ref: outcome.rated, category: card.category, state: state, now: scope.now))
             return try .json(200, view)
         }
     }
 
     /// `POST /sessions/{sessionId}/complete` and `/abandon` for a flashcard session.
     func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws -> HTTPResponseEvent {
-        try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: nil) { session in
+        try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: nil) { session, _ in
             if abandon { try session.abandon(now: scope.now) } else { try session.complete(now: scope.now) }
             return try .json(200, FlashcardEnvelope(
                 session: FlashcardSessionView(session, now: scope.now), results: FlashcardResultsView(session.results)))
@@ -117,7 +126,8 @@ struct FlashcardRoutes: Sendable {
     /// Runs `apply` on the caller's flashcard session under the request's idempotency key and
     /// saves what it changed, with the response, in one transaction.
     ///
-    /// `apply` returns the response; when it changes nothing (a repeated reveal, completing a
+    /// `apply` returns the response and may add writes of its own to the plan (a rating's
+    /// review); when it changes nothing (a repeated reveal, completing a
     /// completed session) only the response is stored. A refusal that found the time up saves
     /// the session as `expired` with the refusal as the stored response. When another request
     /// moved the session in between, `apply` runs again on what it left (and usually refuses:
@@ -125,7 +135,7 @@ struct FlashcardRoutes: Sendable {
     private func change(
         _ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, expectedVersion: Int?,
         whenQuizSession: APIError = .validationFailed([APIError.Detail(field: "mode", message: "this route is for flashcard sessions; the session is a quiz session")]),
-        _ apply: (inout FlashcardSession) async throws -> HTTPResponseEvent
+        _ apply: (inout FlashcardSession, inout WritePlan) async throws -> HTTPResponseEvent
     ) async throws -> HTTPResponseEvent {
         var tokens = RequestTokens()
         var responses: [String: HTTPResponseEvent] = [:]
@@ -144,17 +154,20 @@ struct FlashcardRoutes: Sendable {
                     throw APIError.versionConflict("The session is at version \(previous.version), not \(expectedVersion); reload it.")
                 }
                 var session = previous
+                var plan = WritePlan()
                 let response: HTTPResponseEvent
                 do {
-                    response = try await apply(&session)
+                    response = try await apply(&session, &plan)
                 } catch let error as FlashcardError where error.code == .expired && session.version != previous.version {
-                    // The time ran out just now: the session is saved as expired, with the refusal.
+                    // The time ran out just now: the session is saved as expired, with the refusal
+                    // (and nothing else the request meant to write).
                     response = APIError(error).response(requestId: scope.requestId)
+                    plan = WritePlan()
                 }
                 guard session.version != previous.version else { return .answered(response) }
                 let token = tokens.next()
                 responses[token.value] = response
-                var plan = data.flashcardPlan(session, previous: previous, token: token)
+                data.addFlashcardSession(session, previous: previous, token: token, to: &plan)
                 if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: scope.now), as: .idempotency) }
                 let failed: Set<WritePlan.Part>
                 switch try await data.commit(plan, token: token) {

@@ -145,9 +145,11 @@ struct RatingView: Encodable, Sendable {
     var version: Int
     var progress: Progress
     var results: FlashcardResultsView?
+    /// The rated card's memory after the rating.
+    var memory: MemoryView
 
     private enum CodingKeys: String, CodingKey {
-        case questionId, rating, nextAction, comesBackAfter, timeToFlipMs, question, message, version, progress, results
+        case questionId, rating, nextAction, comesBackAfter, timeToFlipMs, question, message, version, progress, results, memory
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -162,5 +164,6 @@ struct RatingView: Encodable, Sendable {
         try container.encode(version, forKey: .version)
         try container.encode(progress, forKey: .progress)
         try container.encodeIfPresent(results, forKey: .results)
+        try container.encode(memory, forKey: .memory)
     }
 }

@@ -10,18 +10,15 @@ extension SessionFunction.Handler {
     /// what the bank draws (the session draws its set from them at random); for `review`, the
     /// questions due now, least likely recalled first, then new ones in random order.
     func sessionCandidates(
-        bankId: String, category: String?, mode: QuizSession.Mode, userId: String, now: Int64,
+        bankId: String, category: String?, mode: QuizSession.Mode, count: Int, userId: String, now: Int64,
         using random: inout SeededRandomGenerator
     ) async throws -> [String] {
-        let drawn = try await bankCandidates(bankId: bankId, category: category)
         switch mode {
         case .quiz:
-            return drawn
+            return try await bankCandidates(bankId: bankId, category: category)
         case .review:
-            let states = try await memoryStates(of: userId, bankId: bankId, questionIds: drawn)
-            // New questions come in the order given: shuffled, so a review is not the bank's order.
-            return ReviewOrder.questionIds(
-                candidateIds: drawn.shuffled(using: &random), states: states, now: now, limit: drawn.count)
+            let review = try await reviewCandidates(bankId: bankId, category: category, count: count, userId: userId, now: now, using: &random)
+            return ReviewOrder.questionIds(candidateIds: review.ids, states: review.states, now: now, limit: count)
         }
     }
 
@@ -30,11 +27,35 @@ extension SessionFunction.Handler {
         try await QuestionBank(environment).questionIds(bankId: bankId, category: category)
     }
 
-    /// The memory states the user has for `questionIds` of `bankId`; a question without one is new.
-    func memoryStates(of userId: String, bankId: String, questionIds: [String]) async throws -> [String: MemoryState] {
-        // No memory item is stored yet on this branch: every question is new to every learner.
-        [:]
+    /// What a review of `count` questions chooses from: the learner's questions of the bank (and
+    /// category) due at `now`, at most `count`, read from the due index (bounded by what is due,
+    /// not by the learner's history), with their memory; then, when fewer are due, questions the
+    /// learner has never reviewed, drawn at random from the bank and checked a hundred at a time.
+    /// Questions reviewed and not yet due are in neither part.
+    func reviewCandidates(
+        bankId: String, category: String?, count: Int, userId: String, now: Int64, using random: inout SeededRandomGenerator
+    ) async throws -> (ids: [String], states: [String: MemoryState]) {
+        let due = try await data.dueMemory(of: userId, bankId: bankId, category: category, now: now, limit: count)
+        var ids = due.map(\.ref.questionId)
+        var states: [String: MemoryState] = [:]
+        for stored in due { states[stored.ref.questionId] = stored.state }
+        let wanted = count - ids.count
+        guard wanted > 0 else { return (ids, states) }
+        let drawn = try await bankCandidates(bankId: bankId, category: category).shuffled(using: &random)
+        var fresh: [String] = []
+        var start = 0
+        while fresh.count < wanted, start < drawn.count {
+            let chunk = drawn[start..<min(start + Self.memoryBatch, drawn.count)]
+            let tracked = try await data.memoryStates(of: userId, questions: chunk.map { QuestionRef(bankId: bankId, questionId: $0) })
+            fresh += chunk.filter { tracked[QuestionRef(bankId: bankId, questionId: $0)] == nil }
+            start += Self.memoryBatch
+        }
+        ids += fresh.prefix(wanted)
+        return (ids, states)
     }
+
+    /// How many memory items one batch read asks for (DynamoDB's `BatchGetItem` takes 100 keys).
+    static let memoryBatch = 100
 
     /// `POST /sessions` with `mode: flashcards`: builds the deck from its source, starts the
     /// session on its first card and saves it, under the request's idempotency key.
@@ -87,9 +108,10 @@ extension SessionFunction.Handler {
             let candidates = try await bankCandidates(bankId: bankId, category: options.category)
             return FlashcardDeck.cards(from: .category, candidateIds: candidates, states: [:], count: options.cardCount, now: now, using: &random)
         case .due:
-            let candidates = try await bankCandidates(bankId: bankId, category: options.category).shuffled(using: &random)
-            let states = try await memoryStates(of: userId, bankId: bankId, questionIds: candidates)
-            return FlashcardDeck.cards(from: .due, candidateIds: candidates, states: states, count: options.cardCount, now: now, using: &random)
+            let review = try await reviewCandidates(
+                bankId: bankId, category: options.category, count: options.cardCount, userId: userId, now: now, using: &random)
+            return FlashcardDeck.cards(
+                from: .due, candidateIds: review.ids, states: review.states, count: options.cardCount, now: now, using: &random)
         }
     }
 }

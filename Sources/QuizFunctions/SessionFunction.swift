@@ -75,7 +75,8 @@ public struct SessionFunction: Sendable {
                 inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim in
                 let candidates = try await sessionCandidates(
-                    bankId: body.bankId, category: body.category, mode: options.mode, userId: caller.userId, now: now, using: &random)
+                    bankId: body.bankId, category: body.category, mode: options.mode, count: options.questionCount, userId: caller.userId,
+                    now: now, using: &random)
                 let pool = try await data.poolForStart(of: caller.userId)
                 let summary = try await data.poolSummary(of: caller.userId)
                 let session = try QuizSession.start(

@@ -208,6 +208,8 @@ struct SampleEventScenario {
     }
 
     var sessionId: String?
+    /// The first flashcard session started, which events address as `s-cards`.
+    var cardSessionId: String?
     var currentQuestion: String?
     var correct: [String: [String]] = [:]
     var choices: [String: [String]] = [:]
@@ -238,6 +240,7 @@ struct SampleEventScenario {
             }
         }
         if let sessionId { text = text.replacingOccurrences(of: "s-example", with: sessionId) }
+        if let cardSessionId { text = text.replacingOccurrences(of: "s-cards", with: cardSessionId) }
         if let question = currentQuestion {
             let right = correct[question] ?? []
             let wrong = (choices[question] ?? []).first { !right.contains($0) } ?? "none"
@@ -252,7 +255,12 @@ struct SampleEventScenario {
     /// Learns the session started and the question served from an API Gateway response.
     mutating func observe(_ response: [String: Any]) {
         guard let text = response["body"] as? String, let body = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return }
-        if sessionId == nil, let id = (body["session"] as? [String: Any])?["sessionId"] as? String { sessionId = id }
+        let session = body["session"] as? [String: Any]
+        if session?["mode"] as? String == "flashcards" {
+            if cardSessionId == nil { cardSessionId = session?["sessionId"] as? String }
+        } else if sessionId == nil, let id = session?["sessionId"] as? String {
+            sessionId = id
+        }
         if let id = body["questionId"] as? String { currentQuestion = id }
         if let id = (body["question"] as? [String: Any])?["questionId"] as? String { currentQuestion = id }
     }

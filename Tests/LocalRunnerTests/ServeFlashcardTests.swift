@@ -110,4 +110,39 @@ struct ServeFlashcardTests {
         #expect(try await serve.stop() == 0)
         #expect(serve.survivingWorkers.isEmpty)
     }
+
+    @Test("two sessions of one learner rate the same card at the same moment on different workers: both reviews count, one after the other")
+    func racingReviewsOfOneQuestion() async throws {
+        let folder = TemporaryFolder()
+        let serve = try await ServeInstance(folder: folder, arguments: ["--workers", "2"])
+        let client = ServeClient(port: serve.port)
+        try await client.importBank("b1", questions: 4, token: try ServeTokens.mint("author", groups: ["authors"]))
+        let learner = try ServeTokens.mint("two-tabs")
+        for round in 0..<4 {
+            let card = "q\(round)"
+            var sessions: [String] = []
+            for _ in 0..<2 {
+                let started = try await client.send(
+                    "POST", "/sessions", token: learner, json: ["bankId": "b1", "mode": "flashcards", "source": "list", "questionIds": [card]])
+                let sessionId = try #require((started.json["session"] as? [String: Any])?["sessionId"] as? String)
+                #expect(try await client.send("POST", "/sessions/\(sessionId)/reveal", token: learner).status == 200)
+                sessions.append(sessionId)
+            }
+            let replies = try await withThrowingTaskGroup(of: ServeClient.Response.self) { group in
+                for sessionId in sessions {
+                    group.addTask {
+                        try await client.send("POST", "/sessions/\(sessionId)/answer", token: learner, json: ["questionId": card, "rating": "good"])
+                    }
+                }
+                var replies: [ServeClient.Response] = []
+                for try await reply in group { replies.append(reply) }
+                return replies
+            }
+            #expect(replies.map(\.status) == [200, 200], "round \(round): \(replies.map(\.text))")
+            let reps = Set(replies.compactMap { ($0.json["memory"] as? [String: Any])?["reps"] as? Int })
+            #expect(reps == [1, 2], "round \(round): each review saw the other's, or came first")
+        }
+        #expect(try await serve.stop() == 0)
+        #expect(serve.survivingWorkers.isEmpty)
+    }
 }

@@ -63,4 +63,38 @@ struct ReviewSessionTests {
         #expect(finished)
         #expect(served.sorted() == ["q1", "q2", "q3", "q4"])
     }
+
+    @Test("what was just learned is not due; a month later a review serves the least retained first, then the rest by id")
+    func reviewFollowsMemory() async throws {
+        let harness = Harness()
+        try await harness.importBank()
+        let cards = try await harness.startFlashcards(["source": "list", "questionIds": ["q3", "q2", "q1"]])
+        for (card, rating) in [("q3", "good"), ("q2", "again"), ("q1", "good"), ("q2", "good")] {
+            _ = try await harness.reveal(cards)
+            let reply = try await harness.rate(cards, card, rating: rating)
+            #expect(reply.status == 200, "\(reply.body)")
+            #expect((reply.json["memory"] as? [String: Any])?["questionId"] as? String == card)
+        }
+        // q4 was never reviewed: it is the only question a review can hold today.
+        let today = try await harness.send(.session, Harness.request(.post, "/sessions", json: ["bankId": "bank-1", "mode": "review"]))
+        #expect(today.object["session"]?["questionCount"] as? Int == 1)
+        #expect(today.object["session"]?["currentQuestionId"] as? String == "q4")
+        let nothing = try await harness.send(
+            .session, Harness.request(.post, "/sessions", json: ["bankId": "bank-1", "mode": "review", "category": "algebra"]))
+        #expect(nothing.status == 422, "nothing in algebra is due or new: \(nothing.body)")
+
+        harness.clock.advance(seconds: 30 * 86_400)
+        let later = try await harness.send(
+            .session, Harness.request(.post, "/sessions", json: ["bankId": "bank-1", "mode": "flashcards", "cardCount": 3]))
+        let laterId = try #require(later.object["session"]?["sessionId"] as? String)
+        var order: [String] = []
+        for _ in 0..<3 {
+            let front = try await harness.currentQuestion(laterId)
+            let card = try #require(front["questionId"] as? String)
+            order.append(card)
+            _ = try await harness.reveal(laterId)
+            _ = try await harness.rate(laterId, card, rating: "good")
+        }
+        #expect(order == ["q2", "q1", "q3"], "q2 was forgotten once: the least retained; q1 and q3 tie, by id")
+    }
 }
