@@ -426,6 +426,43 @@ const done = arguments[arguments.length - 1];
 """
 
 
+RENDER_CHECKS = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const { renderProgress } = await import('/js/screens/progress.js');
+  const { comesBack } = await import('/js/screens/session.js');
+  const forecast = Array(30).fill(0);
+  forecast[1] = 2; forecast[8] = 3;
+  const progress = {
+    totals: { answers: 0, correct: 0, correctFirstTry: 0, accuracy: 0 }, categories: [], pool: { size: 0, entries: [] },
+    memory: { tracked: 6, dueNow: 1, forecast, meanRetrievability: 0.8765, mature: 2, leeches: 1,
+      categories: [{ category: 'maths', tracked: 2, dueNow: 0, forecast: Array(30).fill(0), meanRetrievability: 0.5, mature: 0, leeches: 1 },
+        { category: 'geography', tracked: 4, dueNow: 1, forecast, meanRetrievability: 1, mature: 2, leeches: 0 }] },
+  };
+  const container = document.createElement('div');
+  document.body.append(container);
+  await renderProgress({ api: { get: async () => progress } }, container);
+  const figure = container.querySelector('figure[data-chart=forecast]');
+  const pairs = (selector) => [...container.querySelectorAll(selector)].map((dt) => [dt.textContent, dt.nextElementSibling.textContent]);
+  const result = {
+    memory: pairs('dl[data-memory] dt'),
+    byCategory: [...container.querySelectorAll('table.memory-categories tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+    forecastRows: [...figure.querySelectorAll('table tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+    columns: [...figure.querySelectorAll('svg rect')].map((r) => Number(r.getAttribute('height'))),
+    role: figure.querySelector('svg').getAttribute('role'),
+    named: figure.querySelector('svg').getAttribute('aria-labelledby').split(' ').map((id) => document.getElementById(id).textContent),
+  };
+  container.remove();
+  const now = Date.UTC(2026, 11, 7, 12);
+  result.comesBack = [
+    comesBack({ dueAt: new Date(now + 3 * 86400000).toISOString() }, now), comesBack({ dueAt: now + 86400000 }, now),
+    comesBack({ dueAt: null }, now), comesBack(undefined, now),
+  ];
+  return result;
+})().then(done, (error) => done({ error: String(error) }));
+"""
+
+
 def keyboard(args):
     """At 360 px wide, with the keyboard only: signs in (as an author), starts a session, answers
     every question and reaches the results and progress; checks focus is visible, nothing
@@ -439,6 +476,7 @@ def keyboard(args):
         driver.get(args.base_url + "/")
         find(driver, "#signin-user")
         observed["config"] = driver.execute_async_script(CONFIG_CHECKS)
+        observed["rendered"] = driver.execute_async_script(RENDER_CHECKS)
         observed["width"] = driver.execute_script("return window.innerWidth")
 
         def press(*keys):
