@@ -15,7 +15,8 @@ public enum FunctionName: String, Sendable, CaseIterable, CustomStringConvertibl
         case .quiz:
             ["GET /sessions/{sessionId}/question", "POST /sessions/{sessionId}/reveal", "POST /banks/{bankId}/questions", "GET /banks/{bankId}/questions"]
         case .answer: ["POST /sessions/{sessionId}/answer"]
-        case .progress: ["GET /users/{userId}/progress"]
+        case .progress:
+            ["GET /users/{userId}/progress", "GET /users/{userId}/memory", "GET /users/{userId}/settings", "PUT /users/{userId}/settings"]
         case .maintenance: []
         }
     }

@@ -18,15 +18,21 @@ enum ClockHeader {
 
     /// The time `text` names, in epoch milliseconds, or 400 for anything else.
     static func milliseconds(_ text: String) throws(APIError) -> Int64 {
-        let bytes = Array(text.utf8)
-        if !bytes.isEmpty, bytes.count <= 16, bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-            let value = Int64(text), value <= latest
-        {
-            return value
-        }
-        guard let value = rfc3339(bytes), (0...latest).contains(value) else {
+        guard let value = time(text) else {
             throw APIError.badRequest("X-Quiz-Now must be epoch milliseconds or an RFC 3339 date-time between 1970 and 9999.")
         }
+        return value
+    }
+
+    /// The time `text` names (epoch milliseconds or RFC 3339, 1970…9999), in epoch milliseconds;
+    /// `nil` for anything else. Also what `dueBefore` in the memory listing takes.
+    static func time(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        if !bytes.isEmpty, bytes.count <= 16, bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            guard let value = Int64(text), value <= latest else { return nil }
+            return value
+        }
+        guard let value = rfc3339(bytes), (0...latest).contains(value) else { return nil }
         return value
     }
 

@@ -1,5 +1,6 @@
 import QuizData
 import QuizEngine
+import QuizHTTP
 import QuizObservability
 
 /// A question's memory as the API shows it (openapi.yaml, `Memory`): in answer responses and in
@@ -58,5 +59,38 @@ struct MemoryView: Encodable, Sendable {
         try container.encode(lapses, forKey: .lapses)
         try container.encode(state, forKey: .state)
         try container.encode(leech, forKey: .leech)
+    }
+}
+
+extension MemoryView: JSONBodyWritable {
+    /// Written by hand for the answer route, members in sorted order as `JSONEncoder` sorts them
+    /// (tests compare the two).
+    func writeJSON(to writer: inout JSONBodyWriter) {
+        writer.beginObject()
+        writer.key("bankId")
+        writer.string(bankId)
+        writer.key("category")
+        if let category { writer.string(category) } else { writer.null() }
+        writer.key("difficulty")
+        writer.double(difficulty)
+        writer.key("dueAt")
+        if let dueAt { writer.string(dueAt) } else { writer.null() }
+        writer.key("lapses")
+        writer.int(lapses)
+        writer.key("lastReviewAt")
+        if let lastReviewAt { writer.string(lastReviewAt) } else { writer.null() }
+        writer.key("leech")
+        writer.bool(leech)
+        writer.key("questionId")
+        writer.string(questionId)
+        writer.key("reps")
+        writer.int(reps)
+        writer.key("retrievability")
+        writer.double(retrievability)
+        writer.key("stability")
+        writer.double(stability)
+        writer.key("state")
+        writer.string(state)
+        writer.endObject()
     }
 }

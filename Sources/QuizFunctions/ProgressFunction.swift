@@ -9,7 +9,7 @@ import QuizStore
 /// from counters the answer transaction keeps current (no scan of the user's history).
 public struct ProgressFunction: Sendable {
     enum Route: Sendable {
-        case progress, health
+        case progress, memory, settings, saveSettings, health
     }
 
     /// The function's name, in logs and metrics.
@@ -21,8 +21,12 @@ public struct ProgressFunction: Sendable {
     public init(environment: QuizEnvironment) {
         var router = Router<Route>()
         router.add(.get, "/users/{userId}/progress", .progress)
+        router.add(.get, "/users/{userId}/memory", .memory)
+        router.add(.get, "/users/{userId}/settings", .settings)
+        router.add(.put, "/users/{userId}/settings", .saveSettings)
         router.add(.get, "/health", .health)
         let data = LearnerData(environment)
+        let memory = MemoryRoutes(environment: environment, data: data)
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             switch route {
             case .health:
@@ -37,7 +41,18 @@ public struct ProgressFunction: Sendable {
                 let counters = try await data.progress(of: caller.userId) ?? Item()
                 let categories = try await data.categoryProgress(of: caller.userId)
                 let pool = try await data.wholePool(of: caller.userId)
-                return try .json(200, ProgressView(userId: caller.userId, counters: counters, categories: categories, pool: pool))
+                var view = ProgressView(userId: caller.userId, counters: counters, categories: categories, pool: pool)
+                view.memory = try await memory.progress(userId: caller.userId, progress: counters, categoryItems: categories, now: scope.now)
+                return try .json(200, view)
+            case .memory:
+                let userId = try MemoryRoutes.ownUser(try match.parameters.require("userId"), caller: try request.authenticatedCaller, what: "read memory of")
+                return try await memory.list(request, userId: userId, now: scope.now)
+            case .settings:
+                let userId = try MemoryRoutes.ownUser(try match.parameters.require("userId"), caller: try request.authenticatedCaller, what: "read settings of")
+                return try await memory.settings(userId: userId)
+            case .saveSettings:
+                let userId = try MemoryRoutes.ownUser(try match.parameters.require("userId"), caller: try request.authenticatedCaller, what: "change settings of")
+                return try await memory.saveSettings(request, userId: userId, now: scope.now)
             }
         }
     }
@@ -89,6 +104,8 @@ struct ProgressView: Encodable, Sendable {
     var pool: Pool
     var sessions: [String: Int64]
     var penaltyIndicator: String
+    /// The memory figures (docs/memory-model.md, "Progress"), overall and per category.
+    var memory: MemoryProgressView?
 
     init(userId: String, counters: Item, categories categoryItems: [Item], pool: WrongAnswerPool) {
         func count(_ name: String) -> Int64 { max(0, counters.int(name) ?? 0) }

@@ -238,6 +238,10 @@ extension AnswerView: JSONBodyWritable {
             writer.key("explanation")
             writer.string(explanation)
         }
+        if let memory {
+            writer.key("memory")
+            writer.value(memory)
+        }
         writer.key("message")
         writer.string(message)
         writer.key("nextAction")

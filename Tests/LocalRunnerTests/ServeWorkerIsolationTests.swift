@@ -60,6 +60,7 @@ struct ServeWorkerIsolationTests {
         let inherited = [
             "PATH": "/bin", "HOME": "/root", "QUIZ_STORE_URL": "sqlite:x.db", "QUIZ_JWT_SECRET": "secret", "SSH_AUTH_SOCK": "/tmp/agent",
             "AWS_SECRET_ACCESS_KEY": "key", "AWS_PROFILE": "admin", "AWS_LAMBDA_FUNCTION_NAME": "spoofed", "HISTFILE": "/root/.history",
+            "QUIZ_ALLOW_CLOCK_HEADER": "1",
         ]
         let base = WorkerEnvironment.base(
             inherited: inherited, overrides: ["EXTRA": "1", "PATH": "/custom", "QUIZ_JWT_SECRET": "again"], function: .answer,
@@ -67,6 +68,8 @@ struct ServeWorkerIsolationTests {
         #expect(base["PATH"] == "/custom")
         #expect(base["HOME"] == "/root")
         #expect(base["QUIZ_STORE_URL"] == "sqlite:x.db")
+        // `QUIZ_ALLOW_CLOCK_HEADER=1 local-runner serve` turns time travel on in the workers.
+        #expect(base["QUIZ_ALLOW_CLOCK_HEADER"] == "1")
         #expect(base["AWS_SECRET_ACCESS_KEY"] == "key")
         #expect(base["EXTRA"] == "1")
         #expect(base["QUIZ_JWT_SECRET"] == nil)

@@ -73,6 +73,13 @@ struct TemplateTests {
         #expect(!authorizer.dictionary("JwtConfiguration").isEmpty)
     }
 
+    @Test("no function's environment turns on the clock header (time travel is for tests and replays)")
+    func noClockHeader() throws {
+        let text = try String(contentsOfFile: Self.templatePath, encoding: .utf8)
+        #expect(!text.contains("QUIZ_ALLOW_CLOCK_HEADER"))
+        #expect(!text.contains("QUIZ_SCHEDULE_FUZZ"))
+    }
+
     @Test("the maintenance function runs on a schedule")
     func schedule() async throws {
         let template = try await Self.load()

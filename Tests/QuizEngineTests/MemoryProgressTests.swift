@@ -42,6 +42,22 @@ import Testing
         #expect(counters.dueHours[19_702 * 24] == nil, "an emptied hour is removed")
     }
 
+    @Test func aReviewThatStaysInItsDueHourStillMovesTheSums() throws {
+        // Two same-day agains a day apart from their due times: both due in the same hour.
+        let first = reviewed(.new, .again, at: Self.midnight)
+        let second = reviewed(first, .good, at: Self.midnight)
+        #expect(Days.hourNumber(first.dueAt!) == Days.hourNumber(second.dueAt!))
+        #expect(first.stability != second.stability)
+        let delta = MemoryCountersDelta(from: first, to: second)
+        let change = try #require(delta.dueHours.first)
+        #expect(delta.dueHours.count == 1)
+        #expect(change.change.count == 0)
+        #expect(abs(change.change.inverseStability - (1 / second.stability - 1 / first.stability)) < 1e-12)
+        var counters = MemoryCounters(states: [first])
+        counters.apply(delta)
+        #expect(counters.matches(MemoryCounters(states: [second])))
+    }
+
     @Test func maturityAndLeechesAreCountedOnTheirTransitions() {
         let young = MemoryState(stability: 20, difficulty: 5, lastReviewAt: Self.midnight, dueAt: Self.midnight + 20 * Self.day, reps: 4, lapses: 7, lastRating: .good)
         var old = young

@@ -34,6 +34,31 @@ struct FaultRoute: Sendable, CustomTestStringConvertible {
         return (items, counters)
     }
 
+    /// The learner's memory as stored: the memory items, the due index and the due-hour counters.
+    static func memory(_ harness: Harness) async throws -> (items: [Item], due: [Item], hours: [Item]) {
+        let environment = try harness.environment()
+        func items(_ prefix: String) async throws -> [Item] {
+            try await environment.store.queryAll(Query(environment.tables.users, partition: "USER#learner-1", sortKey: .beginsWith(prefix)))
+        }
+        return (try await items("MEM#"), try await items("MEMDUE#"), try await items("MEMHOUR#"))
+    }
+
+    /// One review of the answered question stored, exactly once, in every item that counts it.
+    static func checkOneReview(_ harness: Harness, rating: Int, first: Reply) async throws {
+        let (items, due, hours) = try await memory(harness)
+        #expect(items.count == 1, "one memory item")
+        #expect(items.first?.int("reps") == 1)
+        #expect(items.first?.int("version") == 1)
+        #expect(items.first?.int("lastRating") == Int64(rating))
+        #expect(due.count == 1, "one due-index item")
+        #expect(due.first?.int("dueAt") == items.first?.int("dueAt"))
+        #expect(hours.reduce(0) { $0 + ($1.int("n") ?? 0) } == 1, "the due hours count the question once")
+        #expect(try await sessions(harness).counters?.int("memTracked") == 1)
+        let memory = try #require(first.object["memory"])
+        #expect(memory["reps"] as? Int == 1)
+        #expect(memory["state"] as? String == "review")
+    }
+
     static let start = FaultRoute(
         name: "POST /sessions", function: .session,
         request: { _, _ in post("/sessions", json: ["bankId": "bank-1", "questionCount": 2], key: "start-2") },
@@ -60,6 +85,7 @@ struct FaultRoute: Sendable, CustomTestStringConvertible {
             let (_, counters) = try await sessions(harness)
             #expect(counters?.int("answers") == 1)
             #expect(counters?.int("correct") == 0)
+            try await checkOneReview(harness, rating: 1, first: first)
         })
 
     static let rightAnswer = FaultRoute(
@@ -76,6 +102,7 @@ struct FaultRoute: Sendable, CustomTestStringConvertible {
             let (_, counters) = try await sessions(harness)
             #expect(counters?.int("answers") == 1)
             #expect(counters?.int("correct") == 1)
+            try await checkOneReview(harness, rating: 3, first: first)
         })
 
     static let complete = FaultRoute(

@@ -291,10 +291,14 @@ struct HandWrittenResponseTests {
             AnswerView(
                 correct: false, nextAction: "RETRY_SAME_QUESTION", penaltyIndicator: "(+1 Question @ 2 Tries)",
                 question: QuestionView(served, question: question, version: 7), message: "Not quite.", explanation: nil, version: 7, progress: progress,
-                results: nil),
+                results: nil,
+                memory: MemoryView(
+                    ref: QuestionRef(bankId: "b", questionId: awkward), category: awkward,
+                    state: MemoryScheduler().review(.new, rating: .again, at: 1_800_000_000_123), now: 1_800_000_000_123 + 3 * 86_400_000)),
             AnswerView(
                 correct: true, nextAction: "SESSION_COMPLETE", penaltyIndicator: "", question: nil, message: awkward, explanation: awkward,
-                version: 12, progress: progress, results: results),
+                version: 12, progress: progress, results: results,
+                memory: MemoryView(ref: QuestionRef(bankId: "b", questionId: "q1"), category: nil, state: .new, now: 0)),
             AnswerView(
                 correct: true, nextAction: "SESSION_COMPLETE", penaltyIndicator: "", question: nil, message: "", explanation: "",
                 version: 1, progress: progress, results: other),

@@ -139,7 +139,13 @@ public struct MemoryCountersDelta: Codable, Sendable, Hashable {
         }
         if let (hour, counters) = after.due {
             if let index = changes.firstIndex(where: { $0.hour == hour }) {
-                changes[index].change.add(counters)
+                // The same hour before and after: the count nets to 0 but the sums move by the
+                // change of stability, so they are summed as they are (`DueBucket.add` would
+                // clear the sums of a bucket whose count reaches 0).
+                let before = changes[index].change
+                changes[index].change = DueBucket(
+                    count: before.count + counters.count, inverseStability: before.inverseStability + counters.inverseStability,
+                    intervalOverStability: before.intervalOverStability + counters.intervalOverStability)
                 if changes[index].change == DueBucket() { changes.remove(at: index) }
             } else {
                 changes.append(HourChange(hour: hour, change: counters))
