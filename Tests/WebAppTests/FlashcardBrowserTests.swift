@@ -33,7 +33,7 @@ extension WebAppBrowserTests {
         return reviewed
     }
 
-    @Test("flashcards: the due cards first, Space and 1-4, a reload with the back showing, a rating across a restart, again comes back, results")
+    @Test("flashcards: the due cards first, Space and 1-4, a reload with the back showing, a rating across a restart, again comes back, results, memory and forecast, a review answer")
     func flashcardReview() async throws {
         let environment = "\(NSTemporaryDirectory())/quiz-web-clock-\(UUID().uuidString).env"
         try "QUIZ_ALLOW_CLOCK_HEADER=1\n".write(toFile: environment, atomically: true, encoding: .utf8)
@@ -103,6 +103,34 @@ extension WebAppBrowserTests {
         #expect(state["status"] as? String == "completed" && state["reviews"] as? Int == 5, "\(session.text)")
         #expect(summary["ratings"] as? [String: Int] == ["again": 1, "hard": 1, "good": 2, "easy": 1], "\(session.text)")
 
+        // Progress: the figures and the forecast the page shows are the API's.
+        let progress = try await client.send("GET", "/users/me/progress", token: token)
+        let memory = try #require(progress.json["memory"] as? [String: Any], "\(progress.text)")
+        let figures = Dictionary(uniqueKeysWithValues: (seen["memory"] as? [[String]] ?? []).map { ($0[0], $0[1]) })
+        #expect(memory["tracked"] as? Int == 4 && figures["Questions tracked"] == "4", "\(figures) \(memory)")
+        #expect(figures["Due now"] == "\(memory["dueNow"] as? Int ?? -1)")
+        #expect(figures["Mature (stable 21 days or more)"] == "\(memory["mature"] as? Int ?? -1)")
+        #expect(figures["Leeches (forgotten 8 times or more)"] == "0")
+        let recall = Int(((memory["meanRetrievability"] as? Double ?? -1) * 100).rounded())
+        #expect(figures["Expected recall today"] == "\(recall)%", "\(figures) \(memory)")
+        // Ratings are not answers: no accuracy to chart for this learner.
+        #expect((seen["emptyCharts"] as? [String])?.contains("accuracy") == true, "\(seen["emptyCharts"] ?? "?")")
+        let forecast = try #require(memory["forecast"] as? [Int])
+        let chart = seen["forecast"] as? [String: Any] ?? [:]
+        let rows = chart["rows"] as? [[String]] ?? []
+        #expect(rows.count == 30 && rows.map { Int($0.last ?? "") ?? -1 } == forecast, "table \(rows), API \(forecast)")
+        #expect(rows.first?.first == "Today" && rows.dropFirst().first?.first == "Tomorrow")
+        #expect(forecast.reduce(0, +) == 4, "every card rated today falls due within 30 days: \(forecast)")
+        let columns = chart["columns"] as? [Double] ?? []
+        #expect(columns.count == 30 && columns.filter { $0 > 0 }.count == forecast.filter { $0 > 0 }.count, "\(columns)")
+
+        // A review session answered right the first time (a new question, rated good): FSRS-6's
+        // first stability for good is 2.3065 days, so it comes back in 2 days.
+        #expect(seen["reviewHash"] as? String == "#/quiz")
+        #expect((seen["reviewComesBack"] as? String)?.hasPrefix("Next review in 2 days (") == true, "\(seen["reviewComesBack"] ?? "?")")
+        let reviewId = try #require(seen["reviewSessionId"] as? String)
+        let review = try await client.send("GET", "/sessions/\(reviewId)", token: try await serve.token("ray"))
+        #expect((review.json["session"] as? [String: Any])?["mode"] as? String == "review", "\(review.text)")
         await serve.stop()
     }
 

@@ -46,6 +46,9 @@ struct WebAppBrowserTests {
         // Right on the second try: explanation, and the question enters the pool.
         #expect((seen["rightFeedback"] as? String)?.hasPrefix("Correct") == true, "\(seen["rightFeedback"] ?? "?")")
         #expect((seen["explanation"] as? String)?.hasPrefix("Why: ") == true)
+        // The serving's review was its first try, wrong (again): FSRS-6's first stability for again,
+        // 0.212 days, rounds to the shortest interval, one day.
+        #expect((seen["comesBack"] as? String)?.hasPrefix("Next review tomorrow (") == true, "\(seen["comesBack"] ?? "?")")
         #expect(seen["indicator"] as? String == "(+1 Question @ 2 Tries)")
 
         // The reload shows the same question and counts, from the API.

@@ -164,6 +164,40 @@ def flashcards(args):
         shot(driver, args, "18-flashcard-results")
         page_checks(driver, "flashcard results")
 
+        step("the progress screen: memory figures and the due forecast")
+        driver.find_element(By.CSS_SELECTOR, "#nav a[data-route=progress]").click()
+        find(driver, "figure[data-chart=forecast] svg")
+        observed["memory"] = driver.execute_script(
+            "return [...document.querySelectorAll('dl[data-memory] dt')].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])")
+        observed["memoryByCategory"] = driver.execute_script(
+            "return [...document.querySelectorAll('table.memory-categories tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))")
+        observed["forecast"] = driver.execute_script("""
+            const figure = document.querySelector('figure[data-chart=forecast]');
+            return {
+              columns: [...figure.querySelectorAll('svg rect')].map((r) => Number(r.getAttribute('height'))),
+              rows: [...figure.querySelectorAll('table tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+              label: figure.querySelector('svg').getAttribute('aria-labelledby').split(' ').map((id) => document.getElementById(id).textContent),
+            };""")
+        observed["emptyCharts"] = [p.get_attribute("data-chart") for p in driver.find_elements(By.CSS_SELECTOR, "p.empty")]
+        shot(driver, args, "19-progress-memory")
+        page_checks(driver, "progress with memory")
+
+        step("another learner's review session: a right answer says when the question comes back")
+        driver.find_element(By.ID, "sign-out").click()
+        sign_in(driver, "ray")
+        start_session(driver, "capitals", 1)
+        find(driver, "#mode-review").click()
+        find(driver, "main form button[type=submit]").click()
+        question = find(driver, "form.question")
+        observed["reviewHash"] = driver.execute_script("return location.hash")
+        observed["reviewSessionId"] = driver.execute_script("return localStorage.getItem('aq.v1.ray.session')")
+        wanted = KEY[question.get_attribute("data-question-id")]["correctAnswers"]
+        for choice in wanted:
+            driver.find_element(By.CSS_SELECTOR, f"form.question input[name=choice][value='{choice}']").click()
+        driver.find_element(By.CSS_SELECTOR, "form.question button[type=submit]").click()
+        observed["reviewComesBack"] = find(driver, "#feedback .comes-back").text
+        shot(driver, args, "20-review-answer")
+        page_checks(driver, "review answer")
         print("RESULT " + __import__("json").dumps(observed), flush=True)
     finally:
         driver.quit()

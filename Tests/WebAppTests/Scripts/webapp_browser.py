@@ -233,6 +233,7 @@ def learner(args):
         assert wait_outcome(driver, form) == "next"
         observed["rightFeedback"] = feedback(driver)
         observed["explanation"] = driver.find_element(By.CSS_SELECTOR, "#feedback .explanation").text
+        observed["comesBack"] = driver.find_element(By.CSS_SELECTOR, "#feedback .comes-back").text
         observed["indicator"] = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".penalty-value").text, "no indicator")
         shot(driver, args, "04-quiz-explanation")
         driver.find_element(By.CSS_SELECTOR, ".stage .next button").click()

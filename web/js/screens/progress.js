@@ -14,9 +14,12 @@ const STATUSES = [
   ['abandoned', 'Given up'],
 ];
 
-/** The categories in alphabetical order. */
-function byCategory(progress) {
-  return [...progress.categories].sort((a, b) => String(a.category).localeCompare(String(b.category)));
+/**
+ * The categories with answers, in alphabetical order (a category met only in flashcards has its
+ * memory figures but no answers, so no accuracy).
+ */
+function answered(progress) {
+  return progress.categories.filter((c) => c.answers > 0).sort((a, b) => String(a.category).localeCompare(String(b.category)));
 }
 
 const DAY_MS = 86_400_000;
@@ -50,11 +53,11 @@ export const CHARTS = [
     id: 'accuracy',
     has: (progress) => Array.isArray(progress.categories),
     empty: 'No answers yet: accuracy per category appears after your first session.',
-    draw: (progress, width) => progress.categories.length > 0 && barChart({
+    draw: (progress, width) => answered(progress).length > 0 && barChart({
       id: 'accuracy',
       title: 'Accuracy by category',
-      summary: byCategory(progress).map((c) => `${c.category || 'no category'}: ${percent(c.accuracy)} of ${plural(c.answers, 'answer')} right`).join('; '),
-      rows: byCategory(progress).map((c) => ({
+      summary: answered(progress).map((c) => `${c.category || 'no category'}: ${percent(c.accuracy)} of ${plural(c.answers, 'answer')} right`).join('; '),
+      rows: answered(progress).map((c) => ({
         label: c.category || '(none)', value: c.accuracy, shown: `${percent(c.accuracy)} of ${c.answers}`,
       })),
       max: 1,
