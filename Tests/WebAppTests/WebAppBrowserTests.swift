@@ -46,6 +46,9 @@ struct WebAppBrowserTests {
         // Right on the second try: explanation, and the question enters the pool.
         #expect((seen["rightFeedback"] as? String)?.hasPrefix("Correct") == true, "\(seen["rightFeedback"] ?? "?")")
         #expect((seen["explanation"] as? String)?.hasPrefix("Why: ") == true)
+        // The serving's review was its first try, wrong (again): FSRS-6's first stability for again,
+        // 0.212 days, rounds to the shortest interval, one day.
+        #expect((seen["comesBack"] as? String)?.hasPrefix("Next review tomorrow (") == true, "\(seen["comesBack"] ?? "?")")
         #expect(seen["indicator"] as? String == "(+1 Question @ 2 Tries)")
 
         // The reload shows the same question and counts, from the API.
@@ -180,6 +183,28 @@ struct WebAppBrowserTests {
         #expect((config["retryAfter"] as? [Any])?.map { $0 as? Int } == [3000, 10000, nil, nil, 120_000])
         // The pause before a retry: half of min(5 s, 0.5 s × 2^attempt), plus up to that again at random.
         #expect(config["backoff"] as? [Double] == [250, 500, 3000, 2500, 5000])
+
+        // The progress screen's memory figures and due forecast, drawn in the page from a given
+        // progress document: every figure, a table of all 30 days, an SVG named and described.
+        let rendered = seen["rendered"] as? [String: Any] ?? [:]
+        #expect(rendered["error"] == nil, "\(rendered)")
+        #expect(rendered["memory"] as? [[String]] == [
+            ["Questions tracked", "6"], ["Due now", "1"], ["Mature (stable 21 days or more)", "2"],
+            ["Leeches (forgotten 8 times or more)", "1"], ["Expected recall today", "88%"],
+        ])
+        #expect(rendered["byCategory"] as? [[String]] == [["geography", "4", "1", "2", "0", "100%"], ["maths", "2", "0", "0", "1", "50%"]])
+        let days = rendered["forecastRows"] as? [[String]] ?? []
+        #expect(days.count == 30 && days.map { $0.last ?? "" } == (0..<30).map { $0 == 1 ? "2" : $0 == 8 ? "3" : "0" }, "\(days)")
+        #expect(days.first?.first == "Today" && days.dropFirst().first?.first == "Tomorrow")
+        let heights = rendered["columns"] as? [Double] ?? []
+        #expect(heights.count == 30 && heights[8] == 110 && abs(heights[1] - 110 * 2 / 3) < 0.1 && heights.enumerated().allSatisfy { [1, 8].contains($0.offset) || $0.element == 0 }, "\(heights)")
+        #expect(rendered["role"] as? String == "img")
+        let named = rendered["named"] as? [String] ?? []
+        #expect(named.first == "Reviews due in the next 30 days", "\(named)")
+        #expect(named.last?.hasPrefix("5 reviews fall due in the next 30 days (besides 1 due now); the most on ") == true, "\(named)")
+        let comesBack = rendered["comesBack"] as? [Any] ?? []
+        #expect((comesBack.first as? String)?.hasPrefix("Next review in 3 days (") == true, "\(comesBack)")
+        #expect(comesBack.count == 4 && (comesBack[1] as? String)?.hasPrefix("Next review tomorrow (") == true && comesBack[2] is NSNull && comesBack[3] is NSNull, "\(comesBack)")
         await serve.stop()
     }
 

@@ -1,5 +1,5 @@
 // The app shell: reads config.json, signs in, finishes the requests a previous page load left
-// pending, then shows the screen the URL's hash names (#/start, #/quiz, #/results/ID,
+// pending, then shows the screen the URL's hash names (#/start, #/quiz, #/cards, #/results/ID,
 // #/progress, #/import, #/signin). The hash keeps the screen across a reload; the state on it
 // always comes from the API.
 
@@ -8,6 +8,7 @@ import { Auth } from './auth.js';
 import { loadConfig } from './config.js';
 import { add, announce, fill, focusHeading, h } from './dom.js';
 import { openSession, pending } from './local.js';
+import { renderCards } from './screens/cards.js';
 import { renderImport } from './screens/import.js';
 import { renderProgress } from './screens/progress.js';
 import { renderQuiz } from './screens/quiz.js';
@@ -19,6 +20,7 @@ const SCREENS = {
   signin: { render: renderSignIn, title: 'Sign in', public: true },
   start: { render: renderStart, title: 'New session' },
   quiz: { render: renderQuiz, title: 'Quiz' },
+  cards: { render: renderCards, title: 'Flashcards' },
   results: { render: renderResults, title: 'Results' },
   progress: { render: renderProgress, title: 'Progress' },
   import: { render: renderImport, title: 'Import questions', authors: true },
@@ -33,6 +35,8 @@ const app = {
   flash: null,
   /** The outcome of an answer sent by an earlier page load, for the quiz screen to show. */
   recoveredAnswer: null,
+  /** The outcome of a flashcard rating sent by an earlier page load, for the flashcard screen. */
+  recoveredRating: null,
   /** The outcome of an import sent by an earlier page load. */
   recoveredImport: null,
   cleanup: null,
@@ -91,6 +95,7 @@ async function resume() {
       const result = await app.api.deliver(entry);
       if (entry.kind === 'start') openSession.set(user, result.data.session.sessionId);
       if (entry.kind === 'answer') app.recoveredAnswer = { sessionId: entry.context.sessionId, result: result.data };
+      if (entry.kind === 'rate') app.recoveredRating = { sessionId: entry.context.sessionId, rating: entry.context.rating, result: result.data };
       if (entry.kind === 'finish') openSession.clear(user);
       if (entry.kind === 'import') app.recoveredImport = { bankId: entry.context.bankId, result: result.data };
     } catch (error) {

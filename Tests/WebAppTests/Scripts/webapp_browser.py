@@ -10,7 +10,8 @@ Protocol on standard output, one line each:
   RESULT <json>          what the scenario observed, for the test to check against the API
 Any failure raises: the traceback goes to standard error and the exit status is 1.
 
-Scenarios: learner, author, keyboard, faults (see each function's docstring).
+Scenarios: learner, author, keyboard, faults (see each function's docstring), and flashcards
+(flashcards_scenario.py).
 """
 
 import argparse
@@ -232,6 +233,7 @@ def learner(args):
         assert wait_outcome(driver, form) == "next"
         observed["rightFeedback"] = feedback(driver)
         observed["explanation"] = driver.find_element(By.CSS_SELECTOR, "#feedback .explanation").text
+        observed["comesBack"] = driver.find_element(By.CSS_SELECTOR, "#feedback .comes-back").text
         observed["indicator"] = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".penalty-value").text, "no indicator")
         shot(driver, args, "04-quiz-explanation")
         driver.find_element(By.CSS_SELECTOR, ".stage .next button").click()
@@ -425,6 +427,43 @@ const done = arguments[arguments.length - 1];
 """
 
 
+RENDER_CHECKS = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const { renderProgress } = await import('/js/screens/progress.js');
+  const { comesBack } = await import('/js/screens/session.js');
+  const forecast = Array(30).fill(0);
+  forecast[1] = 2; forecast[8] = 3;
+  const progress = {
+    totals: { answers: 0, correct: 0, correctFirstTry: 0, accuracy: 0 }, categories: [], pool: { size: 0, entries: [] },
+    memory: { tracked: 6, dueNow: 1, forecast, meanRetrievability: 0.8765, mature: 2, leeches: 1,
+      categories: [{ category: 'maths', tracked: 2, dueNow: 0, forecast: Array(30).fill(0), meanRetrievability: 0.5, mature: 0, leeches: 1 },
+        { category: 'geography', tracked: 4, dueNow: 1, forecast, meanRetrievability: 1, mature: 2, leeches: 0 }] },
+  };
+  const container = document.createElement('div');
+  document.body.append(container);
+  await renderProgress({ api: { get: async () => progress } }, container);
+  const figure = container.querySelector('figure[data-chart=forecast]');
+  const pairs = (selector) => [...container.querySelectorAll(selector)].map((dt) => [dt.textContent, dt.nextElementSibling.textContent]);
+  const result = {
+    memory: pairs('dl[data-memory] dt'),
+    byCategory: [...container.querySelectorAll('table.memory-categories tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+    forecastRows: [...figure.querySelectorAll('table tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent)),
+    columns: [...figure.querySelectorAll('svg rect')].map((r) => Number(r.getAttribute('height'))),
+    role: figure.querySelector('svg').getAttribute('role'),
+    named: figure.querySelector('svg').getAttribute('aria-labelledby').split(' ').map((id) => document.getElementById(id).textContent),
+  };
+  container.remove();
+  const now = Date.UTC(2026, 11, 7, 12);
+  result.comesBack = [
+    comesBack({ dueAt: new Date(now + 3 * 86400000).toISOString() }, now), comesBack({ dueAt: now + 86400000 }, now),
+    comesBack({ dueAt: null }, now), comesBack(undefined, now),
+  ];
+  return result;
+})().then(done, (error) => done({ error: String(error) }));
+"""
+
+
 def keyboard(args):
     """At 360 px wide, with the keyboard only: signs in (as an author), starts a session, answers
     every question and reaches the results and progress; checks focus is visible, nothing
@@ -438,6 +477,7 @@ def keyboard(args):
         driver.get(args.base_url + "/")
         find(driver, "#signin-user")
         observed["config"] = driver.execute_async_script(CONFIG_CHECKS)
+        observed["rendered"] = driver.execute_async_script(RENDER_CHECKS)
         observed["width"] = driver.execute_script("return window.innerWidth")
 
         def press(*keys):
@@ -684,7 +724,7 @@ def faults(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults"])
+    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults", "flashcards"])
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--work", required=True)
@@ -692,6 +732,11 @@ def main():
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     args = parser.parse_args()
     threading.Thread(target=watch_parent, daemon=True).start()
+    if args.scenario == "flashcards":
+        # Its own module, which takes this one's helpers; imported here, once this one is loaded.
+        from flashcards_scenario import flashcards
+        flashcards(args)
+        return
     {"learner": learner, "author": author, "keyboard": keyboard, "faults": faults}[args.scenario](args)
 
 

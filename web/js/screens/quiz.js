@@ -1,14 +1,15 @@
 // The quiz: the question being served with its choices in the served order, time left, how many
 // are done, the wrong-answer pool's indicator; after a wrong answer the same question with its
-// choices reshuffled, marked as a retry; after a right one the explanation. Everything shown is
+// choices reshuffled, marked as a retry; after a right one the explanation and when the question
+// comes back for review (the answer's `memory.dueAt`). Quiz and review sessions. Everything shown is
 // read from the API (GET /sessions/{id}/question and GET /sessions/{id}) whenever the screen
 // opens, so a reload or a restarted server continues exactly where the session is.
 
 import { ApiError, OutcomeUnknown } from '../api.js';
-import { add, announce, clock, fill, h, plural } from '../dom.js';
+import { add, announce, fill, h } from '../dom.js';
 import { openSession } from '../local.js';
-
-const ENDED = new Set(['completed', 'expired', 'abandoned']);
+import { screenFor } from '../modes.js';
+import { comesBack, ENDED, SessionView } from './session.js';
 
 export async function renderQuiz(app, container) {
   const user = app.auth.user;
@@ -18,33 +19,21 @@ export async function renderQuiz(app, container) {
     app.go('start');
     return null;
   }
-  const base = `/sessions/${encodeURIComponent(sessionId)}`;
+  const view = new SessionView(app, sessionId, 'question');
+  const base = view.base;
 
   let question = null;
   let version = null;
-  let deadline = 0;
-  let warned = false;
   let shownAt = performance.now();
-  let timer = null;
 
   // The parts of the screen, built once and updated in place.
   const heading = h('h1', { class: 'visually-hidden' }, 'Quiz');
-  const done = h('span', { class: 'done' });
-  const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Questions done' });
-  const time = h('span', { class: 'time', role: 'timer', 'aria-label': 'Time left' });
   const penalty = h('p', { class: 'penalty', hidden: true }, h('span', { class: 'penalty-label' }, 'Wrong-answer pool '), h('span', { class: 'penalty-value' }));
-  const status = h('div', { class: 'quiz-status' }, h('p', {}, done, bar), h('p', { class: 'time-row' }, 'Time left ', time), penalty);
+  const status = view.statusLine(penalty);
   const feedback = h('div', { class: 'feedback', id: 'feedback', role: 'status', 'aria-live': 'polite' });
   const stage = h('div', { class: 'stage' });
-  const actions = finishControls();
+  const actions = view.finishControls();
   add(container, heading, status, feedback, stage, actions);
-
-  /** The session's counts, time and pool from `session` (GET) or an answer's `progress`. */
-  function showCounts({ completedCount, questionCount }) {
-    done.textContent = `${completedCount} of ${plural(questionCount, 'question')} done `;
-    bar.max = Math.max(questionCount, 1);
-    bar.value = completedCount;
-  }
 
   function showPenalty(indicator) {
     const value = penalty.querySelector('.penalty-value');
@@ -53,66 +42,24 @@ export async function renderQuiz(app, container) {
     penalty.hidden = !indicator;
   }
 
-  function tick() {
-    const left = Math.max(0, Math.round((deadline - performance.now()) / 1000));
-    time.textContent = clock(left);
-    time.classList.toggle('warn', left <= 60);
-    if (left <= 60 && !warned) {
-      warned = true;
-      announce(left > 0 ? 'One minute left.' : 'Time is up.');
-    }
-    if (left === 0) {
-      clearInterval(timer);
-      void finished('Time is up.');
-    }
-  }
-
-  /** The session has ended (or cannot be continued): its results. */
-  async function finished(message) {
-    openSession.clear(user);
-    if (message) app.flash = { text: message };
-    app.go(`results/${encodeURIComponent(sessionId)}`);
-  }
-
-  /** Reads the question and the session from the API and shows them. */
+  /** Reads the session and its question from the API and shows them. */
   async function load() {
     try {
-      question = await app.api.get(`${base}/question`);
       const { session } = await app.api.get(base);
-      if (ENDED.has(session.status)) return finished();
+      if (ENDED.has(session.status)) return view.finished();
+      // A flashcard session opened here (an old link, the open session of another tab): its own screen.
+      if (screenFor(session.mode) !== 'quiz') return app.go(screenFor(session.mode));
+      question = await app.api.get(`${base}/question`);
       // The question's own version when the API sends it; the session's otherwise.
       version = question.version ?? session.version;
-      deadline = performance.now() + session.timeRemainingSeconds * 1000;
-      showCounts(session);
+      view.showCounts(session);
       showPenalty(session.penaltyIndicator);
-      clearInterval(timer);
-      timer = setInterval(tick, 1000);
-      tick();
+      view.startClock(session.timeRemainingSeconds);
       showQuestion();
     } catch (error) {
-      if (await handled(error)) return;
+      if (view.handled(error)) return;
       throw error;
     }
-  }
-
-  /** The errors that say the session cannot go on as shown; true when one was dealt with. */
-  async function handled(error) {
-    if (!(error instanceof ApiError)) return false;
-    if (error.code === 'SESSION_NOT_FOUND') {
-      openSession.clear(user);
-      app.flash = { text: 'That session no longer exists. Start a new one.', tone: 'warning' };
-      app.go('start');
-      return true;
-    }
-    if (error.code === 'SESSION_EXPIRED') {
-      await finished('Time ran out for this session.');
-      return true;
-    }
-    if (error.code === 'SESSION_NOT_ACTIVE') {
-      await finished();
-      return true;
-    }
-    return false;
   }
 
   function showQuestion() {
@@ -170,7 +117,7 @@ export async function renderQuiz(app, container) {
       const { data } = await request();
       showResult(data);
     } catch (error) {
-      if (await handled(error)) return;
+      if (view.handled(error)) return;
       if (error instanceof OutcomeUnknown) {
         const again = h('button', { type: 'button', class: 'secondary' }, 'Send again');
         again.addEventListener('click', () => void send(() => app.api.deliver(error.entry), form, submit));
@@ -197,7 +144,7 @@ export async function renderQuiz(app, container) {
   function showResult(result) {
     version = result.version;
     showPenalty(result.penaltyIndicator);
-    if (result.progress) showCounts(result.progress);
+    if (result.progress) view.showCounts(result.progress);
     if (result.nextAction === 'RETRY_SAME_QUESTION') {
       question = result.question;
       fill(feedback, h('p', { class: 'wrong' }, h('strong', {}, 'Not quite.'), ' Try again: the same question, choices reshuffled.'));
@@ -207,12 +154,13 @@ export async function renderQuiz(app, container) {
     }
     const lines = [h('p', { class: 'right' }, h('strong', {}, result.message || 'Correct!'))];
     if (result.explanation) lines.push(h('p', { class: 'explanation' }, h('strong', {}, 'Why: '), result.explanation));
+    const back = comesBack(result.memory);
+    if (back) lines.push(h('p', { class: 'comes-back' }, back));
     let next;
     if (result.nextAction === 'SESSION_COMPLETE') {
       openSession.clear(user);
-      clearInterval(timer);
-      next = h('button', { type: 'button', class: 'primary' }, 'See your results');
-      next.addEventListener('click', () => app.go(`results/${encodeURIComponent(sessionId)}`));
+      view.stop();
+      next = view.resultsButton();
     } else {
       next = h('button', { type: 'button', class: 'primary' }, 'Next question');
       next.addEventListener('click', () => {
@@ -238,43 +186,14 @@ export async function renderQuiz(app, container) {
     next.focus();
   }
 
-  /** "Finish now" and "Give up", each behind a confirmation. */
-  function finishControls() {
-    const panel = h('div', { class: 'confirm', hidden: true });
-    const ask = (label, path, prompt) => {
-      const button = h('button', { type: 'button', class: 'secondary' }, label);
-      button.addEventListener('click', () => {
-        const yes = h('button', { type: 'button', class: 'danger' }, `Yes, ${label.toLowerCase()}`);
-        const no = h('button', { type: 'button', class: 'secondary' }, 'Keep going');
-        no.addEventListener('click', () => { panel.hidden = true; button.focus(); });
-        yes.addEventListener('click', async () => {
-          yes.disabled = true;
-          try {
-            await app.api.post(`${base}/${path}`, null, { kind: 'finish', context: { sessionId } });
-            await finished();
-          } catch (error) {
-            if (!(await handled(error))) fill(panel, h('p', { role: 'alert' }, error.message));
-          }
-        });
-        fill(panel, h('p', {}, prompt), yes, no);
-        panel.hidden = false;
-        no.focus();
-      });
-      return button;
-    };
-    return h('div', { class: 'session-actions' },
-      ask('Finish now', 'complete', 'Finish now? Questions not yet answered will not count.'),
-      ask('Give up', 'abandon', 'Give up this session?'),
-      panel);
-  }
-
   // An answer a previous page load sent and only this load saw answered.
   const recovered = app.recoveredAnswer?.sessionId === sessionId ? app.recoveredAnswer.result : null;
   app.recoveredAnswer = null;
   await load();
   if (recovered) {
     fill(feedback, h('p', {}, `Your last answer was received: ${recovered.correct ? 'correct' : 'not correct'}.`),
-      recovered.explanation ? h('p', { class: 'explanation' }, h('strong', {}, 'Why: '), recovered.explanation) : null);
+      recovered.explanation ? h('p', { class: 'explanation' }, h('strong', {}, 'Why: '), recovered.explanation) : null,
+      recovered.correct && comesBack(recovered.memory) ? h('p', { class: 'comes-back' }, comesBack(recovered.memory)) : null);
   }
-  return () => clearInterval(timer);
+  return () => view.stop();
 }

@@ -1,7 +1,10 @@
-// A session's results, read from GET /sessions/{id} (the API keeps them once the session ends).
+// A session's results, read from GET /sessions/{id} (the API keeps them once the session ends):
+// a quiz's answers and accuracy, a flashcard session's cards learned and ratings.
 
 import { ApiError } from '../api.js';
 import { add, clock, h, percent } from '../dom.js';
+import { RATINGS } from '../modes.js';
+import { sessionCounts } from './session.js';
 
 const STATUS_TEXT = {
   completed: 'Completed',
@@ -23,21 +26,36 @@ export async function renderResults(app, container, [id]) {
     return;
   }
   const { session, results } = envelope;
-  const figures = results
-    ? [
-      ['Status', STATUS_TEXT[session.status] ?? session.status],
-      ['Questions done', `${results.completedCount} of ${results.questionCount}`],
-      ['Accuracy', percent(results.accuracy)],
-      ['Right first time', String(results.correctFirstTry)],
-      ['Answers given', String(results.answersSubmitted)],
-      ['Wrong answers', String(results.wrongAnswers)],
-      ['Sent to your pool', results.sentToPool.length ? results.sentToPool.join(', ') : 'none'],
-      ['Mastered from your pool', results.mastered.length ? results.mastered.join(', ') : 'none'],
-      results.durationSeconds !== undefined ? ['Time taken', clock(results.durationSeconds)] : null,
-    ].filter(Boolean)
-    : [['Status', STATUS_TEXT[session.status] ?? session.status], ['Questions done', `${session.completedCount} of ${session.questionCount}`]];
+  const status = ['Status', STATUS_TEXT[session.status] ?? session.status];
+  const { done, total } = sessionCounts(session);
+  let figures;
+  if (session.mode === 'flashcards') {
+    figures = results
+      ? [
+        status,
+        ['Cards learned', `${results.learnedCount} of ${results.cardCount}`],
+        ['Ratings given', String(results.reviews)],
+        ...RATINGS.map((rating) => [`Rated ${rating.label.toLowerCase()}`, String(results.ratings?.[rating.id] ?? 0)]),
+        results.durationSeconds !== undefined && results.durationSeconds !== null ? ['Time taken', clock(results.durationSeconds)] : null,
+      ].filter(Boolean)
+      : [status, ['Cards learned', `${done} of ${total}`]];
+  } else {
+    figures = results
+      ? [
+        status,
+        ['Questions done', `${results.completedCount} of ${results.questionCount}`],
+        ['Accuracy', percent(results.accuracy)],
+        ['Right first time', String(results.correctFirstTry)],
+        ['Answers given', String(results.answersSubmitted)],
+        ['Wrong answers', String(results.wrongAnswers)],
+        ['Sent to your pool', results.sentToPool.length ? results.sentToPool.join(', ') : 'none'],
+        ['Mastered from your pool', results.mastered.length ? results.mastered.join(', ') : 'none'],
+        results.durationSeconds !== undefined ? ['Time taken', clock(results.durationSeconds)] : null,
+      ].filter(Boolean)
+      : [status, ['Questions done', `${done} of ${total}`]];
+  }
   add(container, 
-    h('p', {}, `Bank ${session.bankId}${session.category ? `, category ${session.category}` : ''}.`),
+    h('p', {}, `${session.mode === 'flashcards' ? 'Flashcards, b' : 'B'}ank ${session.bankId}${session.category ? `, category ${session.category}` : ''}.`),
     h('dl', { class: 'figures card', dataset: { status: session.status } },
       figures.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
     h('p', { class: 'actions' },

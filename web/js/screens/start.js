@@ -6,11 +6,13 @@ import { ApiError, OutcomeUnknown } from '../api.js';
 import { add, fill, h, plural } from '../dom.js';
 import { detailsTable, field, fieldError } from '../forms.js';
 import { openSession } from '../local.js';
-import { MODES } from '../modes.js';
+import { CARD_SOURCES, MODES, screenFor } from '../modes.js';
+import { sessionCounts } from './session.js';
 
 const IDENTIFIER = /^[A-Za-z0-9._:-]{1,128}$/;
 const LIST_PAGES = 10;
 const TIME_LIMITS = [5, 10, 15, 30, 45, 60];
+const MODE_NAMES = Object.fromEntries(MODES.map((mode) => [mode.id, mode.label]));
 
 /** The bank's questions counted by category, from at most LIST_PAGES pages of 100. */
 async function bankCategories(api, bankId) {
@@ -32,6 +34,20 @@ async function bankCategories(api, bankId) {
   return { total, counts, complete: false };
 }
 
+/** A radio button of the group `name` with its label and description. */
+function option(name, { id, label, description }, checked) {
+  return h('div', { class: 'mode-option' },
+    h('input', { type: 'radio', name, id: `${name}-${id}`, value: id, checked, 'aria-describedby': `${name}-${id}-text` }),
+    h('label', { for: `${name}-${id}` }, label),
+    h('p', { class: 'hint', id: `${name}-${id}-text` }, description));
+}
+
+/** "2 of 10 done" (a quiz) or "2 of 10 learned" (flashcards). */
+function progressText(session) {
+  const { done, total } = sessionCounts(session);
+  return `${done} of ${total} ${session.mode === 'flashcards' ? 'learned' : 'done'}`;
+}
+
 /** A card offering to continue the open session, or null when there is none (any more). */
 async function openSessionCard(app) {
   const id = openSession.get(app.auth.user);
@@ -44,8 +60,8 @@ async function openSessionCard(app) {
     }
     return h('section', { class: 'card resume', 'aria-labelledby': 'resume-title' },
       h('h2', { id: 'resume-title' }, 'Session in progress'),
-      h('p', {}, `Bank ${session.bankId}${session.category ? `, ${session.category}` : ''}: ${session.completedCount} of ${session.questionCount} done.`),
-      h('a', { class: 'button primary', href: '#/quiz' }, 'Continue'));
+      h('p', {}, `${MODE_NAMES[session.mode] ?? 'Quiz'}, bank ${session.bankId}${session.category ? `, ${session.category}` : ''}: ${progressText(session)}.`),
+      h('a', { class: 'button primary', href: `#/${screenFor(session.mode)}` }, 'Continue'));
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) openSession.clear(app.auth.user);
     else throw error;
@@ -75,10 +91,11 @@ export async function renderStart(app, container) {
   const limit = h('select', { id: 'start-limit', name: 'limit' },
     TIME_LIMITS.map((minutes) => h('option', { value: minutes * 60, selected: minutes === 30 }, `${minutes} minutes`)));
   const modes = h('fieldset', { class: 'modes' }, h('legend', {}, 'Mode'),
-    MODES.map((mode, index) => h('div', { class: 'mode-option' },
-      h('input', { type: 'radio', name: 'mode', id: `mode-${mode.id}`, value: mode.id, checked: index === 0, 'aria-describedby': `mode-${mode.id}-text` }),
-      h('label', { for: `mode-${mode.id}` }, mode.label),
-      h('p', { class: 'hint', id: `mode-${mode.id}-text` }, mode.description))));
+    MODES.map((mode, index) => option('mode', mode, index === 0)));
+  // The flashcards' source, shown while flashcards are chosen.
+  const sources = h('fieldset', { class: 'modes sources', hidden: true }, h('legend', {}, 'Cards'),
+    CARD_SOURCES.map((source, index) => option('source', source, index === 0)));
+  const countLabel = h('span', {}, MODES[0].countLabel);
   const status = h('div', { class: 'form-status', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Start');
 
@@ -104,25 +121,38 @@ export async function renderStart(app, container) {
   }
   bank.addEventListener('change', () => void loadBank());
 
+  /** The mode chosen in the form. */
+  function chosenMode() {
+    return MODES.find((candidate) => candidate.id === form.elements.mode.value) ?? MODES[0];
+  }
+  /** The parts of the form that depend on the mode: the cards' source and what the count counts. */
+  function modeChanged() {
+    const mode = chosenMode();
+    sources.hidden = mode.id !== 'flashcards';
+    countLabel.textContent = mode.countLabel;
+    fieldError(category, null);
+  }
+
   const form = h('form', { class: 'card', novalidate: true },
     field('Question bank', bank, 'The bank id your teacher gave you, e.g. demo.'), bankInfo,
     h('datalist', { id: 'bank-suggestions' }, [...suggestions].map((id) => h('option', { value: id }))),
     field('Category', category),
-    modes,
-    h('div', { class: 'field-row' }, field('Questions', count), field('Time limit', limit)),
+    modes, sources,
+    h('div', { class: 'field-row' }, field(countLabel, count), field('Time limit', limit)),
     submit, status);
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const bankId = bank.value.trim();
     const questionCount = Number(count.value);
+    const mode = chosenMode();
+    const source = form.elements.source.value;
     fieldError(bank, IDENTIFIER.test(bankId) ? null : 'Enter the bank id: letters, digits, . _ : or -.');
-    fieldError(count, Number.isInteger(questionCount) && questionCount >= 1 && questionCount <= 100 ? null : 'Choose 1 to 100 questions.');
+    fieldError(category, mode.needsCategory({ source }) && !category.value ? 'Choose the category to draw the cards from.' : null);
+    fieldError(count, Number.isInteger(questionCount) && questionCount >= 1 && questionCount <= 100 ? null : `Choose 1 to 100 ${mode.countLabel.toLowerCase()}.`);
     const invalid = form.querySelector('[aria-invalid="true"]');
     if (invalid) return invalid.focus();
-    const mode = MODES.find((candidate) => candidate.id === form.elements.mode.value) ?? MODES[0];
-    const body = { bankId, questionCount, timeLimitSeconds: Number(limit.value), ...mode.sessionFields() };
-    if (category.value) body.category = category.value;
+    const body = mode.request({ bankId, category: category.value, count: questionCount, timeLimitSeconds: Number(limit.value), source });
     submit.disabled = true;
     fill(status, 'Starting…');
     await started(() => app.api.post('/sessions', body, { kind: 'start', context: { bankId } }), bankId, mode);
@@ -151,6 +181,9 @@ export async function renderStart(app, container) {
       fill(status, h('p', {}, error.message), detailsTable(error.details, 'What to fix'));
     }
   }
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'mode' || event.target.name === 'source') modeChanged();
+  });
   add(container, form);
   if (bank.value) void loadBank();
 }
