@@ -9,14 +9,12 @@ public enum FunctionName: String, Sendable, CaseIterable, CustomStringConvertibl
 
     /// The HTTP routes the function serves (`GET /health` on all but maintenance), as API Gateway route keys.
     public var routes: [String] {
+        // Each function's own route table: what it matches is what the runner and template route to it.
         switch self {
-        case .session:
-            ["POST /sessions", "GET /sessions/{sessionId}", "POST /sessions/{sessionId}/complete", "POST /sessions/{sessionId}/abandon"]
-        case .quiz:
-            ["GET /sessions/{sessionId}/question", "POST /sessions/{sessionId}/reveal", "POST /banks/{bankId}/questions", "GET /banks/{bankId}/questions"]
-        case .answer: ["POST /sessions/{sessionId}/answer"]
-        case .progress:
-            ["GET /users/{userId}/progress", "GET /users/{userId}/memory", "GET /users/{userId}/settings", "PUT /users/{userId}/settings"]
+        case .session: SessionFunction.routeKeys
+        case .quiz: QuizFunction.routeKeys
+        case .answer: AnswerFunction.routeKeys
+        case .progress: ProgressFunction.routeKeys
         case .maintenance: []
         }
     }

@@ -19,13 +19,20 @@ public struct AnswerFunction: Sendable {
     /// The function's name, in logs and metrics.
     public static let name = "answer"
 
+    /// The function's routes (the local runner's and the template's routes are derived from them).
+    static let routes = RouteTable<Route>(
+        [
+            .init(.post, "/sessions/{sessionId}/answer", .answer),
+        ], health: .health)
+
+    /// The API Gateway route keys this function serves, `GET /health` aside.
+    public static var routeKeys: [String] { routes.keys }
+
     private let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
-        var router = Router<Route>()
-        router.add(.post, "/sessions/{sessionId}/answer", .answer)
-        router.add(.get, "/health", .health)
+        let router = Self.routes.router
         let handler = Handler(environment: environment)
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             switch route {

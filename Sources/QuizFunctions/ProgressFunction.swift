@@ -15,16 +15,23 @@ public struct ProgressFunction: Sendable {
     /// The function's name, in logs and metrics.
     public static let name = "progress"
 
+    /// The function's routes (the local runner's and the template's routes are derived from them).
+    static let routes = RouteTable<Route>(
+        [
+            .init(.get, "/users/{userId}/progress", .progress),
+            .init(.get, "/users/{userId}/memory", .memory),
+            .init(.get, "/users/{userId}/settings", .settings),
+            .init(.put, "/users/{userId}/settings", .saveSettings),
+        ], health: .health)
+
+    /// The API Gateway route keys this function serves, `GET /health` aside.
+    public static var routeKeys: [String] { routes.keys }
+
     private let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
-        var router = Router<Route>()
-        router.add(.get, "/users/{userId}/progress", .progress)
-        router.add(.get, "/users/{userId}/memory", .memory)
-        router.add(.get, "/users/{userId}/settings", .settings)
-        router.add(.put, "/users/{userId}/settings", .saveSettings)
-        router.add(.get, "/health", .health)
+        let router = Self.routes.router
         let data = LearnerData(environment)
         let memory = MemoryRoutes(environment: environment, data: data)
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in

@@ -15,16 +15,23 @@ public struct QuizFunction: Sendable {
     /// The function's name, in logs and metrics.
     public static let name = "quiz"
 
+    /// The function's routes (the local runner's and the template's routes are derived from them).
+    static let routes = RouteTable<Route>(
+        [
+            .init(.get, "/sessions/{sessionId}/question", .currentQuestion),
+            .init(.post, "/sessions/{sessionId}/reveal", .reveal),
+            .init(.post, "/banks/{bankId}/questions", .importQuestions),
+            .init(.get, "/banks/{bankId}/questions", .listQuestions),
+        ], health: .health)
+
+    /// The API Gateway route keys this function serves, `GET /health` aside.
+    public static var routeKeys: [String] { routes.keys }
+
     private let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
-        var router = Router<Route>()
-        router.add(.get, "/sessions/{sessionId}/question", .currentQuestion)
-        router.add(.post, "/sessions/{sessionId}/reveal", .reveal)
-        router.add(.post, "/banks/{bankId}/questions", .importQuestions)
-        router.add(.get, "/banks/{bankId}/questions", .listQuestions)
-        router.add(.get, "/health", .health)
+        let router = Self.routes.router
         let handler = Handler(environment: environment)
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)

@@ -13,16 +13,23 @@ public struct SessionFunction: Sendable {
     /// The function's name, in logs and metrics.
     public static let name = "session"
 
+    /// The function's routes (the local runner's and the template's routes are derived from them).
+    static let routes = RouteTable<Route>(
+        [
+            .init(.post, "/sessions", .start),
+            .init(.get, "/sessions/{sessionId}", .read),
+            .init(.post, "/sessions/{sessionId}/complete", .complete),
+            .init(.post, "/sessions/{sessionId}/abandon", .abandon),
+        ], health: .health)
+
+    /// The API Gateway route keys this function serves, `GET /health` aside.
+    public static var routeKeys: [String] { routes.keys }
+
     private let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
-        var router = Router<Route>()
-        router.add(.post, "/sessions", .start)
-        router.add(.get, "/sessions/{sessionId}", .read)
-        router.add(.post, "/sessions/{sessionId}/complete", .complete)
-        router.add(.post, "/sessions/{sessionId}/abandon", .abandon)
-        router.add(.get, "/health", .health)
+        let router = Self.routes.router
         let handler = Handler(environment: environment)
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)

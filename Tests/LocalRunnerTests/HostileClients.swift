@@ -64,7 +64,9 @@ extension ServeInstance {
     func expectAliveAndQuick(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         #expect(process.isRunning, "serve has exited:\n\(log.suffix(3000))", sourceLocation: sourceLocation)
         var best = Duration.seconds(3600)
-        for _ in 0..<20 where best >= .milliseconds(100) {
+        // The best of up to 50 tries, 100 ms apart: the whole suite runs beside this test on two
+        // cores, and a quiet moment among them is what shows serve's own answer time.
+        for _ in 0..<50 where best >= .milliseconds(100) {
             let started = ContinuousClock.now
             let health = try await ServeClient(port: port).send("GET", "/health")
             best = min(best, ContinuousClock.now - started)
