@@ -102,8 +102,9 @@ public struct AnswerFunction: Sendable {
             where present {
                 problems.append(APIError.Detail(field: field, message: "is only used by flashcard sessions, not with selectedAnswers"))
             }
-            for (index, id) in selectedAnswers.enumerated() where id.isEmpty || id.utf8.count > 32 {
-                problems.append(APIError.Detail(field: "selectedAnswers[\(index)]", message: "must be 1 to 32 characters"))
+            // The same rule the import applies to a choice's id (docs/http-contract.md#identifiers).
+            for (index, id) in selectedAnswers.enumerated() where Identifier.problem(with: id, as: .choice) != nil {
+                problems.append(APIError.Detail(field: "selectedAnswers[\(index)]", message: "must be 1 to 32 bytes of UTF-8 without control characters"))
             }
             Validation.range(body.timeSpentMs, 0...86_400_000, field: "timeSpentMs", into: &problems)
             Validation.range(body.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
