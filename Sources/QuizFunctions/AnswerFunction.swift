@@ -11,8 +11,8 @@ import QuizStore
 /// and pool counters and the idempotency record are written together or not at all
 /// (docs/idempotency.md). Two answers racing for one served question therefore cannot both apply: the second finds
 /// the version moved and gets 409.
-public struct AnswerFunction: Sendable {
-    enum Route: Sendable {
+public struct AnswerFunction: RoutedFunction {
+    package enum Route: Sendable {
         case answer, health
     }
 
@@ -20,15 +20,12 @@ public struct AnswerFunction: Sendable {
     public static let name = "answer"
 
     /// The function's routes (the local runner's and the template's routes are derived from them).
-    static let routes = RouteTable<Route>(
+    package static let routes = RouteTable<Route>(
         [
             .init(.post, "/sessions/{sessionId}/answer", .answer),
         ], health: .health)
 
-    /// The API Gateway route keys this function serves, `GET /health` aside.
-    public static var routeKeys: [String] { routes.keys }
-
-    private let edge: FunctionEdge<Route>
+    package let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
@@ -43,16 +40,6 @@ public struct AnswerFunction: Sendable {
                     try match.parameters.require("sessionId"), request, caller: try request.authenticatedCaller, scope: &scope)
             }
         }
-    }
-
-    /// Handles one raw API Gateway event.
-    public func handle(event: Data, context: InvocationContext) async -> Data {
-        await edge.handle(event: event, context: context)
-    }
-
-    /// Handles one decoded request.
-    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
-        await edge.handle(request, context: context)
     }
 
     /// `POST /sessions/{sessionId}/answer`.

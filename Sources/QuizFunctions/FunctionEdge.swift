@@ -9,17 +9,24 @@ private let firstInvocation = Atomic<Bool>(true)
 
 /// The edge every function shares: event in, route, caller, errors mapped to HTTP once, one log
 /// line out. The handlers behind it see typed requests and throw typed errors.
-struct FunctionEdge<Route: Sendable>: Sendable {
+package struct FunctionEdge<Route: Sendable>: Sendable {
     /// How a route is handled.
-    typealias Handler = @Sendable (Route, RouteMatch<Route>, HTTPRequestEvent, inout RequestScope) async throws -> HTTPResponseEvent
+    package typealias Handler = @Sendable (Route, RouteMatch<Route>, HTTPRequestEvent, inout RequestScope) async throws -> HTTPResponseEvent
 
     let function: String
     let environment: QuizEnvironment
     let router: Router<Route>
     let handler: Handler
 
+    init(function: String, environment: QuizEnvironment, router: Router<Route>, handler: @escaping Handler) {
+        self.function = function
+        self.environment = environment
+        self.router = router
+        self.handler = handler
+    }
+
     /// Handles a raw event, as the runtime hands it over, and returns the raw response.
-    func handle(event: Data, context: InvocationContext) async -> Data {
+    package func handle(event: Data, context: InvocationContext) async -> Data {
         let response: HTTPResponseEvent
         do {
             let request = try HTTPRequestEvent(json: event)
@@ -37,7 +44,7 @@ struct FunctionEdge<Route: Sendable>: Sendable {
     }
 
     /// Handles a decoded request.
-    func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
+    package func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
         let clock = ContinuousClock()
         let started = clock.now
         let coldStart = firstInvocation.exchange(false, ordering: .relaxed)

@@ -7,8 +7,8 @@ import QuizStore
 
 /// The **progress** function: a learner's totals, per-category figures, pool and sessions, read
 /// from counters the answer transaction keeps current (no scan of the user's history).
-public struct ProgressFunction: Sendable {
-    enum Route: Sendable {
+public struct ProgressFunction: RoutedFunction {
+    package enum Route: Sendable {
         case progress, memory, settings, saveSettings, health
     }
 
@@ -16,7 +16,7 @@ public struct ProgressFunction: Sendable {
     public static let name = "progress"
 
     /// The function's routes (the local runner's and the template's routes are derived from them).
-    static let routes = RouteTable<Route>(
+    package static let routes = RouteTable<Route>(
         [
             .init(.get, "/users/{userId}/progress", .progress),
             .init(.get, "/users/{userId}/memory", .memory),
@@ -24,10 +24,7 @@ public struct ProgressFunction: Sendable {
             .init(.put, "/users/{userId}/settings", .saveSettings),
         ], health: .health)
 
-    /// The API Gateway route keys this function serves, `GET /health` aside.
-    public static var routeKeys: [String] { routes.keys }
-
-    private let edge: FunctionEdge<Route>
+    package let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
@@ -62,16 +59,6 @@ public struct ProgressFunction: Sendable {
                 return try await memory.saveSettings(request, userId: userId, now: scope.now)
             }
         }
-    }
-
-    /// Handles one raw API Gateway event.
-    public func handle(event: Data, context: InvocationContext) async -> Data {
-        await edge.handle(event: event, context: context)
-    }
-
-    /// Handles one decoded request.
-    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
-        await edge.handle(request, context: context)
     }
 }
 

@@ -63,7 +63,7 @@ public struct InvocationContext: Sendable {
 }
 
 /// One request's own values: the time it is handled at, its randomness and who is calling.
-struct RequestScope {
+package struct RequestScope {
     let requestId: String
     /// The time the request is handled at: the clock's, or `X-Quiz-Now`'s when allowed.
     var now: Int64

@@ -7,8 +7,8 @@ import QuizStore
 
 /// The **quiz** function: serve the current question of a session (the front of the card, in a
 /// flashcard session), reveal a card's back, import questions into a bank (authors only), list a bank.
-public struct QuizFunction: Sendable {
-    enum Route: Sendable {
+public struct QuizFunction: RoutedFunction {
+    package enum Route: Sendable {
         case currentQuestion, reveal, importQuestions, listQuestions, health
     }
 
@@ -16,7 +16,7 @@ public struct QuizFunction: Sendable {
     public static let name = "quiz"
 
     /// The function's routes (the local runner's and the template's routes are derived from them).
-    static let routes = RouteTable<Route>(
+    package static let routes = RouteTable<Route>(
         [
             .init(.get, "/sessions/{sessionId}/question", .currentQuestion),
             .init(.post, "/sessions/{sessionId}/reveal", .reveal),
@@ -24,10 +24,7 @@ public struct QuizFunction: Sendable {
             .init(.get, "/banks/{bankId}/questions", .listQuestions),
         ], health: .health)
 
-    /// The API Gateway route keys this function serves, `GET /health` aside.
-    public static var routeKeys: [String] { routes.keys }
-
-    private let edge: FunctionEdge<Route>
+    package let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
@@ -36,16 +33,6 @@ public struct QuizFunction: Sendable {
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)
         }
-    }
-
-    /// Handles one raw API Gateway event.
-    public func handle(event: Data, context: InvocationContext) async -> Data {
-        await edge.handle(event: event, context: context)
-    }
-
-    /// Handles one decoded request.
-    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
-        await edge.handle(request, context: context)
     }
 
     /// A bank question in a listing; authors also see what makes it correct.

@@ -5,8 +5,8 @@ import QuizHTTP
 import QuizStore
 
 /// The **session** function: start a session, read it back to resume, complete it, abandon it.
-public struct SessionFunction: Sendable {
-    enum Route: Sendable, Equatable {
+public struct SessionFunction: RoutedFunction {
+    package enum Route: Sendable, Equatable {
         case start, read, complete, abandon, health
     }
 
@@ -14,7 +14,7 @@ public struct SessionFunction: Sendable {
     public static let name = "session"
 
     /// The function's routes (the local runner's and the template's routes are derived from them).
-    static let routes = RouteTable<Route>(
+    package static let routes = RouteTable<Route>(
         [
             .init(.post, "/sessions", .start),
             .init(.get, "/sessions/{sessionId}", .read),
@@ -22,10 +22,7 @@ public struct SessionFunction: Sendable {
             .init(.post, "/sessions/{sessionId}/abandon", .abandon),
         ], health: .health)
 
-    /// The API Gateway route keys this function serves, `GET /health` aside.
-    public static var routeKeys: [String] { routes.keys }
-
-    private let edge: FunctionEdge<Route>
+    package let edge: FunctionEdge<Route>
 
     /// The function over an environment built at start.
     public init(environment: QuizEnvironment) {
@@ -34,16 +31,6 @@ public struct SessionFunction: Sendable {
         edge = FunctionEdge(function: Self.name, environment: environment, router: router) { route, match, request, scope in
             try await handler.handle(route, match, request, &scope)
         }
-    }
-
-    /// Handles one raw API Gateway event.
-    public func handle(event: Data, context: InvocationContext) async -> Data {
-        await edge.handle(event: event, context: context)
-    }
-
-    /// Handles one decoded request.
-    public func handle(_ request: HTTPRequestEvent, context: InvocationContext) async -> HTTPResponseEvent {
-        await edge.handle(request, context: context)
     }
 
     struct Handler: Sendable {
