@@ -55,22 +55,31 @@ public enum ItemCodec {
         try bytes.withUnsafeBytes { buffer in Result { () throws(TableError) -> Item in try decode(buffer) } }.get()
     }
 
-    /// The bytes of the item these bytes hold with integers added to some of its attributes (an
-    /// absent one counting as 0), as `UpdateAction.add` would leave it, without building the item:
-    /// the other attributes are copied as they are. `nil` when this cannot be done on the bytes
-    /// (an attribute to add to holds anything but an integer, or a sum overflows), for the caller
-    /// to apply the update on the decoded item instead, which then reports the problem.
+    /// A change `updating(_:to:)` makes to one attribute in an item's bytes.
+    public enum InPlaceChange: Sendable {
+        /// Adds to a number (an absent attribute counting as 0), as `UpdateAction.add` does.
+        case add(Number)
+        /// Sets the attribute to a value, as `UpdateAction.set` does.
+        case set(AttributeValue)
+    }
+
+    /// The bytes of the item these bytes hold with `changes` made to some of its attributes, as
+    /// `UpdateAction.apply` would leave it, without building the item: the other attributes are
+    /// copied as they are. `nil` when this cannot be done on the bytes (an attribute to add to
+    /// holds anything but a number, or a sum overflows), for the caller to apply the update on the
+    /// decoded item instead, which then reports the problem.
     ///
-    /// For the counters that many requests add to (a user's progress), whose items are rewritten
-    /// on every change: decoding, updating and re-encoding dozens of attributes to change a few
-    /// cost more than the change. `names` must be distinct.
-    public static func adding(_ deltas: [(name: String, delta: Int64)], to bytes: UnsafeRawBufferPointer) throws(TableError) -> [UInt8]? {
+    /// For the counters that many requests add to (a user's progress, a category's counters, the
+    /// memory model's due hours), whose items are rewritten on every change: decoding, updating
+    /// and re-encoding every attribute to change a few costs more than the change. The names of
+    /// `changes` must be distinct.
+    public static func updating(_ changes: [(name: String, change: InPlaceChange)], to bytes: UnsafeRawBufferPointer) throws(TableError) -> [UInt8]? {
         var reader = Reader(bytes.bindMemory(to: UInt8.self))
         guard try reader.readByte() == Tag.map.rawValue else { throw Reader.damaged }
         let count = try reader.readCount()
-        var wanted = deltas.map { (name: Array($0.name.utf8), delta: $0.delta, found: false) }
+        var wanted = changes.map { (name: Array($0.name.utf8), change: $0.change, found: false) }
         var entries: [UInt8] = []
-        entries.reserveCapacity(bytes.count + 16 * deltas.count)
+        entries.reserveCapacity(bytes.count + 16 * changes.count)
         for _ in 0..<count {
             let name = try reader.readBytes()
             Varint.append(UInt64(name.count), to: &entries)
@@ -81,19 +90,29 @@ public enum ItemCodec {
                 entries.append(contentsOf: UnsafeBufferPointer(rebasing: reader.bytes[start..<reader.position]))
                 continue
             }
-            guard !wanted[index].found, try reader.readByte() == Tag.integer.rawValue else { return nil }
-            let raw = try reader.readVarint()
-            let (sum, overflow) = Varint.unzigzag(raw).addingReportingOverflow(wanted[index].delta)
-            guard !overflow else { return nil }
+            guard !wanted[index].found else { return nil }
             wanted[index].found = true
-            appendInteger(sum, to: &entries)
+            switch wanted[index].change {
+            case .set(let value):
+                try reader.skipValue()
+                appendValue(value, to: &entries)
+            case .add(let delta):
+                guard case .number(let current) = try reader.readValue(), let sum = current.adding(delta) else { return nil }
+                appendValue(.number(sum), to: &entries)
+            }
         }
         guard reader.isAtEnd else { throw Reader.damaged }
         var added = 0
         for entry in wanted where !entry.found {
             Varint.append(UInt64(entry.name.count), to: &entries)
             entries.append(contentsOf: entry.name)
-            appendInteger(entry.delta, to: &entries)
+            switch entry.change {
+            case .set(let value):
+                appendValue(value, to: &entries)
+            case .add(let delta):
+                guard let sum = Number(Int64(0)).adding(delta) else { return nil }
+                appendValue(.number(sum), to: &entries)
+            }
             added += 1
         }
         var result: [UInt8] = []
@@ -105,11 +124,6 @@ public enum ItemCodec {
     }
 
     // MARK: - Writing
-
-    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
-        bytes.append(Tag.integer.rawValue)
-        Varint.append(signed: value, to: &bytes)
-    }
 
     static func appendValue(_ value: AttributeValue, to bytes: inout [UInt8]) {
         switch value {

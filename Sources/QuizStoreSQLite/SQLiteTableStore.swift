@@ -243,9 +243,9 @@ public final class SQLiteTableStore: TableStore {
                 planned.reserveCapacity(writes.count)
                 for write in writes {
                     let key = try write.key()
-                    // Counters added to without a condition are changed in the stored bytes.
-                    if case .update(_, let table, let actions, nil) = write, let deltas = Self.integerAdditions(actions, schema: table),
-                        let body = try addingInPlace(deltas, key: key, of: table, connection: connection)
+                    // Counters added to (and scalars set) without a condition are changed in the stored bytes.
+                    if case .update(_, let table, let actions, nil) = write, let changes = Self.inPlaceChanges(actions, schema: table),
+                        let body = try updatingInPlace(changes, key: key, of: table, connection: connection)
                     {
                         planned.append((key, table, .body(body)))
                         reasons.append(.none)
@@ -308,34 +308,45 @@ public final class SQLiteTableStore: TableStore {
         case delete
     }
 
-    /// The additions of an update that is nothing but integer `add`s to distinct, non-key,
-    /// non-TTL attributes; `nil` for any other update, which goes the general way (and reports
-    /// whatever is wrong with it there).
-    private static func integerAdditions(_ actions: [UpdateAction], schema: TableSchema) -> [(name: String, delta: Int64)]? {
-        var deltas: [(name: String, delta: Int64)] = []
-        deltas.reserveCapacity(actions.count)
+    /// The changes of an update that is nothing but `add`s and `set`s of a number, a string or a
+    /// boolean, to distinct, non-key, non-TTL attributes; `nil` for any other update, which goes
+    /// the general way (and reports whatever is wrong with it there).
+    private static func inPlaceChanges(_ actions: [UpdateAction], schema: TableSchema) -> [(name: String, change: ItemCodec.InPlaceChange)]? {
+        var changes: [(name: String, change: ItemCodec.InPlaceChange)] = []
+        changes.reserveCapacity(actions.count)
         for action in actions {
-            guard case .add(let name, let number) = action, let delta = number.intValue, !name.isEmpty, name != schema.partitionKey,
-                name != schema.sortKey, name != schema.ttlAttribute, !deltas.contains(where: { $0.name == name })
+            let change: ItemCodec.InPlaceChange
+            switch action {
+            case .add(_, let number): change = .add(number)
+            case .set(_, let value):
+                switch value {
+                case .number, .string, .bool: change = .set(value)
+                default: return nil
+                }
+            case .setIfNotExists, .remove: return nil
+            }
+            let name = action.attribute
+            guard !name.isEmpty, name != schema.partitionKey, name != schema.sortKey, name != schema.ttlAttribute,
+                !changes.contains(where: { $0.name == name })
             else { return nil }
-            deltas.append((name, delta))
+            changes.append((name, change))
         }
-        return deltas
+        return changes
     }
 
-    /// The stored item's bytes with `deltas` added (`ItemCodec.adding`); `nil` when the item does
-    /// not exist, the additions cannot be made on the bytes, or the result is large enough that
+    /// The stored item's bytes with `changes` made (`ItemCodec.updating`); `nil` when the item
+    /// does not exist, the changes cannot be made on the bytes, or the result is large enough that
     /// its size must be measured the general way. The bound is safe: no attribute counts more
     /// than 7 times its encoded length against the limit (`Item.size`), and 32 KiB × 7 is
     /// below 400 KB.
-    private func addingInPlace(
-        _ deltas: [(name: String, delta: Int64)], key: Key, of table: TableSchema, connection: SQLiteConnection
+    private func updatingInPlace(
+        _ changes: [(name: String, change: ItemCodec.InPlaceChange)], key: Key, of table: TableSchema, connection: SQLiteConnection
     ) throws(TableError) -> [UInt8]? {
         let statement = try connection.statement(.selectAny)
         bind(key, of: table, to: statement)
         defer { statement.reset() }
         guard try statement.step() else { return nil }
-        let body = try statement.withBytes(0) { bytes throws(TableError) in try ItemCodec.adding(deltas, to: bytes) }
+        let body = try statement.withBytes(0) { bytes throws(TableError) in try ItemCodec.updating(changes, to: bytes) }
         guard let body, body.count <= 32 * 1024 else { return nil }
         return body
     }

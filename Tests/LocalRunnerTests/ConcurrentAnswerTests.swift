@@ -1,5 +1,6 @@
 import Foundation
 import QuizHTTP
+import QuizTestSupport
 import Testing
 
 /// Two answers to one served question from two OS processes at once: exactly one applies

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QuizBootstrap
 import QuizHTTP
+import QuizTestSupport
 import Testing
 
 @testable import local_runner

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import ProcessTools
 import Synchronization
+import QuizTestSupport
 import Testing
 
 /// Many raw clients at once, each on a thread of its own (blocking sockets must not sit on

@@ -5,6 +5,7 @@ import QuizFunctions
 import QuizHTTP
 import QuizStore
 import QuizStoreSQLite
+import QuizTestSupport
 import Testing
 
 /// Several users, each in its own chain of OS processes, on one SQLite file: afterwards no item of

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import QuizHTTP
+import QuizTestSupport
 import Testing
 
 @testable import local_runner

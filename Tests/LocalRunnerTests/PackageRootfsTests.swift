@@ -2,6 +2,7 @@ import CurlHTTP
 import Foundation
 import ProcessTools
 import QuizBootstrap
+import QuizTestSupport
 import Testing
 
 /// The zips of `local-runner package` start on a Linux older than the one they were built on,

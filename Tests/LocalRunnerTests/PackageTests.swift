@@ -1,5 +1,6 @@
 import Foundation
 import QuizBootstrap
+import QuizTestSupport
 import Testing
 
 @testable import local_runner

@@ -84,12 +84,8 @@ extension HTTPResponseEvent {
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
 }
 
-/// A temporary folder, removed when the test lets go of it; made as QuizTestSupport's
-/// `TemporaryDirectory` makes its folders.
-final class TemporaryFolder: Sendable {
-    let path = TemporaryDirectory.create(prefix: "quiz-runner")
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
+/// The runner tests' folders are the suite's temporary folders (QuizTestSupport).
+typealias TemporaryFolder = TemporaryDirectory
 
 /// A small bank: questions q0…q(n-1), choices a–d, `b` correct.
 func sampleBank(_ count: Int) -> [[String: Any]] {

@@ -1,4 +1,5 @@
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// openapi.yaml against the running API, by a schema-based fuzzer: schemathesis generates

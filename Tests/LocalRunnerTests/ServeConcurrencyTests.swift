@@ -1,5 +1,6 @@
 import Foundation
 import ProcessTools
+import QuizTestSupport
 import Testing
 
 /// `serve --concurrency N` with the real function bootstraps: each worker runs N Runtime API

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ProcessTools
+import QuizTestSupport
 import Testing
 
 /// Flashcard and review sessions through `local-runner serve` with real worker processes:

@@ -1,4 +1,5 @@
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// The API Gateway side of `local-runner serve`: tokens, routes, sizes, and the event the

@@ -1,5 +1,6 @@
 import ProcessTools
 import Foundation
+import QuizTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ProcessTools
+import QuizTestSupport
 import Testing
 
 /// `local-runner serve` against hostile connections: slow headers, stalled uploads, idle

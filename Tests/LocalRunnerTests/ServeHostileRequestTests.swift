@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ProcessTools
+import QuizTestSupport
 import Testing
 
 /// `local-runner serve` against hostile requests: each limit refuses early and clearly, no

@@ -1,5 +1,6 @@
 import ProcessTools
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// `local-runner serve` starting, stopping and restarting: sessions outlive the runner, and no

@@ -1,5 +1,6 @@
 import ProcessTools
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// `local-runner serve` against a stand-in progress bootstrap (`--bootstrap-dir`): a small

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ProcessTools
+import QuizTestSupport
 import Testing
 
 /// Review and flashcard sessions through `local-runner serve` across months, with the request

@@ -1,6 +1,7 @@
 import Foundation
 import ProcessTools
 import Synchronization
+import QuizTestSupport
 import Testing
 
 /// `serve --watch`: a change to a function's sources rebuilds it, and its workers are replaced

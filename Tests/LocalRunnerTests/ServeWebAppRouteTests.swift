@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import QuizTestSupport
 import Testing
 
 /// The web app's routes of `local-runner serve` (its files and `POST /dev/token`) go through the

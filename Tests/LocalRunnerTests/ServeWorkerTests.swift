@@ -1,6 +1,7 @@
 import ProcessTools
 import Foundation
 import Glibc
+import QuizTestSupport
 import Testing
 
 /// `local-runner serve` with several workers per function: requests spread over the workers, and a worker

@@ -1,4 +1,5 @@
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// `local-runner token`: the secret it signs with, and what it refuses.

@@ -1,4 +1,5 @@
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// A package for `serve --watch` to rebuild, in a test's temporary folder (never the
