@@ -93,17 +93,9 @@ extension SessionFunction.Handler {
                 201, FlashcardEnvelope(session: FlashcardSessionView(session, now: now), results: nil),
                 headers: ["location": "/sessions/\(session.id)"])
             let token = tokens.next()
-            var plan = data.flashcardPlan(session, previous: nil, token: token)
-            if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
-            switch try await data.commit(plan, token: token) {
-            case .committed:
-                return .committed(response)
-            case .conflicted, .uncertain:
-                // The id is new: only our own commit, landed before its reply was lost, can be there.
-                if (try? await data.readBackFlashcards(session.id, of: caller.userId, tokens: tokens))?.ours != nil { return .committed(response) }
-                guard claim != nil else { throw DataError.storage(TableError(.backendFailure, "the new session's commit did not land")) }
-                return .uncertain(response)
-            }
+            return try await commitNewSession(
+                data.flashcardPlan(session, previous: nil, token: token), token: token, response: response, claim: claim, now: now
+            ) { (try? await data.readBackFlashcards(session.id, of: caller.userId, tokens: tokens))?.ours != nil }
         }
     }
 

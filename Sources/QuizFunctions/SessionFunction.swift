@@ -80,17 +80,9 @@ public struct SessionFunction: RoutedFunction {
                     201, SessionEnvelope<ResultsView>(session: SessionView(session, penaltyIndicator: summary.penaltyIndicator, now: now), results: nil),
                     headers: ["location": "/sessions/\(session.id)"])
                 let token = tokens.next()
-                var plan = data.sessionPlan(session, previous: nil, token: token)
-                if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
-                switch try await data.commit(plan, token: token) {
-                case .committed:
-                    return .committed(response)
-                case .conflicted, .uncertain:
-                    // The id is new: only our own commit, landed before its reply was lost, can be there.
-                    if (try? await data.readBack(session.id, of: caller.userId, tokens: tokens))?.ours != nil { return .committed(response) }
-                    guard claim != nil else { throw DataError.storage(TableError(.backendFailure, "the new session's commit did not land")) }
-                    return .uncertain(response)
-                }
+                return try await commitNewSession(
+                    data.sessionPlan(session, previous: nil, token: token), token: token, response: response, claim: claim, now: now
+                ) { (try? await data.readBack(session.id, of: caller.userId, tokens: tokens))?.ours != nil }
             }
         }
 
@@ -161,6 +153,30 @@ public struct SessionFunction: RoutedFunction {
                 }
                 throw APIError.versionConflict()
             }
+        }
+    }
+}
+
+extension SessionFunction.Handler {
+    /// Commits `plan`, the writes of a session that did not exist before, with the completion of
+    /// `claim` storing `response`. After a conflict or an unknown outcome, only our own commit,
+    /// landed before its reply was lost, can be there (the session's id is new): `landed` reads
+    /// back whether it did.
+    func commitNewSession(
+        _ plan: WritePlan, token: TransactionToken, response: HTTPResponseEvent, claim: IdempotencyGuard.Claim?, now: Int64,
+        landed: () async -> Bool
+    ) async throws -> RequestOutcome {
+        var plan = plan
+        if let claim {
+            plan.add(IdempotencyGuard(environment).completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency)
+        }
+        switch try await data.commit(plan, token: token) {
+        case .committed:
+            return .committed(response)
+        case .conflicted, .uncertain:
+            if await landed() { return .committed(response) }
+            guard claim != nil else { throw DataError.storage(TableError(.backendFailure, "the new session's commit did not land")) }
+            return .uncertain(response)
         }
     }
 }

@@ -141,7 +141,9 @@ final class ChrootEmulator {
         invokeURL = "http://127.0.0.1:\(invokePort)/2015-03-31/functions/function/invocations"
         client = try CurlHTTPClient(configuration: .init(connectTimeout: .seconds(5), requestTimeout: .seconds(60)))
         log = FileManager.default.temporaryDirectory.appendingPathComponent("chroot-rie-\(invokePort).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw ToolFailure("cannot create the emulator's log file \(log.path)")
+        }
         // unshare, sh and chroot each exec the next: the process started here is the emulator.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         process.arguments = [
