@@ -1,4 +1,5 @@
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// Flashcards in a real browser, in the suite of ``WebAppBrowserTests`` (one browser at a time).

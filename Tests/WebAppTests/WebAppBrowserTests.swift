@@ -1,4 +1,5 @@
 import Foundation
+import QuizTestSupport
 import Testing
 
 /// The web app in a real browser: headless Chromium driven by Selenium through Debian's

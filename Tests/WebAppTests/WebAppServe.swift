@@ -126,54 +126,5 @@ final class WebAppServe: @unchecked Sendable {
     }
 }
 
-/// A plain HTTP client over real loopback connections.
-struct WebClient: Sendable {
-    /// One response.
-    struct Response: Sendable {
-        var status: Int
-        var headers: [String: String]
-        var body: Data
-
-        var text: String { String(decoding: body, as: UTF8.self) }
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
-        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
-
-        /// A header, by name in any case.
-        func header(_ name: String) -> String? {
-            headers.first { $0.key.lowercased() == name.lowercased() }?.value
-        }
-    }
-
-    let port: Int
-
-    private static let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 120
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        return URLSession(configuration: configuration)
-    }()
-
-    /// Sends a request; `json` becomes the body with `content-type: application/json`.
-    func send(
-        _ method: String, _ path: String, token: String? = nil, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]
-    ) async throws -> Response {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let json {
-            request.httpBody = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        } else if let body {
-            request.httpBody = body
-        }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await Self.session.data(for: request)
-        let http = try #require(response as? HTTPURLResponse)
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            if let name = name as? String, let value = value as? String { fields[name] = value }
-        }
-        return Response(status: http.statusCode, headers: fields, body: data)
-    }
-}
+/// The web tests talk to serve as the runner tests do (QuizTestSupport).
+typealias WebClient = ServeClient
