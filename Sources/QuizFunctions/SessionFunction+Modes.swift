@@ -23,7 +23,9 @@ extension SessionFunction.Handler {
         }
     }
 
-    /// The one place a session reads which questions of a bank (or category) it may hold.
+    /// Every question of a bank (or category), read from its index: what flashcard `due` decks and
+    /// review sessions fall back on when a random sample of the bank holds too few questions the
+    /// learner has not met. Quiz sessions and category decks draw instead (`QuestionBank.draw`).
     func bankCandidates(bankId: String, category: String?) async throws -> [String] {
         try await QuestionBank(environment).questionIds(bankId: bankId, category: category)
     }
