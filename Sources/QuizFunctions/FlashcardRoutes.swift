@@ -168,17 +168,10 @@ struct FlashcardRoutes: Sendable {
                 let token = tokens.next()
                 responses[token.value] = response
                 data.addFlashcardSession(session, previous: previous, token: token, to: &plan)
-                if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: scope.now), as: .idempotency) }
-                let failed: Set<WritePlan.Part>
-                switch try await data.commit(plan, token: token) {
-                case .committed: return .committed(response)
-                case .conflicted(let parts): failed = parts
-                case .uncertain: failed = []
-                }
-                // Another request moved the session, or this commit's outcome is unknown.
-                let (_, ours) = try await data.readBackFlashcards(sessionId, of: caller.userId, tokens: tokens)
-                if let ours, let landed = responses[ours] { return .committed(landed) }
-                if failed.contains(.idempotency) { return .uncertain(response) }
+                let outcome = try await idempotency.commitSessionChange(
+                    plan, token: token, response: response, claim: claim, now: scope.now, data: data, responses: responses
+                ) { try await data.readBackFlashcards(sessionId, of: caller.userId, tokens: tokens).ours }
+                if let outcome { return outcome }
             }
             throw APIError.versionConflict()
         }

@@ -139,17 +139,11 @@ public struct SessionFunction: RoutedFunction {
                     guard session.version != previous.version else { return .answered(response) }
                     let token = tokens.next()
                     responses[token.value] = response
-                    var plan = data.sessionPlan(session, previous: previous, token: token)
-                    if let claim { plan.add(idempotency.completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
-                    let failed: Set<WritePlan.Part>
-                    switch try await data.commit(plan, token: token) {
-                    case .committed: return .committed(response)
-                    case .conflicted(let parts): failed = parts
-                    case .uncertain: failed = []
-                    }
-                    let (_, ours) = try await data.readBack(sessionId, of: caller.userId, tokens: tokens)
-                    if let ours, let landed = responses[ours] { return .committed(landed) }
-                    if failed.contains(.idempotency) { return .uncertain(response) }
+                    let outcome = try await idempotency.commitSessionChange(
+                        data.sessionPlan(session, previous: previous, token: token), token: token, response: response, claim: claim,
+                        now: now, data: data, responses: responses
+                    ) { try await data.readBack(sessionId, of: caller.userId, tokens: tokens).ours }
+                    if let outcome { return outcome }
                 }
                 throw APIError.versionConflict()
             }
