@@ -101,7 +101,10 @@ struct ServeLifecycleTests {
     @Test("a missing bootstrap is named, with how to build it")
     func missingBootstrap() async throws {
         let folder = TemporaryFolder()
-        let output = try RunnerProcess.start(["serve", "--port", "0", "--bootstrap-dir", folder.path], environment: [:]).wait()
+        // Its data directory in the test's folder: serve makes the secret before it looks for bootstraps.
+        let output = try RunnerProcess.start(
+            ["serve", "--port", "0", "--bootstrap-dir", folder.path], environment: ["QUIZ_DATA_DIR": "\(folder.path)/data"]
+        ).wait()
         #expect(output.status != 0)
         #expect(output.stderr.contains("no executable session-function in \(folder.path)"), "\(output.stderr)")
     }
