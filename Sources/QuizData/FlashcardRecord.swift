@@ -28,25 +28,12 @@ package enum FlashcardRecord {
 
     /// The item of a flashcard session; `token` is the transaction's that writes it.
     package static func item(_ session: FlashcardSession, retentionSeconds: Int, token: TransactionToken? = nil) -> Item {
-        let key = Keys.session(session.userId, session.id)
-        // Kept until the time limit plus the retention, as quiz sessions are (docs/data-layer.md).
-        let end = max(session.expiresAt, session.endedAt ?? session.expiresAt)
-        var attributes: [String: AttributeValue] = [:]
-        attributes.reserveCapacity(15)
-        attributes["pk"] = .string(key.partition)
-        attributes["sk"] = .string(key.sort ?? "")
-        attributes[QuizTables.ttlAttribute] = .int(end / 1000 + Int64(retentionSeconds))
+        // Kept as long as quiz sessions are, under the same key and attributes, with its mode beside them.
+        var attributes = SessionRecord.commonAttributes(
+            userId: session.userId, id: session.id, bankId: session.bankId, status: session.status, version: session.version,
+            startedAt: session.startedAt, expiresAt: session.expiresAt, updatedAt: session.updatedAt, endedAt: session.endedAt,
+            retentionSeconds: retentionSeconds, token: token)
         attributes[modeAttribute] = .string(mode)
-        attributes["id"] = .string(session.id)
-        attributes["userId"] = .string(session.userId)
-        attributes["bankId"] = .string(session.bankId)
-        attributes["status"] = .string(session.status.rawValue)
-        attributes["version"] = .int(session.version)
-        attributes["startedAt"] = .int(session.startedAt)
-        attributes["expiresAt"] = .int(session.expiresAt)
-        attributes["updatedAt"] = .int(session.updatedAt)
-        if let endedAt = session.endedAt { attributes["endedAt"] = .int(endedAt) }
-        if let token { attributes[SessionRecord.tokenAttribute] = .string(token.value) }
         attributes[SessionRecord.stateAttribute] = .binary(encode(session))
         return Item(attributes)
     }

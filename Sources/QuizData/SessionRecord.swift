@@ -34,28 +34,41 @@ package enum SessionRecord {
     package static func item(
         _ session: QuizSession, serving question: Question? = nil, retentionSeconds: Int, token: TransactionToken? = nil
     ) -> Item {
-        let key = Keys.session(session.userId, session.id)
-        // Kept until the time limit plus the retention: active sessions cannot vanish under a
-        // learner, ended ones go away on their own (docs/data-layer.md, "Nothing grows without bound").
-        let end = max(session.expiresAt, session.endedAt ?? session.expiresAt)
-        var attributes: [String: AttributeValue] = [:]
-        attributes.reserveCapacity(15)
-        attributes["pk"] = .string(key.partition)
-        attributes["sk"] = .string(key.sort ?? "")
-        attributes[QuizTables.ttlAttribute] = .int(end / 1000 + Int64(retentionSeconds))
-        attributes["id"] = .string(session.id)
-        attributes["userId"] = .string(session.userId)
-        attributes["bankId"] = .string(session.bankId)
-        attributes["status"] = .string(session.status.rawValue)
-        attributes["version"] = .int(session.version)
-        attributes["startedAt"] = .int(session.startedAt)
-        attributes["expiresAt"] = .int(session.expiresAt)
-        attributes["updatedAt"] = .int(session.updatedAt)
-        if let endedAt = session.endedAt { attributes["endedAt"] = .int(endedAt) }
-        if let token { attributes[tokenAttribute] = .string(token.value) }
+        var attributes = commonAttributes(
+            userId: session.userId, id: session.id, bankId: session.bankId, status: session.status, version: session.version,
+            startedAt: session.startedAt, expiresAt: session.expiresAt, updatedAt: session.updatedAt, endedAt: session.endedAt,
+            retentionSeconds: retentionSeconds, token: token)
         let served = question.flatMap { question in session.currentQuestion?.questionId == question.id ? question : nil }
         attributes[stateAttribute] = .binary(SessionState.encode(session, servedQuestion: served))
         return Item(attributes)
+    }
+
+    /// The attributes every session item has, whatever its mode: its key, its expiry (the time
+    /// limit plus the retention: active sessions cannot vanish under a learner, ended ones go away
+    /// on their own; docs/data-layer.md, "Nothing grows without bound"), its ids, status, version
+    /// and times, and the token of the transaction that writes it.
+    package static func commonAttributes(
+        userId: String, id: String, bankId: String, status: SessionStatus, version: Int, startedAt: Int64, expiresAt: Int64,
+        updatedAt: Int64, endedAt: Int64?, retentionSeconds: Int, token: TransactionToken?
+    ) -> [String: AttributeValue] {
+        let key = Keys.session(userId, id)
+        let end = max(expiresAt, endedAt ?? expiresAt)
+        var attributes: [String: AttributeValue] = [:]
+        attributes.reserveCapacity(16)
+        attributes["pk"] = .string(key.partition)
+        attributes["sk"] = .string(key.sort ?? "")
+        attributes[QuizTables.ttlAttribute] = .int(end / 1000 + Int64(retentionSeconds))
+        attributes["id"] = .string(id)
+        attributes["userId"] = .string(userId)
+        attributes["bankId"] = .string(bankId)
+        attributes["status"] = .string(status.rawValue)
+        attributes["version"] = .int(version)
+        attributes["startedAt"] = .int(startedAt)
+        attributes["expiresAt"] = .int(expiresAt)
+        attributes["updatedAt"] = .int(updatedAt)
+        if let endedAt { attributes["endedAt"] = .int(endedAt) }
+        if let token { attributes[tokenAttribute] = .string(token.value) }
+        return attributes
     }
 
     /// The session an item holds.

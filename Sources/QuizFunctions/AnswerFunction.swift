@@ -60,15 +60,15 @@ public struct AnswerFunction: RoutedFunction {
         let environment: QuizEnvironment
         // Built once with the handler: every answer uses them several times, and building them
         // anew each time copied the environment's store, tables and settings over and over.
-        let data: LearnerData
-        let bank: QuestionBank
-        let idempotency: IdempotencyGuard
+        // The flashcard routes hold the same three; ratings go to them.
+        let flashcards: FlashcardRoutes
+        var data: LearnerData { flashcards.data }
+        var bank: QuestionBank { flashcards.bank }
+        var idempotency: IdempotencyGuard { flashcards.idempotency }
 
         init(environment: QuizEnvironment) {
             self.environment = environment
-            data = LearnerData(environment)
-            bank = QuestionBank(environment)
-            idempotency = IdempotencyGuard(environment)
+            flashcards = FlashcardRoutes(environment: environment)
         }
 
         func answer(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: inout RequestScope) async throws -> HTTPResponseEvent {
@@ -277,11 +277,10 @@ public struct AnswerFunction: RoutedFunction {
             Validation.range(body.timeSpentMs, 0...86_400_000, field: "timeSpentMs", into: &problems)
             Validation.range(body.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
             guard problems.isEmpty, let rating else { throw APIError.validationFailed(problems) }
-            let routes = FlashcardRoutes(environment: environment)
             let checked = FlashcardRoutes.Rating(
                 questionId: body.questionId, rating: rating, timeToFlipMs: body.timeToFlipMs.map(Int64.init),
                 expectedVersion: body.expectedVersion)
-            return try await routes.rate(sessionId, checked, request, caller: caller, scope: scope)
+            return try await flashcards.rate(sessionId, checked, request, caller: caller, scope: scope)
         }
 
         static func message(for outcome: AnswerOutcome) -> String {
