@@ -59,14 +59,13 @@ enum HostileClients {
 
 extension ServeInstance {
     /// Expects the runner to be running and to answer `GET /health` within 100 ms: the best of
-    /// up to 20 tries a tenth of a second apart, so answers slowed by the machine's other work
-    /// (a whole test suite shares two cores) do not decide, while a runner still busy with what
-    /// came before would fail them all.
+    /// up to 50 tries a tenth of a second apart, so that a moment's scheduling noise on two cores
+    /// does not decide, while a runner still busy with what came before would fail them all.
+    /// The suites that call it run in the test command's second pass (`QUIET_SUITES` in the
+    /// Makefile), one at a time, without the rest of the suite beside them.
     func expectAliveAndQuick(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         #expect(process.isRunning, "serve has exited:\n\(log.suffix(3000))", sourceLocation: sourceLocation)
         var best = Duration.seconds(3600)
-        // The best of up to 50 tries, 100 ms apart: the whole suite runs beside this test on two
-        // cores, and a quiet moment among them is what shows serve's own answer time.
         for _ in 0..<50 where best >= .milliseconds(100) {
             let started = ContinuousClock.now
             let health = try await ServeClient(port: port).send("GET", "/health")

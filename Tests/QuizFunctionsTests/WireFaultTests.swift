@@ -51,7 +51,13 @@ struct WireFaultTests {
                     if (200..<300).contains(retry.status) { applied = retry }
                 }
                 if let applied {
-                    let replay = await harness.send(route.function, request, on: environment)
+                    // The same allowance as above: a repeat that meets a slow moto may get an
+                    // honest 503 with Retry-After; the first answer that is not one must be the
+                    // stored response.
+                    var replay = await harness.send(route.function, request, on: environment)
+                    for _ in 0..<5 where replay.status == 503 && isAcceptableUnderFault(replay) {
+                        replay = await harness.send(route.function, request, on: environment)
+                    }
                     #expect(replay.body == applied.body, "\(label): a repeat gets the stored response")
                     try await route.check(harness, sessionId, applied)
                 } else {
