@@ -149,7 +149,9 @@ extension QuestionBank {
                 throw DataError.storage(error)
             }
             placed.append(question)
-            questionWrites += existing[question.id].map { $0.string("category") == question.category ? 2 : 3 } ?? 2
+            // A replace in its own category: the question alone (its index entry stays as it is);
+            // one that moved: the old entry's delete too; a new question: the question and its entry.
+            questionWrites += existing[question.id].map { $0.string("category") == question.category ? 1 : 3 } ?? 2
         }
 
         var plan = WritePlan(capacity: TransactionWrite.maximumCount)
@@ -163,6 +165,9 @@ extension QuestionBank {
                 if let categoryOrdinal = placement.categoryOrdinal { item[OrdinalPlan.categoryOrdinalAttribute] = .int(categoryOrdinal) }
             }
             let condition: Condition
+            // The category index entry is written for a new question and for one that moved; a
+            // replace in its own category would write the same three attributes again.
+            var indexed = false
             if let old = existing[question.id] {
                 let revision = old.int(Self.revisionAttribute)
                 item[Self.revisionAttribute] = .int((revision ?? 0) + 1)
@@ -172,6 +177,8 @@ extension QuestionBank {
                 let oldCategory = old.string("category")
                 if oldCategory != question.category {
                     plan.add(.delete(Keys.categoryIndex(bankId, category: oldCategory, questionId: question.id), from: table), as: .questionIndex)
+                } else {
+                    indexed = true
                 }
             } else {
                 item[Self.revisionAttribute] = .int(1)
@@ -179,8 +186,10 @@ extension QuestionBank {
                 counts.created += 1
             }
             plan.add(.put(item, into: table, if: condition), as: .question)
-            let index = Keys.categoryIndex(bankId, category: question.category, questionId: question.id)
-            plan.add(.put(["pk": .string(index.partition), "sk": .string(index.sort ?? ""), "questionId": .string(question.id)], into: table), as: .questionIndex)
+            if !indexed {
+                let index = Keys.categoryIndex(bankId, category: question.category, questionId: question.id)
+                plan.add(.put(["pk": .string(index.partition), "sk": .string(index.sort ?? ""), "questionId": .string(question.id)], into: table), as: .questionIndex)
+            }
         }
         for (write, part) in ordinals.writes() { plan.add(write, as: part) }
         plan.add(

@@ -118,6 +118,37 @@ struct DrawTests {
         #expect(counted.calls.map(\.operation) == [.get, .batchGet, .batchGet, .batchGet])
     }
 
+    @Test("a re-import rewrites no index entry of a question that keeps its category, and moves the entries of those that change it")
+    func reimportWrites() async throws {
+        let harness = try await Harness(backend: .sqlite)
+        try await harness.importBank(questions: Self.questions(0..<40) { "c\($0 % 2)" })
+        let counted = FaultInjectingTableStore(wrapping: try harness.environment().store)
+        let environment = try harness.environment { _ in counted }
+        // Every question again with a new text; q0 and q2 move from c0 to c1.
+        let questions = Self.questions(0..<40, text: "v2") { $0 == 0 || $0 == 2 ? "c1" : "c\($0 % 2)" }
+        let reply = await harness.send(
+            .quiz, Harness.request(.post, "/banks/bank-1/questions", user: "author-1", groups: ["authors"], json: questions), on: environment)
+        #expect(reply.status == 201, "\(reply.body)")
+        #expect(reply.json["replaced"] as? Int == 40)
+        let written = counted.calls.flatMap(\.transactionKeys)
+        let questionItems = written.filter { $0.partition == "BANK#bank-1" && $0.sort?.hasPrefix("Q#") == true }
+        // Each question once, and for each moved question at most one more: the tail question of
+        // its old category that takes its slot.
+        #expect(Set(questionItems).count == 40)
+        #expect(questionItems.count <= 42)
+        // The category index: the moved questions' old entries deleted and new ones put, nothing else.
+        let indexEntries = written.filter { $0.partition == "BANK#bank-1" && $0.sort?.hasPrefix("C#") == true }.compactMap(\.sort)
+        #expect(indexEntries.sorted() == ["C#c0#q0", "C#c0#q2", "C#c1#q0", "C#c1#q2"])
+        #expect(try await Self.audit(harness) == [])
+        let store = try harness.environment().store
+        let table = try harness.environment().tables.questions
+        for (category, expected) in [("c0", 18), ("c1", 22)] {
+            let entries = try await store.queryAll(Query(table, partition: "BANK#bank-1", sortKey: .beginsWith("C#\(category)#")))
+            #expect(entries.count == expected)
+            #expect(try await Self.members(harness, category: category) == Set(entries.compactMap { $0.string("questionId") }))
+        }
+    }
+
     @Test("draws are uniform without replacement: chi-square over 6,000 seeded draws, for single questions, pairs and first places")
     func uniformWithoutReplacement() async throws {
         let harness = try await Harness(backend: .sqlite)

@@ -65,6 +65,9 @@ public final class FaultInjectingTableStore: TableStore {
         public var operation: Operation
         /// The fault it got, if any.
         public var fault: Fault?
+        /// The keys a `transactWrite` writes (puts, updates, deletes and condition checks, in
+        /// its order); empty for every other operation.
+        public var transactionKeys: [Key] = []
     }
 
     /// The store calls go to.
@@ -107,7 +110,9 @@ public final class FaultInjectingTableStore: TableStore {
     // MARK: - The fault
 
     /// Numbers the call, decides its fault, and runs it through that fault.
-    private func perform<Value>(_ operation: Operation, _ body: () async throws(TableError) -> Value) async throws(TableError) -> Value {
+    private func perform<Value>(
+        _ operation: Operation, keys: [Key] = [], _ body: () async throws(TableError) -> Value
+    ) async throws(TableError) -> Value {
         let call = state.withLock { state -> Call in
             let number = state.calls.count
             var fault: Fault?
@@ -119,7 +124,7 @@ public final class FaultInjectingTableStore: TableStore {
                     fault = faults.randomElement(using: &state.random)
                 }
             }
-            let call = Call(number: number, operation: operation, fault: fault)
+            let call = Call(number: number, operation: operation, fault: fault, transactionKeys: keys)
             state.calls.append(call)
             return call
         }
@@ -180,7 +185,7 @@ public final class FaultInjectingTableStore: TableStore {
     }
 
     public func transactWrite(_ writes: [TransactionWrite], token: TransactionToken?) async throws(TableError) {
-        try await perform(.transactWrite) { () async throws(TableError) in try await base.transactWrite(writes, token: token) }
+        try await perform(.transactWrite, keys: writes.compactMap { try? $0.key() }) { () async throws(TableError) in try await base.transactWrite(writes, token: token) }
     }
 
     public func removeExpired(from table: TableSchema, now: Int64, limit: Int) async throws(TableError) -> Int {
