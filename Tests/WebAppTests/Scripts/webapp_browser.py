@@ -10,8 +10,8 @@ Protocol on standard output, one line each:
   RESULT <json>          what the scenario observed, for the test to check against the API
 Any failure raises: the traceback goes to standard error and the exit status is 1.
 
-Scenarios: learner, author, keyboard, faults (see each function's docstring), and flashcards
-(flashcards_scenario.py).
+Scenarios: learner, author, keyboard, faults (see each function's docstring), flashcards
+(flashcards_scenario.py) and memory (memory_scenario.py).
 """
 
 import argparse
@@ -724,7 +724,7 @@ def faults(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults", "flashcards"])
+    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults", "flashcards", "memory"])
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--work", required=True)
@@ -736,6 +736,10 @@ def main():
         # Its own module, which takes this one's helpers; imported here, once this one is loaded.
         from flashcards_scenario import flashcards
         flashcards(args)
+        return
+    if args.scenario == "memory":
+        from memory_scenario import memory
+        memory(args)
         return
     {"learner": learner, "author": author, "keyboard": keyboard, "faults": faults}[args.scenario](args)
 
