@@ -206,6 +206,11 @@ struct WebAppBrowserTests {
         let comesBack = rendered["comesBack"] as? [Any] ?? []
         #expect((comesBack.first as? String)?.hasPrefix("Next review in 3 days (") == true, "\(comesBack)")
         #expect(comesBack.count == 4 && (comesBack[1] as? String)?.hasPrefix("Next review tomorrow (") == true && comesBack[2] is NSNull && comesBack[3] is NSNull, "\(comesBack)")
+        // The questions screen's due dates and stabilities (memory.js).
+        let due = rendered["dueText"] as? [String] ?? []
+        let duePrefixes = ["Overdue by 12 days (", "Due now (", "Due later today (", "Due tomorrow (", "Due in 5 days (", "Not scheduled"]
+        #expect(due.count == 6 && zip(due, duePrefixes).allSatisfy { $0.hasPrefix($1) }, "\(due)")
+        #expect(rendered["duration"] as? [String] == ["5 hours", "2.3 days", "2 days", "45 days", "1.4 years"], "\(rendered["duration"] ?? "?")")
         await serve.stop()
     }
 

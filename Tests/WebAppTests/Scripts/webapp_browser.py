@@ -459,6 +459,11 @@ const done = arguments[arguments.length - 1];
     comesBack({ dueAt: new Date(now + 3 * 86400000).toISOString() }, now), comesBack({ dueAt: now + 86400000 }, now),
     comesBack({ dueAt: null }, now), comesBack(undefined, now),
   ];
+  const { dueText, duration } = await import('/js/screens/memory.js');
+  const day = 86400000;
+  result.dueText = [dueText(new Date(now - 12.5 * day).toISOString(), now), dueText(now - 3600000, now), dueText(now + 3600000, now),
+    dueText(now + day, now), dueText(now + 5 * day, now), dueText(null, now)];
+  result.duration = [duration(0.212), duration(2.3065), duration(2), duration(45.4), duration(500)];
   return result;
 })().then(done, (error) => done({ error: String(error) }));
 """
