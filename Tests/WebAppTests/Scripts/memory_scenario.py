@@ -73,8 +73,10 @@ def memory(args):
         sign_in(driver, "zoe")
         observed["settings"] = settings(driver, args)
 
-        step("every bank, ten a page, then Show more")
-        open_screen(driver, "memory", "Your questions")
+        step("from the progress screen's link: every bank, ten a page, then Show more")
+        open_screen(driver, "progress", "Progress")
+        find(driver, "section.memory a[href='#/memory']").click()
+        wait(driver, lambda d: d.title.startswith("Your questions") and d.find_elements(By.CSS_SELECTOR, "li.memory-item"), "no questions screen")
         Select(find(driver, "#memory-limit")).select_by_value("10")
         driver.find_element(By.CSS_SELECTOR, "form.memory-filter button[type=submit]").click()
         wait(driver, lambda d: len(rows(d)) == 10 and d.find_element(By.CSS_SELECTOR, "form.memory-study > button").is_displayed(),
