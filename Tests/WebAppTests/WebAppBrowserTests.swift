@@ -206,10 +206,15 @@ struct WebAppBrowserTests {
         let comesBack = rendered["comesBack"] as? [Any] ?? []
         #expect((comesBack.first as? String)?.hasPrefix("Next review in 3 days (") == true, "\(comesBack)")
         #expect(comesBack.count == 4 && (comesBack[1] as? String)?.hasPrefix("Next review tomorrow (") == true && comesBack[2] is NSNull && comesBack[3] is NSNull, "\(comesBack)")
+        // The questions screen's due dates and stabilities (memory.js).
+        let due = rendered["dueText"] as? [String] ?? []
+        let duePrefixes = ["Overdue by 12 days (", "Due now (", "Due later today (", "Due tomorrow (", "Due in 5 days (", "Not scheduled"]
+        #expect(due.count == 6 && zip(due, duePrefixes).allSatisfy { $0.hasPrefix($1) }, "\(due)")
+        #expect(rendered["duration"] as? [String] == ["5 hours", "2.3 days", "2 days", "45 days", "1.4 years"], "\(rendered["duration"] ?? "?")")
         await serve.stop()
     }
 
-    @Test("a lost reply and a 503 with Retry-After: each answer sent again under its own key, applied once")
+    @Test("a lost reply and a 503 with Retry-After: each answer sent again under its own key, applied once; each settings change sent again as it is")
     func faultsBetweenBrowserAndRunner() async throws {
         let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"])
         try await Self.importCapitals(serve)
@@ -242,6 +247,23 @@ struct WebAppBrowserTests {
         let state = session.json["session"] as? [String: Any] ?? [:]
         #expect(state["answersSubmitted"] as? Int == 2 && state["completedCount"] as? Int == 2, "\(session.text)")
         #expect(state["status"] as? String == "completed")
+
+        // Settings changes: PUT takes no Idempotency-Key (openapi.yaml) and is sent again as it is,
+        // after the lost reply at once, after the 503 no sooner than Retry-After said.
+        let puts = seen["settingsLog"] as? [[String: Any]] ?? []
+        #expect(puts.count == 4, "settings changes seen by the proxy: \(puts)")
+        if puts.count == 4 {
+            #expect(puts.allSatisfy { $0["key"] is NSNull }, "\(puts)")
+            let values = puts.map { ($0["body"] as? [String: Any])?["desiredRetention"] as? Double }
+            #expect(values == [0.8, 0.8, 0.75, 0.75], "\(puts)")
+            #expect(puts.map { $0["fault"] as? String } == ["lose-reply", nil, "503", nil], "\(puts)")
+            #expect(puts.map { $0["status"] as? Int } == [200, 200, 503, 200], "\(puts)")
+            let settingsWait = (puts[3]["at"] as? Double ?? 0) - (puts[2]["at"] as? Double ?? 0)
+            #expect(settingsWait >= 1.9, "the retry came \(settingsWait) s after a 503 with Retry-After: 2")
+        }
+        #expect((seen["settings-503"] as? String)?.hasPrefix("Saved: desired retention 0.75.") == true, "\(seen["settings-503"] ?? "?")")
+        let settings = try await WebClient(port: serve.port).send("GET", "/users/me/settings", token: try await serve.token("lee"))
+        #expect(settings.json["desiredRetention"] as? Double == 0.75, "\(settings.text)")
         await serve.stop()
     }
 }

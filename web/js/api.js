@@ -65,6 +65,17 @@ export class Api {
   }
 
   /**
+   * PUT `body` (an object, sent as JSON) to `path`; resolves to the JSON body. A PUT replaces a
+   * whole resource, so sending it twice changes nothing: the routes that take one have no
+   * Idempotency-Key (openapi.yaml), and it is sent again as it is after a network error, a 5xx or a
+   * 429, like every request. It is not kept across page loads: a learner who left the page did not
+   * see it saved, and a stale value sent later could undo a newer one.
+   */
+  async put(path, body) {
+    return (await this.exchange({ method: 'PUT', path, body: JSON.stringify(body), contentType: 'application/json' })).data;
+  }
+
+  /**
    * POST `body` (an object, sent as JSON; a string with `contentType`; null for none) to `path` under a new
    * idempotency key. `kind` and `context` say what the request was for, so that a reload can
    * finish what it started (main.js). Resolves to {status, data, replayed}.

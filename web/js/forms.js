@@ -3,6 +3,9 @@
 
 import { h } from './dom.js';
 
+/** A bank or question id as the app accepts one typed: letters, digits, . _ : or - (a subset of openapi.yaml's `Identifier`). */
+export const IDENTIFIER = /^[A-Za-z0-9._:-]{1,128}$/;
+
 /** A labelled form field with its error line; `describedBy` links the hint and the error. */
 export function field(label, input, hint) {
   const id = input.id;

@@ -1,7 +1,7 @@
 // The app shell: reads config.json, signs in, finishes the requests a previous page load left
 // pending, then shows the screen the URL's hash names (#/start, #/quiz, #/cards, #/results/ID,
-// #/progress, #/import, #/signin). The hash keeps the screen across a reload; the state on it
-// always comes from the API.
+// #/progress, #/memory[/BANK], #/settings, #/import, #/signin). The hash keeps the screen across a
+// reload; the state on it always comes from the API.
 
 import { Api, ApiError, OutcomeUnknown, SignInRequired } from './api.js';
 import { Auth } from './auth.js';
@@ -10,9 +10,11 @@ import { add, announce, fill, focusHeading, h } from './dom.js';
 import { openSession, pending } from './local.js';
 import { renderCards } from './screens/cards.js';
 import { renderImport } from './screens/import.js';
+import { renderMemory } from './screens/memory.js';
 import { renderProgress } from './screens/progress.js';
 import { renderQuiz } from './screens/quiz.js';
 import { renderResults } from './screens/results.js';
+import { renderSettings } from './screens/settings.js';
 import { renderSignIn } from './screens/signin.js';
 import { renderStart } from './screens/start.js';
 
@@ -23,6 +25,8 @@ const SCREENS = {
   cards: { render: renderCards, title: 'Flashcards' },
   results: { render: renderResults, title: 'Results' },
   progress: { render: renderProgress, title: 'Progress' },
+  memory: { render: renderMemory, title: 'Your questions' },
+  settings: { render: renderSettings, title: 'Settings' },
   import: { render: renderImport, title: 'Import questions', authors: true },
 };
 

@@ -10,8 +10,8 @@ Protocol on standard output, one line each:
   RESULT <json>          what the scenario observed, for the test to check against the API
 Any failure raises: the traceback goes to standard error and the exit status is 1.
 
-Scenarios: learner, author, keyboard, faults (see each function's docstring), and flashcards
-(flashcards_scenario.py).
+Scenarios: learner, author, keyboard, faults (see each function's docstring), flashcards
+(flashcards_scenario.py) and memory (memory_scenario.py).
 """
 
 import argparse
@@ -459,6 +459,11 @@ const done = arguments[arguments.length - 1];
     comesBack({ dueAt: new Date(now + 3 * 86400000).toISOString() }, now), comesBack({ dueAt: now + 86400000 }, now),
     comesBack({ dueAt: null }, now), comesBack(undefined, now),
   ];
+  const { dueText, duration } = await import('/js/screens/memory.js');
+  const day = 86400000;
+  result.dueText = [dueText(new Date(now - 12.5 * day).toISOString(), now), dueText(now - 3600000, now), dueText(now + 3600000, now),
+    dueText(now + day, now), dueText(now + 5 * day, now), dueText(null, now)];
+  result.duration = [duration(0.212), duration(2.3065), duration(2), duration(45.4), duration(500)];
   return result;
 })().then(done, (error) => done({ error: String(error) }));
 """
@@ -592,19 +597,23 @@ def keyboard(args):
 
 class FaultyProxy:
     """A forwarding HTTP proxy on 127.0.0.1 between the browser and the runner that can fail the
-    next answer (POST /sessions/ID/answer) in one of two ways, once:
+    next answer (POST /sessions/ID/answer), or the next settings change (PUT /users/ID/settings),
+    in one of two ways, once:
       "503"         answer 503 STORAGE_UNAVAILABLE with Retry-After, without forwarding;
       "lose-reply"  forward it (the runner applies it), then close the connection unanswered.
-    It logs every answer it sees: when, its Idempotency-Key, the fault, the runner's status and
-    whether the runner replayed a stored response."""
+    It logs every answer it sees (`log`) and every settings change (`settings_log`): when, its
+    Idempotency-Key, the fault, the runner's status and whether the runner replayed a stored
+    response; for a settings change, its body too."""
 
     def __init__(self, upstream_port):
         import http.server
         proxy = self
         self.upstream_port = upstream_port
         self.fault = None
+        self.target = "answer"
         self.retry_after = 2
         self.log = []
+        self.settings_log = []
         self.lock = threading.Lock()
         self.started = time.monotonic()
 
@@ -617,16 +626,16 @@ class FaultyProxy:
             def do_GET(self):
                 proxy.handle(self)
 
-            do_POST = do_HEAD = do_GET
+            do_POST = do_PUT = do_HEAD = do_GET
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def arm(self, fault, retry_after=2):
+    def arm(self, fault, retry_after=2, target="answer"):
         with self.lock:
-            self.fault, self.retry_after = fault, retry_after
+            self.fault, self.retry_after, self.target = fault, retry_after, target
 
     def handle(self, request):
         import http.client
@@ -634,14 +643,19 @@ class FaultyProxy:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else None
         is_answer = request.command == "POST" and re.fullmatch(r"/sessions/[^/]+/answer", request.path) is not None
+        is_settings = request.command == "PUT" and re.fullmatch(r"/users/[^/]+/settings", request.path) is not None
+        watched = self.log if is_answer else self.settings_log if is_settings else None
         fault = None
-        if is_answer:
+        if watched is not None:
             with self.lock:
-                fault, self.fault = self.fault, None
+                if self.target == ("answer" if is_answer else "settings"):
+                    fault, self.fault = self.fault, None
         entry = {"at": round(time.monotonic() - self.started, 3), "key": request.headers.get("Idempotency-Key"), "fault": fault}
+        if is_settings:
+            entry["body"] = json.loads(body or b"null")
         if fault == "503":
             entry["status"] = 503
-            self.log.append(entry)
+            watched.append(entry)
             payload = json.dumps({"error": {"code": "STORAGE_UNAVAILABLE", "message": "Storage is unavailable.", "requestId": "proxy"}}).encode()
             request.send_response(503)
             request.send_header("Content-Type", "application/json")
@@ -658,9 +672,9 @@ class FaultyProxy:
             payload = response.read()
         finally:
             upstream.close()
-        if is_answer:
+        if watched is not None:
             entry.update(status=response.status, replayed=response.getheader("Idempotency-Replayed"))
-            self.log.append(entry)
+            watched.append(entry)
         if fault == "lose-reply":
             request.close_connection = True
             request.connection.shutdown(2)  # the runner has applied it; the browser hears nothing
@@ -678,7 +692,8 @@ class FaultyProxy:
 def faults(args):
     """Behind a proxy that loses the reply to one answer (after the runner applied it) and answers
     another with 503 and Retry-After: the app sends each again under its own key, waits as told,
-    and the learner sees each answered once."""
+    and the learner sees each answered once; then the same two faults on settings changes (PUT,
+    no key: sent again as it is)."""
     from urllib.parse import urlparse
     proxy = FaultyProxy(urlparse(args.base_url).port)
     base = f"http://127.0.0.1:{proxy.port}"
@@ -715,7 +730,20 @@ def faults(args):
         assert wait_outcome(driver, form) == "next"
         observed["busyFeedback"] = feedback(driver)
         page_checks(driver, "after the faults")
+
+        step("a settings change whose reply is lost, then one refused with 503 and Retry-After: 2")
+        driver.find_element(By.CSS_SELECTOR, "#nav a[data-route=settings]").click()
+        retention = find(driver, "#settings-retention")
+        saved = lambda d: d.find_element(By.CSS_SELECTOR, "form.settings .form-status").text  # noqa: E731
+        for fault, value in [("lose-reply", "0.80"), ("503", "0.75")]:
+            proxy.arm(fault, retry_after=2, target="settings")
+            retention.send_keys(Keys.CONTROL, "a")
+            retention.send_keys(Keys.BACK_SPACE, value)
+            driver.find_element(By.CSS_SELECTOR, "form.settings button[type=submit]").click()
+            observed[f"settings-{fault}"] = wait(driver, lambda d: saved(d) if saved(d).startswith("Saved") and value in saved(d) else False,
+                                                 f"{value} not saved after {fault}")
         observed["proxyLog"] = proxy.log
+        observed["settingsLog"] = proxy.settings_log
         print("RESULT " + json.dumps(observed), flush=True)
     finally:
         driver.quit()
@@ -724,7 +752,7 @@ def faults(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults", "flashcards"])
+    parser.add_argument("scenario", choices=["learner", "author", "keyboard", "faults", "flashcards", "memory"])
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--screenshots", required=True)
     parser.add_argument("--work", required=True)
@@ -736,6 +764,10 @@ def main():
         # Its own module, which takes this one's helpers; imported here, once this one is loaded.
         from flashcards_scenario import flashcards
         flashcards(args)
+        return
+    if args.scenario == "memory":
+        from memory_scenario import memory
+        memory(args)
         return
     {"learner": learner, "author": author, "keyboard": keyboard, "faults": faults}[args.scenario](args)
 

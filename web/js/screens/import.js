@@ -4,9 +4,8 @@
 
 import { ApiError, OutcomeUnknown } from '../api.js';
 import { add, fill, h, plural } from '../dom.js';
-import { detailsTable, field, fieldError } from '../forms.js';
+import { detailsTable, field, fieldError, IDENTIFIER } from '../forms.js';
 
-const IDENTIFIER = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Lambda's 6 MB payload limit: a larger file could never be accepted. */
 const MAX_BYTES = 6 * 1024 * 1024;
 const TYPES = { json: 'application/json', jsonl: 'application/x-ndjson', ndjson: 'application/x-ndjson', csv: 'text/csv' };

@@ -190,6 +190,7 @@ function memorySection(progress) {
     h('h2', { id: 'memory-title' }, 'Memory'),
     h('dl', { class: 'figures card', dataset: { memory: 'all' } },
       figures(memory).map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
+    memory.tracked ? h('p', {}, h('a', { href: '#/memory' }, 'Each question, when it falls due, and flashcards of the ones you choose')) : null,
     categories.length > 0
       ? h('div', { class: 'table-scroll' }, h('table', { class: 'memory-categories' },
         h('caption', {}, 'By category'),

@@ -1,9 +1,11 @@
 // What the quiz and the flashcard screens share: the session's status line (how many done, time
 // left), the end of a session (its results), the errors that say a session cannot go on, "Finish
-// now" and "Give up", and when a question or card comes back (an answer's `memory.dueAt`).
+// now" and "Give up", when a question or card comes back (an answer's `memory.dueAt`), and
+// starting a session.
 
-import { ApiError } from '../api.js';
+import { ApiError, OutcomeUnknown } from '../api.js';
 import { announce, clock, fill, h, plural } from '../dom.js';
+import { detailsTable } from '../forms.js';
 import { openSession } from '../local.js';
 
 /**
@@ -142,6 +144,35 @@ export class SessionView {
       ask('Finish now', 'complete', `Finish now? ${this.noun[0].toUpperCase()}${this.noun.slice(1)}s not yet done will not count.`),
       ask('Give up', 'abandon', 'Give up this session?'),
       panel);
+  }
+}
+
+/**
+ * Waits for a new session (`send()`: the POST /sessions, or the delivery again of one) and opens
+ * `screen`; a start whose outcome is unknown is offered again with its own key, never a new one.
+ * `refused(error)` deals with an API error the caller knows (true when it did); any other goes to
+ * `status` with its details. `button` is the one that sent it, enabled again on failure.
+ */
+export async function startSession(app, send, options) {
+  const { bankId, screen, status, button, refused = () => false } = options;
+  try {
+    const { data } = await send();
+    app.lastBank = bankId;
+    openSession.set(app.auth.user, data.session.sessionId);
+    app.go(screen);
+  } catch (error) {
+    button.disabled = false;
+    if (error instanceof OutcomeUnknown) {
+      const again = h('button', { type: 'button', class: 'secondary' }, 'Send again');
+      again.addEventListener('click', () => {
+        button.disabled = true;
+        void startSession(app, () => app.api.deliver(error.entry), options);
+      });
+      return fill(status, h('p', {}, 'The server has not confirmed the new session yet.'), again);
+    }
+    if (!(error instanceof ApiError)) throw error;
+    if (refused(error)) return;
+    fill(status, h('p', {}, error.message), detailsTable(error.details, 'What to fix'));
   }
 }
 

@@ -2,36 +2,44 @@
 // the bank is typed, with suggestions from config.json and from the learner's own pool; its
 // categories come from listing the bank's questions.
 
-import { ApiError, OutcomeUnknown } from '../api.js';
+import { ApiError } from '../api.js';
 import { add, fill, h, plural } from '../dom.js';
-import { detailsTable, field, fieldError } from '../forms.js';
+import { field, fieldError, IDENTIFIER } from '../forms.js';
 import { openSession } from '../local.js';
 import { CARD_SOURCES, MODES, screenFor } from '../modes.js';
-import { sessionCounts } from './session.js';
+import { sessionCounts, startSession } from './session.js';
 
-const IDENTIFIER = /^[A-Za-z0-9._:-]{1,128}$/;
 const LIST_PAGES = 10;
 const TIME_LIMITS = [5, 10, 15, 30, 45, 60];
 const MODE_NAMES = Object.fromEntries(MODES.map((mode) => [mode.id, mode.label]));
 
-/** The bank's questions counted by category, from at most LIST_PAGES pages of 100. */
-async function bankCategories(api, bankId) {
-  const counts = new Map();
-  let total = 0;
+/**
+ * The bank's questions as `GET /banks/{id}/questions` lists them, from at most LIST_PAGES pages of
+ * 100; `complete` is false when there were more.
+ */
+export async function bankQuestions(api, bankId) {
+  const questions = [];
   let cursor = null;
   for (let page = 0; page < LIST_PAGES; page += 1) {
     const query = new URLSearchParams({ limit: '100' });
     if (cursor) query.set('cursor', cursor);
     const data = await api.get(`/banks/${encodeURIComponent(bankId)}/questions?${query}`);
-    for (const question of data.questions ?? []) {
-      total += 1;
-      const category = question.category ?? '';
-      counts.set(category, (counts.get(category) ?? 0) + 1);
-    }
+    questions.push(...(data.questions ?? []));
     cursor = data.nextCursor;
-    if (!cursor) return { total, counts, complete: true };
+    if (!cursor) return { questions, complete: true };
   }
-  return { total, counts, complete: false };
+  return { questions, complete: false };
+}
+
+/** The bank's questions counted by category. */
+async function bankCategories(api, bankId) {
+  const { questions, complete } = await bankQuestions(api, bankId);
+  const counts = new Map();
+  for (const question of questions) {
+    const category = question.category ?? '';
+    counts.set(category, (counts.get(category) ?? 0) + 1);
+  }
+  return { total: questions.length, counts, complete };
 }
 
 /** A radio button of the group `name` with its label and description. */
@@ -155,32 +163,18 @@ export async function renderStart(app, container) {
     const body = mode.request({ bankId, category: category.value, count: questionCount, timeLimitSeconds: Number(limit.value), source });
     submit.disabled = true;
     fill(status, 'Starting…');
-    await started(() => app.api.post('/sessions', body, { kind: 'start', context: { bankId } }), bankId, mode);
-  });
-
-  /** Waits for the new session; an unconfirmed start is offered again with its own key, never a new one. */
-  async function started(send, bankId, mode) {
-    try {
-      const { data } = await send();
-      app.lastBank = bankId;
-      openSession.set(app.auth.user, data.session.sessionId);
-      app.go(mode.screen);
-    } catch (error) {
-      submit.disabled = false;
-      if (error instanceof OutcomeUnknown) {
-        const again = h('button', { type: 'button', class: 'secondary' }, 'Send again');
-        again.addEventListener('click', () => { submit.disabled = true; void started(() => app.api.deliver(error.entry), bankId, mode); });
-        return fill(status, h('p', {}, 'The server has not confirmed the new session yet.'), again);
-      }
-      if (!(error instanceof ApiError)) throw error;
-      if (error.code === 'BANK_NOT_FOUND') {
+    await startSession(app, () => app.api.post('/sessions', body, { kind: 'start', context: { bankId } }), {
+      bankId, screen: mode.screen, status, button: submit,
+      refused: (error) => {
+        if (error.code !== 'BANK_NOT_FOUND') return false;
         fill(status);
         fieldError(bank, `There is no bank called “${bankId}”.`);
-        return bank.focus();
-      }
-      fill(status, h('p', {}, error.message), detailsTable(error.details, 'What to fix'));
-    }
-  }
+        bank.focus();
+        return true;
+      },
+    });
+  });
+
   form.addEventListener('change', (event) => {
     if (event.target.name === 'mode' || event.target.name === 'source') modeChanged();
   });
