@@ -127,8 +127,9 @@ struct FlashcardRoutes: Sendable {
     /// saves what it changed, with the response, in one transaction.
     ///
     /// `apply` returns the response and may add writes of its own to the plan (a rating's
-    /// review, which takes the due-hour buckets earlier attempts learned about); when it changes nothing (a repeated reveal, completing a
-    /// completed session) only the response is stored. A refusal that found the time up saves
+    /// review, given what earlier attempts learned about the due hours it leaves); when it
+    /// changes nothing (a repeated reveal, completing a completed session) only the response is
+    /// stored. A refusal that found the time up saves
     /// the session as `expired` with the refusal as the stored response. When another request
     /// moved the session in between, `apply` runs again on what it left (and usually refuses:
     /// the card moved on).
