@@ -58,16 +58,19 @@ extension LearnerData {
     /// existing: a conflict there means another request reviewed the question since it was read,
     /// and the review must be computed again from a fresh read); the due index (part
     /// `memoryIndex`: the old copy deleted, the new one put); the due-hour counters of the
-    /// question's category (part `memoryCounters`); and the totals, merged into the plan's
-    /// progress and category items (parts `progress`, `categoryProgress`) whatever order the
-    /// caller adds its own writes to them in.
+    /// question's category (part `memoryCounters` for the hour it joins; the hour it leaves is
+    /// decremented while it keeps other questions, part `memoryHourLeave`, and deleted with its
+    /// last one, part `memoryHourEmpty`, as `hours` says: a conflict on either means the review
+    /// is computed again after `HourBucketHints.learn(from:in:)`); and the totals, merged into
+    /// the plan's progress and category items (parts `progress`, `categoryProgress`) whatever
+    /// order the caller adds its own writes to them in.
     ///
     /// The schedule uses the learner's desired retention as read; `fuzz` spreads intervals
     /// (`QUIZ_SCHEDULE_FUZZ`), drawing from `rng`, which is not touched otherwise.
     @discardableResult
     package func addReview(
         _ read: MemoryRead, rating: ReviewRating, at now: Int64, category: String?, userId: String, fuzz: Bool = false,
-        using rng: inout some RandomNumberGenerator, to plan: inout WritePlan
+        hours: HourBucketHints = HourBucketHints(), using rng: inout some RandomNumberGenerator, to plan: inout WritePlan
     ) -> MemoryState {
         let scheduler = MemoryScheduler(desiredRetention: read.settings.desiredRetention, fuzz: fuzz)
         let previous = read.stored
@@ -95,13 +98,15 @@ extension LearnerData {
             changes.append((category, MemoryCountersDelta(from: previous?.state, to: next)))
         }
         for (scope, delta) in changes where !delta.isEmpty {
-            addCounters(delta, category: scope, userId: userId, to: &plan)
+            addCounters(delta, category: scope, userId: userId, hours: hours, to: &plan)
         }
         return next
     }
 
     /// The writes of one counters delta: totals on the progress items, due hours on their items.
-    private func addCounters(_ delta: MemoryCountersDelta, category: String?, userId: String, to plan: inout WritePlan) {
+    private func addCounters(
+        _ delta: MemoryCountersDelta, category: String?, userId: String, hours: HourBucketHints, to plan: inout WritePlan
+    ) {
         let totals: [UpdateAction] = [
             (MemoryRecord.trackedCounter, delta.tracked), (MemoryRecord.matureCounter, delta.mature),
             (MemoryRecord.leechesCounter, delta.leeches),
@@ -112,13 +117,29 @@ extension LearnerData {
         }
         for change in delta.dueHours {
             let bucket = change.change
+            let key = MemoryRecord.hourKey(userId, category: category, hour: change.hour)
+            if bucket.count < 0 {
+                // The question leaves this hour (the same hour before and after nets to a count of
+                // 0 and stays an addition below). The bucket goes with its last question, and its
+                // sums with it, so neither empty buckets nor their float drift outlive a review.
+                let keepsOthers = Condition.compare("n", .greaterThan, .int(Int64(-bucket.count)))
+                if hours.holdsOneAtMost(key) {
+                    plan.add(.delete(key, from: tables.users, if: !keepsOthers), as: .memoryHourEmpty)
+                } else {
+                    let actions: [UpdateAction] = [
+                        .add("n", Number(bucket.count)), .add("inv", Number(bucket.inverseStability)),
+                        .add("ios", Number(bucket.intervalOverStability)),
+                    ]
+                    plan.add(.update(key, in: tables.users, actions, if: keepsOthers), as: .memoryHourLeave)
+                }
+                continue
+            }
             var actions: [UpdateAction] = [
                 .add("n", Number(bucket.count)), .add("inv", Number(bucket.inverseStability)),
                 .add("ios", Number(bucket.intervalOverStability)), .set("hour", .int(change.hour)),
             ]
             if let category { actions.append(.set("category", .string(category))) }
-            plan.addAdditions(
-                actions, to: MemoryRecord.hourKey(userId, category: category, hour: change.hour), in: tables.users, as: .memoryCounters)
+            plan.addAdditions(actions, to: key, in: tables.users, as: .memoryCounters)
         }
     }
 

@@ -15,8 +15,11 @@ import QuizStore
 ///   count of questions due earlier in the current hour that progress needs.
 /// - `MEMHOUR#<category>#<hour, 9 digits>`: the due-hour counters of one category (`""` for
 ///   questions without one): `n`, `inv` (Σ 1/S), `ios` (Σ interval/S) of the questions due in that
-///   hour (`MemoryCounters`), changed by atomic additions. Progress reads them with one query:
-///   their number grows with categories × distinct due hours, never with reviews.
+///   hour (`MemoryCounters`), changed by atomic additions. A bucket exists only while a question is
+///   due in its hour: a review decrements the hour it leaves on `n > 1` and, when that fails, is
+///   computed again and deletes it on the complement (`HourBucketHints`). Progress reads them with
+///   one query: one per category and hour some question is due in now, never more with reviews or
+///   with the hours questions were once due in.
 /// - `SETTINGS`: the learner's settings (`desiredRetention`).
 ///
 /// The totals (`tracked`, `mature`, `leeches`) are counters on the progress items

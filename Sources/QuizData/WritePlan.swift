@@ -48,8 +48,14 @@ package struct WritePlan: Sendable {
         package static let memory = Part("memory")
         /// A memory item's due-index items.
         package static let memoryIndex = Part("memoryIndex")
-        /// The due-hour counters of the memory model (`MemoryRecord.hourKey`).
+        /// The due-hour counters of the memory model (`MemoryRecord.hourKey`) that a review adds to.
         package static let memoryCounters = Part("memoryCounters")
+        /// The due-hour bucket a review takes its question out of, while it keeps others: a
+        /// decrement conditional on `n > 1` (`HourBucketHints`).
+        package static let memoryHourLeave = Part("memoryHourLeave")
+        /// The due-hour bucket a review takes its last question out of: a deletion conditional on
+        /// `n > 1` not holding (`HourBucketHints`).
+        package static let memoryHourEmpty = Part("memoryHourEmpty")
     }
 
     /// The writes, in the order they are sent.

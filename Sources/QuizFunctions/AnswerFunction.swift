@@ -132,6 +132,8 @@ public struct AnswerFunction: RoutedFunction {
             var tokens = RequestTokens()
             /// Each attempt's token and response, in order (a handful at most).
             var responses: [(token: String, response: HTTPResponseEvent)] = []
+            /// The due-hour buckets an attempt found holding only the answered question.
+            var hours = HourBucketHints()
 
             func response(of token: String) -> HTTPResponseEvent? {
                 responses.first { $0.token == token }?.response
@@ -194,7 +196,7 @@ public struct AnswerFunction: RoutedFunction {
             if let rating = outcome.review {
                 memory = data.addReview(
                     read.memory, rating: rating, at: now, category: current.category, userId: userId,
-                    fuzz: environment.settings.scheduleFuzz, using: &random, to: &plan)
+                    fuzz: environment.settings.scheduleFuzz, hours: attempts.hours, using: &random, to: &plan)
                 memoryCategory = current.category
             }
             // The partial pool's own indicator would count only the entries read: the counters know them all.
@@ -219,8 +221,10 @@ public struct AnswerFunction: RoutedFunction {
                 return .committed(response)
             case .conflicted(let parts) where !parts.contains(.session) && !parts.contains(.idempotency):
                 // Only the pool or the question's memory moved (another session of this user
-                // answered at the same moment): grade again against them.
-                guard parts.contains(.poolEntry) || parts.contains(.memory) else { throw DataError.conflict() }
+                // answered at the same moment), or the due hour the question leaves holds it
+                // alone: grade again against them.
+                attempts.hours.learn(from: parts, in: plan)
+                guard parts.contains(.poolEntry) || parts.contains(.memory) || HourBucketHints.concerns(parts) else { throw DataError.conflict() }
                 return nil
             case .conflicted(let parts):
                 failed = parts

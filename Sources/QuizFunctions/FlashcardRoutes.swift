@@ -70,7 +70,7 @@ struct FlashcardRoutes: Sendable {
         if let questionId = body?.questionId { Validation.identifier(questionId, field: "questionId", into: &problems) }
         Validation.range(body?.expectedVersion, 1...Int(Int32.max), field: "expectedVersion", into: &problems)
         guard problems.isEmpty else { throw APIError.validationFailed(problems) }
-        return try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: body?.expectedVersion) { session, _ in
+        return try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: body?.expectedVersion) { session, _, _ in
             let reveal = try session.reveal(questionId: body?.questionId, now: scope.now)
             let question = try await bank.require(reveal.card)
             return try .json(200, CardBackView(reveal, question: question))
@@ -86,7 +86,7 @@ struct FlashcardRoutes: Sendable {
         ])
         return try await change(
             sessionId, request, caller: caller, scope: scope, expectedVersion: rating.expectedVersion, whenQuizSession: quizSession
-        ) { session, plan in
+        ) { session, plan, hours in
             let outcome = try session.rate(
                 questionId: rating.questionId, rating: rating.rating, timeToFlipMs: rating.timeToFlipMs, now: scope.now)
             // The rating is one review of the card's memory, written in the same transaction
@@ -95,7 +95,7 @@ struct FlashcardRoutes: Sendable {
             let memory = try await data.memoryForReview(of: caller.userId, question: outcome.rated)
             let state = data.addReview(
                 memory, rating: outcome.review, at: scope.now, category: card.category, userId: caller.userId,
-                fuzz: environment.settings.scheduleFuzz, using: &random, to: &plan)
+                fuzz: environment.settings.scheduleFuzz, hours: hours, using: &random, to: &plan)
             var next: CardFrontView?
             var results: FlashcardResultsView?
             switch outcome.next {
@@ -116,7 +116,7 @@ struct FlashcardRoutes: Sendable {
 
     /// `POST /sessions/{sessionId}/complete` and `/abandon` for a flashcard session.
     func end(_ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, abandon: Bool) async throws -> HTTPResponseEvent {
-        try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: nil) { session, _ in
+        try await change(sessionId, request, caller: caller, scope: scope, expectedVersion: nil) { session, _, _ in
             if abandon { try session.abandon(now: scope.now) } else { try session.complete(now: scope.now) }
             return try .json(200, FlashcardEnvelope(
                 session: FlashcardSessionView(session, now: scope.now), results: FlashcardResultsView(session.results)))
@@ -127,23 +127,25 @@ struct FlashcardRoutes: Sendable {
     /// saves what it changed, with the response, in one transaction.
     ///
     /// `apply` returns the response and may add writes of its own to the plan (a rating's
-    /// review); when it changes nothing (a repeated reveal, completing a
-    /// completed session) only the response is stored. A refusal that found the time up saves
+    /// review, given what earlier attempts learned about the due hours it leaves); when it
+    /// changes nothing (a repeated reveal, completing a completed session) only the response is
+    /// stored. A refusal that found the time up saves
     /// the session as `expired` with the refusal as the stored response. When another request
     /// moved the session in between, `apply` runs again on what it left (and usually refuses:
     /// the card moved on).
     private func change(
         _ sessionId: String, _ request: HTTPRequestEvent, caller: Caller, scope: RequestScope, expectedVersion: Int?,
         whenQuizSession: APIError = .validationFailed([APIError.Detail(field: "mode", message: "this route is for flashcard sessions; the session is a quiz session")]),
-        _ apply: (inout FlashcardSession, inout WritePlan) async throws -> HTTPResponseEvent
+        _ apply: (inout FlashcardSession, inout WritePlan, HourBucketHints) async throws -> HTTPResponseEvent
     ) async throws -> HTTPResponseEvent {
         var tokens = RequestTokens()
         var responses: [String: HTTPResponseEvent] = [:]
+        var hours = HourBucketHints()
         return try await idempotency.run(
             request, userId: caller.userId, scope: scope, holder: tokens.request,
             inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
         ) { claim in
-            for _ in 0..<3 {
+            for _ in 0..<Self.attemptLimit {
                 let previous: FlashcardSession
                 do {
                     previous = try await data.flashcardSession(sessionId, of: caller.userId).session
@@ -157,7 +159,7 @@ struct FlashcardRoutes: Sendable {
                 var plan = WritePlan()
                 let response: HTTPResponseEvent
                 do {
-                    response = try await apply(&session, &plan)
+                    response = try await apply(&session, &plan, hours)
                 } catch let error as FlashcardError where error.code == .expired && session.version != previous.version {
                     // The time ran out just now: the session is saved as expired, with the refusal
                     // (and nothing else the request meant to write).
@@ -169,13 +171,20 @@ struct FlashcardRoutes: Sendable {
                 responses[token.value] = response
                 data.addFlashcardSession(session, previous: previous, token: token, to: &plan)
                 let outcome = try await idempotency.commitSessionChange(
-                    plan, token: token, response: response, claim: claim, now: scope.now, data: data, responses: responses
+                    plan, token: token, response: response, claim: claim, now: scope.now, data: data, responses: responses,
+                    conflicted: { hours.learn(from: $0, in: $1) }
                 ) { try await data.readBackFlashcards(sessionId, of: caller.userId, tokens: tokens).ours }
                 if let outcome { return outcome }
             }
             throw APIError.versionConflict()
         }
     }
+
+    /// How often a change is computed at most: again when the session moved under it, when the
+    /// rated card's memory or the due hour it leaves did (another session of the learner
+    /// reviewed at the same moment, or the card was the last of its hour), or when a commit whose
+    /// outcome was unknown turned out not to have landed.
+    static let attemptLimit = 4
 
     // MARK: - Words
 

@@ -134,18 +134,23 @@ extension IdempotencyGuard {
     /// unknown outcome, `lastWriter` reads back which attempt last wrote the session: one of
     /// ours (an earlier attempt whose reply was lost, or this one) answers with the response it
     /// stored (`responses`, by token); a failed completion leaves the outcome `uncertain`.
-    /// `nil` when another request moved the session in between: the caller reads it again and
-    /// makes a new attempt.
+    /// `nil` when another request moved the session in between, or a condition of the caller's
+    /// own writes failed (`conflicted` hears which parts, with the plan as committed): the caller
+    /// reads again and makes a new attempt.
     func commitSessionChange(
         _ plan: WritePlan, token: TransactionToken, response: HTTPResponseEvent, claim: Claim?, now: Int64,
-        data: LearnerData, responses: [String: HTTPResponseEvent], lastWriter: () async throws -> String?
+        data: LearnerData, responses: [String: HTTPResponseEvent],
+        conflicted: (_ failed: Set<WritePlan.Part>, _ plan: WritePlan) -> Void = { _, _ in },
+        lastWriter: () async throws -> String?
     ) async throws -> RequestOutcome? {
         var plan = plan
         if let claim { plan.add(completion(of: claim, response: StoredResponse(response), now: now), as: .idempotency) }
         let failed: Set<WritePlan.Part>
         switch try await data.commit(plan, token: token) {
         case .committed: return .committed(response)
-        case .conflicted(let parts): failed = parts
+        case .conflicted(let parts):
+            conflicted(parts, plan)
+            failed = parts
         case .uncertain: failed = []
         }
         if let ours = try await lastWriter(), let landed = responses[ours] { return .committed(landed) }

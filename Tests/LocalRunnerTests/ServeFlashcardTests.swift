@@ -1,6 +1,10 @@
 import Foundation
 import Glibc
 import ProcessTools
+import QuizData
+import QuizEngine
+import QuizStore
+import QuizStoreSQLite
 import QuizTestSupport
 import Testing
 
@@ -142,6 +146,62 @@ struct ServeFlashcardTests {
             #expect(replies.map(\.status) == [200, 200], "round \(round): \(replies.map(\.text))")
             let reps = Set(replies.compactMap { ($0.json["memory"] as? [String: Any])?["reps"] as? Int })
             #expect(reps == [1, 2], "round \(round): each review saw the other's, or came first")
+        }
+        #expect(try await serve.stop() == 0)
+        #expect(serve.survivingWorkers.isEmpty)
+    }
+
+    @Test("two sessions of one learner take the last two cards out of one due hour at the same moment on different workers: the hour goes, the counters stay true")
+    func racingOutOfOneHour() async throws {
+        let folder = TemporaryFolder()
+        let serve = try await ServeInstance(folder: folder, arguments: ["--workers", "2"], environment: ["QUIZ_ALLOW_CLOCK_HEADER": "1"])
+        let client = ServeClient(port: serve.port)
+        try await client.importBank("b1", questions: 3, token: try ServeTokens.mint("author", groups: ["authors"]))
+        let learner = try ServeTokens.mint("hour-racer")
+        let store = try SQLiteTableStore(path: "\(folder.path)/quiz.db")
+        let tables = QuizTables()
+        // 2027-01-04T09:00:00Z, then a day and an hour later each round: a later due hour, never the one the cards are in.
+        var time: Int64 = 1_799_053_200_000
+        for round in 0..<5 {
+            let now = time
+            func send(_ method: String, _ path: String, json: Any? = nil) async throws -> ServeClient.Response {
+                try await client.send(method, path, token: learner, json: json, headers: ["X-Quiz-Now": String(now)])
+            }
+            // q0 and q2 (both of category even) have had the same reviews at the same times: one due
+            // hour holds both, and both leave it now.
+            var sessions: [(card: String, sessionId: String)] = []
+            for card in ["q0", "q2"] {
+                let started = try await send("POST", "/sessions", json: ["bankId": "b1", "mode": "flashcards", "source": "list", "questionIds": [card]])
+                let sessionId = try #require((started.json["session"] as? [String: Any])?["sessionId"] as? String)
+                #expect(try await send("POST", "/sessions/\(sessionId)/reveal").status == 200)
+                sessions.append((card, sessionId))
+            }
+            let replies = try await withThrowingTaskGroup(of: ServeClient.Response.self) { group in
+                for (card, sessionId) in sessions {
+                    group.addTask { try await send("POST", "/sessions/\(sessionId)/answer", json: ["questionId": card, "rating": "good"]) }
+                }
+                var replies: [ServeClient.Response] = []
+                for try await reply in group { replies.append(reply) }
+                return replies
+            }
+            #expect(replies.map(\.status) == [200, 200], "round \(round): \(replies.map(\.text))")
+
+            // The stored counters: one bucket, both cards in it, at their due hour; the emptied one gone.
+            let partition = "USER#hour-racer"
+            let items = try await store.queryAll(Query(tables.users, partition: partition, sortKey: .beginsWith(MemoryRecord.itemPrefix)))
+            let states = try items.map { try MemoryRecord.stored(from: $0).state }
+            let buckets = try await store.queryAll(Query(tables.users, partition: partition, sortKey: .beginsWith(MemoryRecord.hourPrefix)))
+            #expect(states.map(\.reps) == [round + 1, round + 1])
+            #expect(Set(states.compactMap { $0.dueAt.map(Days.hourNumber) }).count == 1, "round \(round): one due hour")
+            #expect(buckets.map { $0.int("n") } == [2], "round \(round): \(buckets)")
+            #expect(buckets.first?.int("hour") == states.first?.dueAt.map { Int64(Days.hourNumber($0)) })
+            // And progress, read through a worker, counts both once.
+            let memory = try #require(try await send("GET", "/users/me/progress").json["memory"] as? [String: Any])
+            #expect(memory["tracked"] as? Int == 2)
+            let forecast = (memory["forecast"] as? [Int])?.reduce(0, +) ?? 0
+            let exact = MemoryProgress(states: states, now: now)
+            #expect(forecast == exact.forecast.reduce(0, +) && memory["dueNow"] as? Int == exact.dueNow, "round \(round): \(memory)")
+            time += 86_400_000 + 3_600_000
         }
         #expect(try await serve.stop() == 0)
         #expect(serve.survivingWorkers.isEmpty)

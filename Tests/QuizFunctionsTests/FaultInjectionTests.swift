@@ -52,7 +52,7 @@ struct FaultInjectionTests {
     static func drive(
         _ route: FaultRoute, stack: Stack, fault: FaultInjectingTableStore.Fault?, call: Int, backend: StoreBackend
     ) async throws -> [FaultInjectingTableStore.Call] {
-        let (harness, sessionId, questionId) = try await fixture(backend)
+        let (harness, sessionId, questionId) = try await route.fixture(backend)
         let request = route.request(sessionId, questionId)
         let faults = FaultInjectingTableStore(
             wrapping: try harness.environment().store, schedule: fault.map { .call(call, $0) } ?? .none, delay: .milliseconds(20))
@@ -154,7 +154,7 @@ extension FaultInjectionTests {
         _ route: FaultRoute, stack: Stack, fault: FaultInjectingTableStore.Fault?, call: Int, backend: StoreBackend,
         wire: (FaultProxy, FaultProxy.Fault, String)? = nil
     ) async throws -> [FaultInjectingTableStore.Call] {
-        let (harness, sessionId, questionId) = try await fixture(backend)
+        let (harness, sessionId, questionId) = try await route.fixture(backend)
         var request = route.request(sessionId, questionId)
         request.headers["idempotency-key"] = nil
         let faults = FaultInjectingTableStore(

@@ -1,5 +1,6 @@
 import Foundation
 import QuizData
+import QuizEngine
 import QuizFunctions
 import QuizHTTP
 import QuizStore
@@ -18,10 +19,22 @@ struct FaultRoute: Sendable, CustomTestStringConvertible {
     let applications: @Sendable (_ harness: Harness, _ sessionId: String) async throws -> Int
     /// Checks the store after the request applied once; `first` is the response that applied.
     let check: @Sendable (_ harness: Harness, _ sessionId: String, _ first: Reply) async throws -> Void
+    /// What the learner does before the request, given the fixture's session and question; the
+    /// session and question the request is then about.
+    var prepare: @Sendable (_ harness: Harness, _ sessionId: String, _ questionId: String) async throws -> (String, String) = { _, sessionId, questionId in
+        (sessionId, questionId)
+    }
 
     var testDescription: String { name }
 
-    static let all: [FaultRoute] = [start, wrongAnswer, rightAnswer, complete, abandon, importBank]
+    static let all: [FaultRoute] = [start, wrongAnswer, rightAnswer, laterReview, complete, abandon, importBank]
+
+    /// The fixture of `FaultInjectionTests` with this route's preparation done.
+    func fixture(_ backend: StoreBackend) async throws -> (harness: Harness, sessionId: String, questionId: String) {
+        let (harness, sessionId, questionId) = try await FaultInjectionTests.fixture(backend)
+        let (session, question) = try await prepare(harness, sessionId, questionId)
+        return (harness, session, question)
+    }
 
     static func post(_ path: String, json: Any, key: String, user: String = "learner-1", groups: [String] = []) -> HTTPRequestEvent {
         Harness.request(.post, path, user: user, groups: groups, json: json, headers: ["idempotency-key": key])
@@ -104,6 +117,44 @@ struct FaultRoute: Sendable, CustomTestStringConvertible {
             #expect(counters?.int("answers") == 1)
             #expect(counters?.int("correct") == 1)
             try await checkOneReview(harness, rating: 3, first: first)
+        })
+
+    /// A second review of a question, three days after the first, in a review session: the
+    /// question is the last of its due hour, so the answer's first attempt finds the decrement
+    /// refused and the next one deletes the hour (docs/memory-model.md, "How it is stored") —
+    /// every fault lands on the calls of both attempts.
+    static let laterReview = FaultRoute(
+        name: "POST /sessions/{id}/answer (a later review, the last of its due hour)", function: .answer,
+        request: { sessionId, questionId in
+            post("/sessions/\(sessionId)/answer", json: ["questionId": questionId, "selectedAnswers": Bank.correct[questionId] ?? []], key: "answer-2")
+        },
+        applications: { harness, sessionId in
+            let state = try await harness.send(.session, Harness.request(.get, "/sessions/\(sessionId)"))
+            let answers = state.object["session"]?["answersSubmitted"] as? Int ?? -1
+            let counted = try await FaultRoute.sessions(harness).counters?.int("answers") ?? 0
+            #expect(Int(counted) == answers + 1, "the progress counters count \(counted) answers, the sessions hold \(answers) + 1")
+            return answers
+        },
+        check: { harness, _, first in
+            let (items, due, hours) = try await memory(harness)
+            #expect(items.count == 1 && items.first?.int("reps") == 2 && items.first?.int("version") == 2, "\(items)")
+            #expect(due.count == 1 && due.first?.int("dueAt") == items.first?.int("dueAt"))
+            // The hour of the first review is gone with its only question; the question counts once, in its new hour.
+            #expect(hours.count == 1, "\(hours)")
+            #expect(hours.first?.int("n") == 1)
+            #expect(hours.first?.int("hour") == items.first?.int("dueAt").map { Int64(Days.hourNumber($0)) })
+            #expect(try await sessions(harness).counters?.int("memTracked") == 1)
+            #expect((first.object["memory"])?["reps"] as? Int == 2)
+        },
+        prepare: { harness, sessionId, questionId in
+            // The first review, then a review session three days on, which serves the question (due) first.
+            let reply = try await harness.answer(sessionId, questionId: questionId, Bank.correct[questionId] ?? [])
+            #expect(reply.status == 200, "\(reply.body)")
+            harness.clock.advance(seconds: 3 * 86_400)
+            let review = try await harness.startSession(count: 1, extra: ["mode": "review"])
+            let served = try #require(try await harness.currentQuestion(review)["questionId"] as? String)
+            #expect(served == questionId)
+            return (review, served)
         })
 
     static let complete = FaultRoute(

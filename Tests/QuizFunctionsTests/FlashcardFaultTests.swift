@@ -1,5 +1,6 @@
 import Foundation
 import QuizData
+import QuizEngine
 import QuizFunctions
 import QuizHTTP
 import QuizStore
@@ -20,6 +21,8 @@ struct FlashcardFaultTests {
         let revealFirst: Bool
         let request: @Sendable (_ sessionId: String) -> HTTPRequestEvent
         let applications: @Sendable (_ harness: Harness, _ sessionId: String) async throws -> Int
+        /// What the learner does in the session before the request (after the reveal, if any).
+        var prepare: @Sendable (_ harness: Harness, _ sessionId: String) async throws -> Void = { _, _ in }
         var testDescription: String { name }
     }
 
@@ -52,6 +55,28 @@ struct FlashcardFaultTests {
                 #expect(session["version"] as? Int == 2 + (session["reviews"] as? Int ?? -9))
                 return session["reviews"] as? Int ?? -1
             }),
+        // q1 rated again, q2 good, then q1 an hour later: q1 leaves a due hour it holds alone, so
+        // the rating's first attempt finds the decrement refused and the next deletes the hour.
+        Route(
+            name: "POST /sessions/{id}/answer (a later rating, the last of its due hour)", function: .answer, revealFirst: false,
+            request: { post("/sessions/\($0)/answer", json: ["questionId": "q1", "rating": "good"], key: "rate-2") },
+            applications: { harness, sessionId in
+                let session = try await state(harness, sessionId)
+                let environment = try harness.environment()
+                try await HourBucketAudit.expectExact(environment)
+                let (stored, buckets) = try await HourBucketAudit.read(environment)
+                #expect(buckets.count == 2, "q1's new hour and q2's: \(buckets)")
+                #expect(stored.map(\.state.reps).sorted() == [1, (session["reviews"] as? Int ?? 0) - 1])
+                return (session["reviews"] as? Int ?? -1) - 2
+            },
+            prepare: { harness, sessionId async throws in
+                #expect(try await harness.reveal(sessionId).status == 200)
+                #expect(try await harness.rate(sessionId, "q1", rating: "again").status == 200)
+                #expect(try await harness.reveal(sessionId).status == 200)
+                #expect(try await harness.rate(sessionId, "q2", rating: "good").status == 200)
+                harness.clock.advance(seconds: 3_600)
+                #expect(try await harness.reveal(sessionId).status == 200)
+            }),
         Route(
             name: "POST /sessions/{id}/complete (flashcards)", function: .session, revealFirst: true,
             request: { post("/sessions/\($0)/complete", json: [:] as [String: String], key: "complete-1") },
@@ -63,8 +88,10 @@ struct FlashcardFaultTests {
     ) async throws -> [FaultInjectingTableStore.Call] {
         let harness = Harness()
         try await harness.importBank()
-        let sessionId = try await harness.startFlashcards(["source": "list", "questionIds": ["q1", "q2"]])
+        // Two hours: room for a route that moves the clock by one.
+        let sessionId = try await harness.startFlashcards(["source": "list", "questionIds": ["q1", "q2"], "timeLimitSeconds": 7_200])
         if route.revealFirst { _ = try await harness.reveal(sessionId) }
+        try await route.prepare(harness, sessionId)
         let request = route.request(sessionId)
         let faults = FaultInjectingTableStore(
             wrapping: try harness.environment().store, schedule: fault.map { .call(call, $0) } ?? .none, delay: .milliseconds(20))

@@ -261,5 +261,44 @@ struct MemoryConcurrencyTests {
             of: "learner-1", progress: try await data.progress(of: "learner-1"),
             categoryItems: try await data.categoryProgress(of: "learner-1"), now: harness.clock.now)
         #expect(kept.overall.matches(MemoryCounters(states: [stored.state])))
+        try await HourBucketAudit.expectExact(environment)
+    }
+
+    @Test("two sessions take the last two questions out of one due hour at the same moment: the hour goes, the counters stay true", arguments: StoreBackend.all)
+    func lastTwoOfOneHour(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
+        try await harness.importBank(questions: [Bank.question("q1").json, Bank.question("q2").json])
+        let environment = try harness.environment()
+        let data = LearnerData(store: environment.store, tables: environment.tables, sessionRetentionSeconds: 0)
+        for round in 0..<6 {
+            // One card each, rated at the same moment: both have had the same reviews at the same
+            // times, so both are due in one hour, and both leave it now.
+            var sessions: [String] = []
+            for card in ["q1", "q2"] {
+                let sessionId = try await harness.startFlashcards(["source": "list", "questionIds": [card]])
+                #expect(try await harness.reveal(sessionId).status == 200)
+                sessions.append(sessionId)
+            }
+            let left = try harness.environment(), right = try harness.environment()
+            func rate(_ sessionId: String, _ card: String, on environment: QuizEnvironment) async -> Reply {
+                await harness.send(
+                    .answer, Harness.request(.post, "/sessions/\(sessionId)/answer", json: ["questionId": card, "rating": "good"]), on: environment)
+            }
+            let (first, second) = (sessions[0], sessions[1])
+            async let a = rate(first, "q1", on: left)
+            async let b = rate(second, "q2", on: right)
+            let replies = await [a, b]
+            #expect(replies.map(\.status) == [200, 200], "round \(round): \(replies.map(\.body))")
+            try await HourBucketAudit.expectExact(environment, "round \(round)")
+            #expect(try await HourBucketAudit.read(environment).buckets.map { $0.int("n") } == [2], "round \(round)")
+            let states = try await data.memoryStates(
+                of: "learner-1", questions: [QuestionRef(bankId: "bank-1", questionId: "q1"), QuestionRef(bankId: "bank-1", questionId: "q2")])
+            let kept = try await data.memoryCounters(
+                of: "learner-1", progress: try await data.progress(of: "learner-1"),
+                categoryItems: try await data.categoryProgress(of: "learner-1"), now: harness.clock.now)
+            #expect(kept.overall.matches(MemoryCounters(states: states.values.map(\.state))), "round \(round)")
+            // A day and an hour on: a later due hour, never the one they are in.
+            harness.clock.advance(seconds: 86_400 + 3_600)
+        }
     }
 }

@@ -102,6 +102,8 @@ struct ProgressMemoryTests {
             let recounted = MemoryCounters(states: stored.filter { $0.category == category }.map(\.state))
             #expect(kept.categories[category]?.matches(recounted) == true, "\(category)")
         }
+        // The due-hour buckets are those of the items: one per (category, due hour), none left empty.
+        try await HourBucketAudit.expectExact(environment, "after weeks of random answers")
         // The due index holds exactly one copy per item, at its due time.
         let due = try await environment.store.queryAll(
             Query(environment.tables.users, partition: "USER#learner-1", sortKey: .beginsWith("MEMDUE#")))

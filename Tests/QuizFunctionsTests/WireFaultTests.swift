@@ -23,7 +23,7 @@ struct WireFaultTests {
         defer { proxy.stop() }
         for fault in Self.faults {
             for target in ["PutItem", "TransactWriteItems"] {
-                let (harness, sessionId, questionId) = try await FaultInjectionTests.fixture(.dynamoDB)
+                let (harness, sessionId, questionId) = try await route.fixture(.dynamoDB)
                 var configuration = try #require(harness.dynamoDB)
                 configuration.endpoint = proxy.endpoint
                 configuration.requestTimeout = .milliseconds(700)
