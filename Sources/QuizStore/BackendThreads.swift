@@ -32,8 +32,11 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
     // @unchecked Sendable: all mutable state is in `Core`, behind its mutex; a resource is used by
     // one job at a time, the one that took it out of the free list.
 
-    private let core: Core
-    private let runsOnCallersOwnThread: Bool
+    // The fast path (`run`, `runIfIdle` and `Core.runHereIfFree`) is inlinable, so that each
+    // backend's call sites are specialised for their value types: unspecialised, the generic
+    // value and its `Optional` and `Result` cost a metadata lookup each, on every store call.
+    @usableFromInline let core: Core
+    @usableFromInline let runsOnCallersOwnThread: Bool
 
     /// A pool of at most `maximumThreads` threads and resources, with `resources` to use first and
     /// `open` for more.
@@ -54,6 +57,7 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
     ///
     /// The caller suspends until then, whatever its executor; `body` must not wait for another
     /// job of the same pool (the resource it needs might be the one it holds).
+    @inlinable
     public func run<Value: Sendable>(
         _ body: @escaping @Sendable (Resource) throws(TableError) -> Value
     ) async throws(TableError) -> Value {
@@ -69,6 +73,7 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
     ///
     /// For work that may go to either of two pools: a read goes to the SQLite writer when it is
     /// free, so a process that makes one call at a time keeps one connection.
+    @inlinable
     public func runIfIdle<Value: Sendable>(
         _ body: @escaping @Sendable (Resource) throws(TableError) -> Value
     ) async throws(TableError) -> Value? {
@@ -88,12 +93,14 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
 
     /// Whether the calling task runs on a task executor of its own rather than on the global
     /// concurrent executor (the cooperative pool).
+    @inlinable
     static var callerHasOwnExecutor: Bool {
         withUnsafeCurrentTask { task in task?.unownedTaskExecutor != nil }
     }
 
     /// The job that runs `body` and hands its outcome to `deliver`.
-    private static func job<Value: Sendable>(
+    @usableFromInline
+    static func job<Value: Sendable>(
         _ body: @escaping @Sendable (Resource) throws(TableError) -> Value, _ deliver: @escaping (Result<Value, TableError>) -> Void
     ) -> Job {
         Job { resource in
@@ -107,12 +114,19 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
     /// A job: called once, on a pool thread, with a resource or the error opening one; returns
     /// how to hand its outcome to the caller, which the thread does once the resource is free
     /// again (so a caller that goes on at once finds it free).
+    @usableFromInline
     struct Job {
-        let body: (Result<Resource, TableError>) -> () -> Void
+        @usableFromInline let body: (Result<Resource, TableError>) -> () -> Void
+
+        @usableFromInline
+        init(body: @escaping (Result<Resource, TableError>) -> () -> Void) {
+            self.body = body
+        }
     }
 
     /// The queue, the free resources and the threads, shared by the pool and its threads, which
     /// keep it alive until they end.
+    @usableFromInline
     final class Core: @unchecked Sendable {
         struct State {
             var jobs: [Job] = []
@@ -188,7 +202,8 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
         }
 
         /// Puts a resource back after a job and wakes a thread when jobs wait for one.
-        private func giveBack(_ resource: Result<Resource, TableError>) {
+        @usableFromInline
+        func giveBack(_ resource: Result<Resource, TableError>) {
             pthread_mutex_lock(mutex)
             if case .success(let resource) = resource { state.free.append(resource) }
             if state.hasQueuedJobs && state.waiting > 0 { pthread_cond_signal(condition) }
@@ -197,7 +212,16 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
 
         /// Runs `body` on the calling thread when a resource is free and no job is queued;
         /// `nil` when it did not run.
+        @inlinable
         func runHereIfFree<Value>(_ body: (Resource) throws(TableError) -> Value) throws(TableError) -> Value? {
+            guard let resource = takeResourceIfIdle() else { return nil }
+            defer { giveBack(resource) }
+            return try body(try resource.get())
+        }
+
+        /// A free resource (or a new one) when one is free and no job is queued; `nil` otherwise.
+        @usableFromInline
+        func takeResourceIfIdle() -> Result<Resource, TableError>? {
             pthread_mutex_lock(mutex)
             guard !state.hasQueuedJobs, resourceAvailable else {
                 pthread_mutex_unlock(mutex)
@@ -205,14 +229,12 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
             }
             let taken = takeResource()
             pthread_mutex_unlock(mutex)
-            let resource = resource(taken)
-            defer { giveBack(resource) }
-            return try body(try resource.get())
+            return resource(taken)
         }
 
         /// Queues `job` and wakes or starts a thread for it; with `onlyIfFree`, queues it only
         /// when a resource is free and nothing is queued, and says whether it did.
-        @discardableResult
+        @discardableResult @usableFromInline
         func enqueue(_ job: Job, onlyIfFree: Bool) -> Bool {
             pthread_mutex_lock(mutex)
             if onlyIfFree, state.hasQueuedJobs || !resourceAvailable {
