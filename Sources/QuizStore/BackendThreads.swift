@@ -128,28 +128,35 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
     /// keep it alive until they end.
     @usableFromInline
     final class Core: @unchecked Sendable {
+        @usableFromInline
         struct State {
-            var jobs: [Job] = []
+            @usableFromInline var jobs: [Job] = []
             /// The index in `jobs` of the next job to take: removing from the front of an array
             /// would move every other job.
-            var next = 0
-            var started = 0
+            @usableFromInline var next = 0
+            @usableFromInline var started = 0
             /// Threads waiting for a job.
-            var waiting = 0
+            @usableFromInline var waiting = 0
             /// Resources no job is using.
-            var free: [Resource]
+            @usableFromInline var free: [Resource]
             /// Resources that exist or are being opened, in use or free.
-            var opened: Int
-            var shuttingDown = false
+            @usableFromInline var opened: Int
+            @usableFromInline var shuttingDown = false
 
-            var hasQueuedJobs: Bool { next < jobs.count }
+            @inlinable var hasQueuedJobs: Bool { next < jobs.count }
+
+            @usableFromInline
+            init(free: [Resource], opened: Int) {
+                self.free = free
+                self.opened = opened
+            }
         }
 
-        private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-        private let condition: UnsafeMutablePointer<pthread_cond_t>
-        private var state: State
-        private let maximumThreads: Int
-        private let open: @Sendable () throws(TableError) -> Resource
+        @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+        @usableFromInline let condition: UnsafeMutablePointer<pthread_cond_t>
+        @usableFromInline var state: State
+        @usableFromInline let maximumThreads: Int
+        @usableFromInline let open: @Sendable () throws(TableError) -> Resource
 
         init(maximumThreads: Int, resources: [Resource], open: @escaping @Sendable () throws(TableError) -> Resource) {
             mutex = .allocate(capacity: 1)
@@ -171,6 +178,7 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
             mutex.deallocate()
         }
 
+        @inlinable
         func locked<Value>(_ body: (inout State) -> Value) -> Value {
             pthread_mutex_lock(mutex)
             defer { pthread_mutex_unlock(mutex) }
@@ -178,20 +186,23 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
         }
 
         /// Whether a job could have a resource now; called with the mutex held.
-        private var resourceAvailable: Bool {
+        @inlinable
+        var resourceAvailable: Bool {
             !state.free.isEmpty || state.opened < maximumThreads
         }
 
         /// Takes a free resource, or the right to open one (`nil`); called with the mutex held
         /// when `resourceAvailable`.
-        private func takeResource() -> Resource? {
+        @inlinable
+        func takeResource() -> Resource? {
             if let resource = state.free.popLast() { return resource }
             state.opened += 1
             return nil
         }
 
         /// The resource `taken` (or a new one), for a job about to run.
-        private func resource(_ taken: Resource?) -> Result<Resource, TableError> {
+        @inlinable
+        func resource(_ taken: Resource?) -> Result<Resource, TableError> {
             if let taken { return .success(taken) }
             do throws(TableError) {
                 return .success(try open())
@@ -202,7 +213,7 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
         }
 
         /// Puts a resource back after a job and wakes a thread when jobs wait for one.
-        @usableFromInline
+        @inlinable
         func giveBack(_ resource: Result<Resource, TableError>) {
             pthread_mutex_lock(mutex)
             if case .success(let resource) = resource { state.free.append(resource) }
@@ -220,7 +231,7 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
         }
 
         /// A free resource (or a new one) when one is free and no job is queued; `nil` otherwise.
-        @usableFromInline
+        @inlinable
         func takeResourceIfIdle() -> Result<Resource, TableError>? {
             pthread_mutex_lock(mutex)
             guard !state.hasQueuedJobs, resourceAvailable else {
