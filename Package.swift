@@ -141,7 +141,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "StoreBenchmark",
-            dependencies: ["BenchmarkSupport", "QuizStore", "QuizStoreSQLite", "CSQLite"],
+            dependencies: ["LambdaRuntime", "QuizStore", "QuizStoreSQLite", "CSQLite"],
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: swiftSettings
         ),
@@ -153,14 +153,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "AnswerBenchmark",
-            dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
+            dependencies: ["LambdaRuntime", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP", "QuizEngine", "QuizStore"],
             path: "Benchmarks/AnswerBenchmark",
             swiftSettings: swiftSettings
         ),
         // `make bench-draw`: session starts from a 200- and a 50,000-question bank.
         .executableTarget(
             name: "DrawBenchmark",
-            dependencies: ["BenchmarkSupport", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP"],
+            dependencies: ["BenchmarkSupport", "LambdaRuntime", "QuizBootstrap", "QuizData", "QuizFunctions", "QuizHTTP"],
             path: "Benchmarks/DrawBenchmark",
             swiftSettings: swiftSettings
         ),

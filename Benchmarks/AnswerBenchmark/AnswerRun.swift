@@ -1,5 +1,5 @@
-import BenchmarkSupport
 import Foundation
+import LambdaRuntime
 import QuizFunctions
 
 /// The measured loop: answers one after another, each through the raw-event path, a new session
@@ -28,7 +28,7 @@ struct AnswerRun {
 
     /// Answers one after another on a thread of their own, as a Lambda bootstrap serves them.
     func measure(answers: Int) async throws -> Result {
-        try await withTaskExecutorPreference(InvocationExecutor()) {
+        try await withTaskExecutorPreference(InvocationThread()) {
             try await measureHere(answers: answers)
         }
     }

@@ -7,8 +7,8 @@
 // answer function (decode, route, load session, pool and question, grade, pick and serve the next
 // question, one transaction, encode the response, one log line), on the production wiring
 // (retries and circuit breaker around the store). Targets: p99 <= 1 ms, >= 5,000 answers/s.
-import BenchmarkSupport
 import Foundation
+import LambdaRuntime
 import QuizBootstrap
 import QuizEngine
 import QuizFunctions
@@ -45,7 +45,7 @@ print("bank: \(questionCount) questions; pool: \(poolSize) entries; \(answers) a
 if breakdown {
     // On the answers' own thread, as below: from top-level code every store call would hop threads.
     let session = try await fixture.startSession()
-    try await withTaskExecutorPreference(InvocationExecutor()) {
+    try await withTaskExecutorPreference(InvocationThread()) {
         try await Breakdown.run(fixture: fixture, session: session)
     }
 }
@@ -69,7 +69,7 @@ if let learners {
 }
 
 // The loop runs on a thread of its own, the handler's executor preference, as a Lambda
-// bootstrap's loop does (`InvocationExecutor`): awaiting the handler from top-level code would hop
+// bootstrap's loop does (`InvocationThread`): awaiting the handler from top-level code would hop
 // threads twice per answer, and from the cooperative pool every store call would hop to the
 // store's threads and back, neither of which a Lambda's loop does. `--learners N` runs on the
 // cooperative pool, as any in-process concurrency does.

@@ -10,6 +10,7 @@
 // whole-index read that starts made before is timed too.
 import BenchmarkSupport
 import Foundation
+import LambdaRuntime
 import QuizBootstrap
 import QuizData
 import QuizFunctions
@@ -69,7 +70,7 @@ print(String(format: "banks: %d questions (imported in %.0f ms), %d questions (i
 
 /// Starts, alternating between the banks, on a thread of their own as a Lambda bootstrap runs them.
 func measureStarts(category: String?, starts: Int, perSession: Int) async throws -> (small: LatencySummary, large: LatencySummary) {
-    try await withTaskExecutorPreference(InvocationExecutor()) {
+    try await withTaskExecutorPreference(InvocationThread()) {
         let function = SessionFunction(environment: environment)
         let clock = ContinuousClock()
         var samples: [String: [Duration]] = ["small": [], "large": []]

@@ -6,8 +6,8 @@
 // Each process owns one item and updates it in a loop, on the condition that its version
 // is the one it last wrote: the write every session update in the product makes. All
 // processes share one database file, so they contend for its write lock.
-import BenchmarkSupport
 import Foundation
+import LambdaRuntime
 import QuizStore
 import QuizStoreSQLite
 
@@ -21,8 +21,8 @@ if arguments.first == "worker" {
         FileHandle.standardError.write(Data("usage: quiz-store-bench worker table|raw DB INDEX START_MS SECONDS\n".utf8))
         exit(2)
     }
-    // On a thread of its own, as a function process serves its requests (InvocationExecutor).
-    let result = await withTaskExecutorPreference(InvocationExecutor()) {
+    // On a thread of its own, as a function process serves its requests (the runtime's InvocationThread).
+    let result = await withTaskExecutorPreference(InvocationThread()) {
         await BenchmarkWorker(mode: mode, path: arguments[2], index: index).run(startAt: start / 1000, seconds: seconds)
     }
     print("\(result.operations) \(result.errors) \(result.elapsed)")

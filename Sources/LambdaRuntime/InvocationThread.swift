@@ -27,7 +27,9 @@ import Darwin
 /// thread anyway.
 ///
 /// The thread lives as long as the process: the runtime never stops serving until it exits.
-final class InvocationThread: TaskExecutor, @unchecked Sendable {
+/// The package's benchmarks run their measured loops on one too, so that they call the handlers
+/// as a bootstrap does.
+package final class InvocationThread: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: `pending` and `spare` are touched only with `mutex` held (enqueue,
     // the drain loop's swap); the pthread objects are created once and never freed.
 
@@ -39,7 +41,7 @@ final class InvocationThread: TaskExecutor, @unchecked Sendable {
     private var spare: [UnownedJob] = []
 
     /// Starts the thread; it waits for jobs.
-    convenience init() {
+    package convenience init() {
         self.init(startingThread: true)
     }
 
@@ -72,7 +74,7 @@ final class InvocationThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// Queues `job` and wakes the thread.
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         pthread_mutex_lock(mutex)
         pending.append(job)
