@@ -40,6 +40,7 @@ public enum PercentEncoding {
 
     /// The text `text` stands for: every `%XX` decoded, the result checked to be UTF-8; `nil`
     /// when an escape is malformed or the bytes are not UTF-8.
+    @inlinable
     public static func decode(_ text: some StringProtocol) -> String? {
         guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         guard let bytes = decodedBytes(text, malformed: .fail) else { return nil }

@@ -90,7 +90,7 @@ public struct Router<Route: Sendable>: Sendable {
         guard !trimmed.isEmpty else { return [] }
         var segments: [String] = []
         for raw in trimmed.split(separator: "/", omittingEmptySubsequences: false) {
-            guard let decoded = PercentEncoding.decode(String(raw)) else { return nil }
+            guard let decoded = PercentEncoding.decode(raw) else { return nil }
             segments.append(decoded)
         }
         return segments
