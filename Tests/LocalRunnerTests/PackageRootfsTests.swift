@@ -63,11 +63,16 @@ struct PackageRootfsTests {
             ])
             defer { emulator.stop() }
             for step in group {
-                let event = try SampleEventReplay.pinningClock(try replay.event(for: step), at: TestClock().now)
-                let response = try emulator.invoke(Array(event.utf8))
+                let event = try replay.event(for: step)
+                let pinned = try SampleEventReplay.pinningClock(event, at: TestClock().now)
+                let response = try emulator.invoke(Array((pinned ?? event).utf8))
                 try #require(response.status == 200, "\(step.name): the emulator answered \(response.status): \(emulator.logTail)")
                 let actual = try replay.observe(Data(response.body))
-                let mismatches = try replay.mismatches(of: actual, against: step)
+                // The schedule has no headers to carry the time: the sweep runs at the machine's
+                // time, and once that is past the expiry of items the scenario wrote with a time to
+                // live (its idempotency records: a day after TestClock's time), it removes them.
+                // Only that count may differ from the record.
+                let mismatches = try replay.mismatches(of: actual, against: step, wildcarding: pinned == nil ? ["expiredItemsRemoved"] : [])
                 #expect(mismatches.isEmpty, "\(step.name): \(mismatches.joined(separator: "; "))")
                 answered += 1
             }

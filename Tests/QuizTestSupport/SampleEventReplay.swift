@@ -74,12 +74,12 @@ public struct SampleEventReplay {
     /// `event` with an `X-Quiz-Now` header of `milliseconds` (epoch), so that a function started
     /// with `QUIZ_ALLOW_CLOCK_HEADER=1` handles it at that time (docs/memory-model.md, "Time
     /// travel"): a replay on the real clock then answers with the times the expected files
-    /// record, which the in-process replay gets from ``TestClock``. An event without headers
-    /// (the schedule's) is returned as it is.
-    public static func pinningClock(_ event: String, at milliseconds: Int64) throws -> String {
+    /// record, which the in-process replay gets from ``TestClock``. `nil` for an event without
+    /// headers (the schedule's): its function runs at the machine's time.
+    public static func pinningClock(_ event: String, at milliseconds: Int64) throws -> String? {
         guard var object = try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any],
             var headers = object["headers"] as? [String: Any]
-        else { return event }
+        else { return nil }
         headers["x-quiz-now"] = String(milliseconds)
         object["headers"] = headers
         // A REST API event carries every header in `multiValueHeaders` too, which the functions'
@@ -157,9 +157,14 @@ public struct SampleEventReplay {
     }
 
     /// Where `response` (as ``observe(_:)`` returned it) differs from `step`'s expected file;
-    /// empty when they match.
-    public func mismatches(of response: [String: Any], against step: Step) throws -> [String] {
-        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: step.expected))
+    /// empty when they match. `wildcarding` names top-level fields that match anything as well,
+    /// for a replay that cannot give the function the recorded time.
+    public func mismatches(of response: [String: Any], against step: Step, wildcarding: Set<String> = []) throws -> [String] {
+        var expected = try JSONSerialization.jsonObject(with: Data(contentsOf: step.expected))
+        if var object = expected as? [String: Any] {
+            for key in wildcarding where object[key] != nil { object[key] = "*" }
+            expected = object
+        }
         return Self.differences(expected, wildcarded(response), path: step.name)
     }
 }
