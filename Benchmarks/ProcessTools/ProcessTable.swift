@@ -106,21 +106,33 @@ public struct ResidentMemory: Sendable {
 public enum LoopbackPort {
     /// A port on 127.0.0.1 that was free a moment ago: bound to port 0, read back, released.
     public static func free() throws(ToolFailure) -> Int {
+        let (descriptor, port) = try bind(listening: false)
+        close(descriptor)
+        return port
+    }
+
+    /// A socket bound to a port of the kernel's choosing on 127.0.0.1, listening when
+    /// `listening` (a backlog of 8), and that port. The caller closes the descriptor.
+    public static func bind(listening: Bool) throws(ToolFailure) -> (descriptor: Int32, port: Int) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ToolFailure("socket: errno \(errno)") }
-        defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        let ready = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+                Glibc.bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+                    && (!listening || listen(descriptor, 8) == 0)
             }
         }
-        guard bound else { throw ToolFailure("bind to 127.0.0.1:0: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard ready else {
+            let failure = errno
+            close(descriptor)
+            throw ToolFailure("bind\(listening ? "/listen" : "") on 127.0.0.1:0: errno \(failure)")
+        }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port` now.

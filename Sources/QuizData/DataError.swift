@@ -116,6 +116,18 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
         DataError(.storage, error.message, underlying: error)
     }
 
+    /// What a paginated listing of `record`s answers for `error`: itself when it is a
+    /// `DataError`; `invalidCursor` when the store refused the cursor (one from another listing,
+    /// or a forged one: the caller's mistake); `storage` for the store's other failures;
+    /// `damaged` for an item that could not be read.
+    public static func listing(_ error: any Error, of record: String) -> DataError {
+        switch error {
+        case let error as DataError: return error
+        case let error as TableError: return error.code == .validation ? .invalidCursor : .storage(error)
+        default: return .damaged(record, underlying: error)
+        }
+    }
+
     /// A defect of the data layer itself.
     public static func defect(_ message: String) -> DataError {
         DataError(.defect, message)

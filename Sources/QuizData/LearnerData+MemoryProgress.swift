@@ -48,14 +48,8 @@ extension LearnerData {
                 if scanned >= scanBudget { return (found, next) }
                 query.cursor = next
             }
-        } catch let error as DataError {
-            throw error
-        } catch let error as TableError {
-            // A cursor from another listing, or a forged one, is the caller's mistake.
-            if error.code == .validation { throw .invalidCursor }
-            throw .storage(error)
         } catch {
-            throw .damaged("memory item", underlying: error)
+            throw .listing(error, of: "memory item")
         }
     }
 

@@ -71,14 +71,8 @@ package struct QuestionBank: Sendable {
             let page = try await store.query(
                 Query(table, partition: Keys.bank(bankId), sortKey: .beginsWith(Keys.questionPrefix), limit: limit, cursor: cursor))
             return (try page.items.map { item throws(DataError) in try Self.decode(item) }, page.nextCursor)
-        } catch let error as DataError {
-            throw error
-        } catch let error as TableError {
-            // A cursor from another bank, or a forged one, is the caller's mistake.
-            if error.code == .validation { throw .invalidCursor }
-            throw .storage(error)
         } catch {
-            throw .damaged("question", underlying: error)
+            throw .listing(error, of: "question")
         }
     }
 

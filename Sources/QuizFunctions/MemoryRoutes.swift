@@ -77,17 +77,17 @@ struct MemoryRoutes: Sendable {
     // MARK: - Progress
 
     /// The `memory` section of progress at `now`, from the counters kept in the transactions.
-    func progress(userId: String, progress: Item?, categoryItems: [Item], now: Int64) async throws -> MemoryProgressView {
+    func progress(userId: String, progress: Item?, categoryItems: [Item], now: Int64) async throws -> MemoryFiguresView {
         let set = try await data.memoryCounters(of: userId, progress: progress, categoryItems: categoryItems, now: now)
         let overall = MemoryProgress(counters: set.overall, dueEarlierThisHour: set.dueEarlierThisHour, now: now)
         let categories = set.categories.keys.sorted().map { category in
-            CategoryMemoryView(
-                category: category,
-                progress: MemoryProgress(
+            MemoryFiguresView(
+                MemoryProgress(
                     counters: set.categories[category] ?? MemoryCounters(),
-                    dueEarlierThisHour: set.dueEarlierThisHourByCategory[category] ?? 0, now: now))
+                    dueEarlierThisHour: set.dueEarlierThisHourByCategory[category] ?? 0, now: now),
+                category: category)
         }
-        return MemoryProgressView(overall, categories: categories)
+        return MemoryFiguresView(overall, categories: categories)
     }
 }
 
@@ -112,38 +112,21 @@ struct SettingsView: Encodable, Sendable {
     init(_ settings: LearnerSettings) { desiredRetention = settings.desiredRetention.value }
 }
 
-/// The `memory` section of progress: the overall figures and the same per category.
-struct MemoryProgressView: Encodable, Sendable {
+/// Memory figures (docs/memory-model.md, "Progress"): the `memory` section of progress, whose
+/// `categories` hold the same figures for each category, each with its `category`.
+struct MemoryFiguresView: Encodable, Sendable {
+    /// The category of per-category figures; absent from the overall ones.
+    var category: String?
     var tracked: Int
     var dueNow: Int
     var forecast: [Int]
     var meanRetrievability: Double
     var mature: Int
     var leeches: Int
-    var categories: [CategoryMemoryView]
+    /// The figures of each category; only in the overall ones.
+    var categories: [MemoryFiguresView]?
 
-    init(_ progress: MemoryProgress, categories: [CategoryMemoryView]) {
-        tracked = progress.tracked
-        dueNow = progress.dueNow
-        forecast = progress.forecast
-        meanRetrievability = (progress.meanRetrievability * 10_000).rounded() / 10_000
-        mature = progress.mature
-        leeches = progress.leeches
-        self.categories = categories
-    }
-}
-
-/// One category's memory figures.
-struct CategoryMemoryView: Encodable, Sendable {
-    var category: String
-    var tracked: Int
-    var dueNow: Int
-    var forecast: [Int]
-    var meanRetrievability: Double
-    var mature: Int
-    var leeches: Int
-
-    init(category: String, progress: MemoryProgress) {
+    init(_ progress: MemoryProgress, category: String? = nil, categories: [MemoryFiguresView]? = nil) {
         self.category = category
         tracked = progress.tracked
         dueNow = progress.dueNow
@@ -151,5 +134,6 @@ struct CategoryMemoryView: Encodable, Sendable {
         meanRetrievability = (progress.meanRetrievability * 10_000).rounded() / 10_000
         mature = progress.mature
         leeches = progress.leeches
+        self.categories = categories
     }
 }

@@ -99,7 +99,7 @@ struct ProgressView: Encodable, Sendable {
     var sessions: [String: Int64]
     var penaltyIndicator: String
     /// The memory figures (docs/memory-model.md, "Progress"), overall and per category.
-    var memory: MemoryProgressView?
+    var memory: MemoryFiguresView?
 
     init(userId: String, counters: Item, categories categoryItems: [Item], pool: WrongAnswerPool) {
         func count(_ name: String) -> Int64 { max(0, counters.int(name) ?? 0) }
