@@ -104,7 +104,7 @@ public struct AnswerFunction: RoutedFunction {
                 request, userId: caller.userId, scope: scope, holder: attempts.tokens.request,
                 inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
             ) { claim in
-                for _ in 0..<Self.attemptLimit {
+                for _ in 0..<RequestOutcome.attemptLimit {
                     do {
                         if let outcome = try await attempt(
                             body, selectedAnswers, sessionId: sessionId, userId: caller.userId, claim: claim, scope: scope, random: &random,
@@ -121,11 +121,6 @@ public struct AnswerFunction: RoutedFunction {
                 throw APIError.versionConflict("Your wrong-answer pool kept changing under this answer; submit it again.")
             }
         }
-
-        /// How often an answer is computed at most: again when only the user's pool moved under it
-        /// (another session of the same user answered at the same moment), or when a commit whose
-        /// outcome was unknown turned out not to have landed.
-        static let attemptLimit = 4
 
         /// What the attempts of one answer remember: their tokens, and the response each would give.
         struct Attempts {

@@ -145,7 +145,7 @@ struct FlashcardRoutes: Sendable {
             request, userId: caller.userId, scope: scope, holder: tokens.request,
             inProgressMilliseconds: environment.settings.idempotencyInProgressMilliseconds
         ) { claim in
-            for _ in 0..<Self.attemptLimit {
+            for _ in 0..<RequestOutcome.attemptLimit {
                 let previous: FlashcardSession
                 do {
                     previous = try await data.flashcardSession(sessionId, of: caller.userId).session
@@ -179,12 +179,6 @@ struct FlashcardRoutes: Sendable {
             throw APIError.versionConflict()
         }
     }
-
-    /// How often a change is computed at most: again when the session moved under it, when the
-    /// rated card's memory or the due hour it leaves did (another session of the learner
-    /// reviewed at the same moment, or the card was the last of its hour), or when a commit whose
-    /// outcome was unknown turned out not to have landed.
-    static let attemptLimit = 4
 
     // MARK: - Words
 

@@ -12,6 +12,12 @@ enum RequestOutcome {
     case answered(HTTPResponseEvent)
     /// Its commit, which held the completion with this response, may or may not have landed.
     case uncertain(HTTPResponseEvent)
+
+    /// How often an answer or a flashcard change is computed at most: again when what it was
+    /// computed against moved under it (the session, the learner's pool, the question's memory —
+    /// another session of the learner at the same moment — or a due hour it leaves holding only
+    /// its question), or when a commit whose outcome was unknown turned out not to have landed.
+    static let attemptLimit = 4
 }
 
 /// The edge's half of idempotency keys: reading the `Idempotency-Key` header, fingerprinting the
