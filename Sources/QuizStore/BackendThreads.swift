@@ -86,6 +86,20 @@ public final class BackendThreads<Resource>: @unchecked Sendable {
         return try result?.get()
     }
 
+    /// Queues `body` to run on a thread of the pool (never the caller's) when a resource is free
+    /// and no job waits, and says whether it did; nobody waits for it, and a resource it cannot
+    /// open means it does not run. For background work that a later call asks for again if it is
+    /// still needed (the SQLite backend's checkpoints): a call while one runs is dropped, not
+    /// queued behind it.
+    @discardableResult
+    public func runInBackgroundIfIdle(_ body: @escaping @Sendable (Resource) -> Void) -> Bool {
+        core.enqueue(
+            Job { resource in
+                if case .success(let resource) = resource { body(resource) }
+                return {}
+            }, onlyIfFree: true)
+    }
+
     /// How many threads have started so far.
     public var threadCount: Int {
         core.locked { $0.started }

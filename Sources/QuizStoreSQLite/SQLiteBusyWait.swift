@@ -20,7 +20,7 @@ import Darwin
 /// than the time lost.
 final class SQLiteBusyWait {
     /// How long one wait may last in all, in microseconds.
-    var limitMicroseconds: Int
+    let limitMicroseconds: Int
 
     /// The pause before the first retry and the longest pause, in microseconds.
     static let firstPause = 50

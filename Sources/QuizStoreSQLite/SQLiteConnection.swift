@@ -13,11 +13,14 @@ import Darwin
 /// connections: extended result codes, a busy timeout, WAL checked to be active,
 /// `synchronous=NORMAL` ([WAL](https://www.sqlite.org/wal.html)).
 final class SQLiteConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// How it waits for another process's lock (`SQLiteBusyWait`).
     private let busyWait: SQLiteBusyWait
-    /// When it checkpoints the WAL (`SQLiteCheckpoints`).
-    private let checkpoints: SQLiteCheckpoints
+    /// Its WAL hook, which asks for checkpoints (`SQLiteCheckpoints`); none on the connection
+    /// that runs them.
+    private let walWatch: SQLiteCheckpoints.Watch?
+    /// No restart checkpoint before this (`checkpoint(restart:)`).
+    var restartNotBefore = ContinuousClock.now
     private var statements: [String: SQLiteStatement] = [:]
     /// The statements of `FrequentStatement`, by raw value, prepared on first use.
     private var frequent = [SQLiteStatement?](repeating: nil, count: FrequentStatement.allCases.count)
@@ -30,7 +33,7 @@ final class SQLiteConnection {
     static let cacheKibibytes = 32 * 1024
 
     /// Opens (creating when needed) the database file at `path` and prepares it for use by many processes.
-    init(path: String, busyTimeout: Duration, checkpointPages: Int) throws(TableError) {
+    init(path: String, busyTimeout: Duration, checkpoints: SQLiteCheckpoints?) throws(TableError) {
         var handle: OpaquePointer?
         // NOMUTEX: the store serialises access itself, so SQLite's own mutexes are pure cost.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -42,7 +45,7 @@ final class SQLiteConnection {
         }
         self.handle = handle
         busyWait = SQLiteBusyWait(limit: busyTimeout)
-        checkpoints = SQLiteCheckpoints(pages: checkpointPages, busyWait: busyWait)
+        walWatch = checkpoints?.watch()
         sqlite3_extended_result_codes(handle, 1)
         busyWait.install(on: handle)
         do throws(TableError) {
@@ -62,12 +65,11 @@ final class SQLiteConnection {
             // A page cache that holds a busy database's hot pages (bank items are read at random),
             // so reads do not go back to the file; pages are only used as they are read.
             try execute("PRAGMA cache_size=-\(Self.cacheKibibytes)")
-            // Checkpoint at 8,000 pages by default (62.5 MiB of WAL) instead of every 1,000: a checkpoint
-            // copies each changed page once however often it changed since the last one, and
-            // fsyncs, in the commit that crosses the mark. Rarer checkpoints copy far fewer pages
-            // per write and stall far fewer requests; durability is unchanged. How, when several
-            // processes write: SQLiteCheckpoints.
-            checkpoints.install(on: handle)
+            // Checkpoints on the store's checkpoint thread, toward a mark of 8,000 pages by default
+            // (62.5 MiB of WAL) instead of SQLite's 1,000: a checkpoint copies each changed page
+            // once however often it changed since the last one, so rarer checkpoints copy far
+            // fewer pages per write; durability is unchanged. How: SQLiteCheckpoints.
+            if let walWatch { walWatch.install(on: handle) } else { sqlite3_wal_autocheckpoint(handle, 0) }
         } catch {
             finalizeAll()
             sqlite3_close_v2(handle)

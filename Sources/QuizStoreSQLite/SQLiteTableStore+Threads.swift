@@ -13,14 +13,14 @@ extension SQLiteTableStore {
 
     /// The writer, holding `connection`, and the readers, which open their connections on first need.
     static func threads(
-        path: String, connection: sending SQLiteConnection, configuration: Configuration
+        path: String, connection: sending SQLiteConnection, configuration: Configuration, checkpoints: SQLiteCheckpoints
     ) -> (writer: BackendThreads<SQLiteConnection>, readers: BackendThreads<SQLiteConnection>) {
         let writer = BackendThreads<SQLiteConnection>(maximumThreads: 1, resources: [connection], runsOnCallersOwnThread: true) {
-            () throws(TableError) in try open(path: path, configuration: configuration)
+            () throws(TableError) in try open(path: path, configuration: configuration, checkpoints: checkpoints)
         }
         let readers = BackendThreads<SQLiteConnection>(maximumThreads: maximumReaders, runsOnCallersOwnThread: true) {
             () throws(TableError) in
-            try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout, checkpointPages: configuration.checkpointPages)
+            try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout, checkpoints: checkpoints)
         }
         return (writer, readers)
     }

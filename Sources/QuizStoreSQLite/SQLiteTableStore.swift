@@ -15,7 +15,8 @@ public final class SQLiteTableStore: TableStore {
     public struct Configuration: Sendable {
         /// How long a write waits for another process's write lock before failing with `busy`.
         public var busyTimeout: Duration = .seconds(10)
-        /// The WAL's length, in pages, at which a commit checkpoints it (`SQLiteCheckpoints`).
+        /// The WAL's length, in pages, at which a restart checkpoint starts it over; passive ones
+        /// run from half of it (`SQLiteCheckpoints`).
         public var checkpointPages: Int = SQLiteTableStore.defaultCheckpointPages
         /// The page size of a query without a limit.
         public var defaultPageSize: Int = 1000
@@ -49,10 +50,11 @@ public final class SQLiteTableStore: TableStore {
         let descriptor = Darwin.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #endif
         if descriptor >= 0 { close(descriptor) }
-        let connection = try Self.open(path: path, configuration: configuration)
+        let checkpoints = SQLiteCheckpoints(path: path, pages: configuration.checkpointPages)
+        let connection = try Self.open(path: path, configuration: configuration, checkpoints: checkpoints)
         self.path = path
         self.configuration = configuration
-        (writer, readers) = Self.threads(path: path, connection: connection, configuration: configuration)
+        (writer, readers) = Self.threads(path: path, connection: connection, configuration: configuration, checkpoints: checkpoints)
     }
 
     /// A connection to the file, with the schema in place. Processes that open a new file at the
@@ -60,13 +62,12 @@ public final class SQLiteTableStore: TableStore {
     /// `SQLITE_BUSY` at once, without waiting in the busy handler (switching the journal mode
     /// needs the file to itself); so a busy open is tried again, with short pauses, for as long as
     /// the busy timeout allows.
-    static func open(path: String, configuration: Configuration) throws(TableError) -> SQLiteConnection {
+    static func open(path: String, configuration: Configuration, checkpoints: SQLiteCheckpoints) throws(TableError) -> SQLiteConnection {
         let deadline = ContinuousClock.now + configuration.busyTimeout
         var pause = Duration.milliseconds(1)
         while true {
             do throws(TableError) {
-                let connection = try SQLiteConnection(
-                    path: path, busyTimeout: configuration.busyTimeout, checkpointPages: configuration.checkpointPages)
+                let connection = try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout, checkpoints: checkpoints)
                 try connection.writeTransaction { () throws(TableError) in
                     try connection.execute(Schema.createItems)
                     try connection.execute(Schema.createExpiryIndex)
