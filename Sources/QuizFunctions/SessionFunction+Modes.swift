@@ -23,18 +23,18 @@ extension SessionFunction.Handler {
         }
     }
 
-    /// Every question of a bank (or category), read from its index: what flashcard `due` decks and
-    /// review sessions fall back on when a random sample of the bank holds too few questions the
-    /// learner has not met. Quiz sessions and category decks draw instead (`QuestionBank.draw`).
-    func bankCandidates(bankId: String, category: String?) async throws -> [String] {
-        try await QuestionBank(environment).questionIds(bankId: bankId, category: category)
-    }
-
     /// What a review of `count` questions chooses from: the learner's questions of the bank (and
     /// category) due at `now`, at most `count`, read from the due index (bounded by what is due,
     /// not by the learner's history), with their memory; then, when fewer are due, questions the
     /// learner has never reviewed, drawn at random from the bank and checked a hundred at a time.
     /// Questions reviewed and not yet due are in neither part.
+    ///
+    /// The new questions come from random samples of the bank that grow from a few times the
+    /// number wanted (`newQuestionSamples`), never from the bank's whole index: what a start reads
+    /// is bounded by the count asked for, whatever the bank's size. A learner who has met nearly
+    /// every question of a large bank may get fewer new questions than asked (those left are
+    /// found by later starts, each a fresh sample); one who has met all of a bank no larger than
+    /// the last sample gets exactly none, as every question is checked.
     func reviewCandidates(
         bankId: String, category: String?, count: Int, userId: String, now: Int64, using random: inout SeededRandomGenerator
     ) async throws -> (ids: [String], states: [String: MemoryState]) {
@@ -44,18 +44,25 @@ extension SessionFunction.Handler {
         for stored in due { states[stored.ref.questionId] = stored.state }
         let wanted = count - ids.count
         guard wanted > 0 else { return (ids, states) }
-        // First a random sample of the bank a few times the size wanted (reads that grow with the
-        // sample, not the bank); only a learner who has met most of it is checked against the
-        // whole index, shuffled.
-        let sampleSize = max(wanted * 4, Self.memoryBatch)
-        let sample = try await QuestionBank(environment).draw(bankId: bankId, category: category, count: sampleSize, using: &random)
-        var fresh = try await unseen(of: userId, bankId: bankId, among: sample, wanted: wanted)
-        if fresh.count < wanted, sample.count == sampleSize {
-            let drawn = try await bankCandidates(bankId: bankId, category: category).shuffled(using: &random)
-            fresh = try await unseen(of: userId, bankId: bankId, among: drawn, wanted: wanted)
+        var fresh: [String] = []
+        var checked = Set<String>()
+        for size in Self.newQuestionSamples(wanted: wanted) {
+            let sample = try await QuestionBank(environment).draw(bankId: bankId, category: category, count: size, using: &random)
+            let unchecked = sample.filter { checked.insert($0).inserted }
+            fresh += try await unseen(of: userId, bankId: bankId, among: unchecked, wanted: wanted - fresh.count)
+            // The whole bank (or category) was in this sample: there is nothing more to find.
+            if fresh.count >= wanted || sample.count < size { break }
         }
         ids += fresh.prefix(wanted)
         return (ids, states)
+    }
+
+    /// The sizes of the samples a review start draws new questions from, in turn, until it has
+    /// the `wanted` ones: 4 times the number wanted (at least a batch), then 4 and 16 times that.
+    /// The third is reached only by a learner who has met most of the bank.
+    static func newQuestionSamples(wanted: Int) -> [Int] {
+        let first = max(wanted * 4, memoryBatch)
+        return [first, first * 4, first * 16]
     }
 
     /// The first `wanted` of `candidates` (in their order) that the learner has no memory of,

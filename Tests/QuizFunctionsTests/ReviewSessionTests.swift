@@ -1,5 +1,6 @@
 import Foundation
 import QuizData
+import QuizEngine
 import QuizFunctions
 import QuizHTTP
 import QuizStore
@@ -63,6 +64,53 @@ struct ReviewSessionTests {
         }
         #expect(finished)
         #expect(served.sorted() == ["q1", "q2", "q3", "q4"])
+    }
+
+    @Test("a learner who has met all but 5 of 3,000 questions: review starts sample the bank, never read its index, and find the 5 over a few starts")
+    func newQuestionsFromSamples() async throws {
+        let harness = Harness()
+        try await harness.importBank("big", questions: DrawTests.questions(0..<3000) { "c\($0 % 4)" })
+        let unseen: Set<String> = ["q7", "q700", "q1500", "q2222", "q2999"]
+        // Every other question met, due in a year: a memory item each, and nothing due.
+        let environment = try harness.environment()
+        let now = harness.clock.now
+        let met = (0..<3000).map { "q\($0)" }.filter { !unseen.contains($0) }.map { id in
+            let ref = QuestionRef(bankId: "big", questionId: id)
+            let state = MemoryState(
+                stability: 300, difficulty: 5, lastReviewAt: now, dueAt: now + 365 * 86_400_000, reps: 1, lapses: 0, lastRating: .good)
+            let stored = MemoryRecord.Stored(ref: ref, category: "c\(Int(id.dropFirst())! % 4)", state: state, version: 1)
+            return BatchWrite.put(MemoryRecord.item(stored, key: MemoryRecord.key("learner-1", ref), withVersion: true))
+        }
+        try await environment.store.batchWrite(met, in: environment.tables.users)
+
+        var found: [String] = []
+        for _ in 0..<10 where Set(found) != unseen {
+            let counted = FaultInjectingTableStore(wrapping: try harness.environment().store)
+            let start = await harness.send(
+                .session, Harness.request(.post, "/sessions", json: ["bankId": "big", "mode": "review", "questionCount": 10]),
+                on: try harness.environment { _ in counted })
+            // The due index and the pool are the only queries: the bank's 3,000 index entries would be 3 more.
+            #expect(counted.calls.filter { $0.operation == .query }.count == 2, "\(counted.calls.map(\.operation))")
+            guard start.status == 201 else {
+                // Every sample missed the questions still unseen: a start with nothing new is refused.
+                #expect(start.status == 422, "\(start.body)")
+                continue
+            }
+            let sessionId = try #require(start.object["session"]?["sessionId"] as? String)
+            let count = try #require(start.object["session"]?["questionCount"] as? Int)
+            for _ in 0..<count {
+                let id = try #require(try await harness.currentQuestion(sessionId)["questionId"] as? String)
+                #expect(unseen.contains(id) && !found.contains(id), "\(id) is not new")
+                found.append(id)
+                let reply = try await harness.answer(sessionId, questionId: id, ["b"])
+                #expect(reply.status == 200, "\(reply.body)")
+            }
+        }
+        #expect(Set(found) == unseen)
+        #expect(found.count == unseen.count)
+        // All met now, none due: nothing left to review.
+        let none = try await harness.send(.session, Harness.request(.post, "/sessions", json: ["bankId": "big", "mode": "review"]))
+        #expect(none.status == 422, "\(none.body)")
     }
 
     @Test("what was just learned is not due; a month later a review serves the least retained first, then the rest by id")
