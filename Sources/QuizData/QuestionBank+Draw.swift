@@ -28,9 +28,13 @@ extension QuestionBank {
                 throw .storage(error)
             }
             guard let meta = summary.meta else { throw .bankNotFound(bankId) }
-            guard Self.hasOrdinals(meta) else { break }
+            guard Self.hasOrdinals(meta) else {
+                // Imported before ordinals: its index, and a note for the maintenance function.
+                await noteMissingOrdinals(bankId: bankId)
+                break
+            }
             let bound: Int64
-            if let category {
+            if category != nil {
                 guard let counter = summary.counter else { return [] }
                 bound = counter.int(OrdinalPlan.slotCountAttribute) ?? 0
             } else {

@@ -15,16 +15,19 @@ extension QuestionBank {
     /// alongside imports: questions that have their ordinals are left alone.
     ///
     /// Nothing is read beyond the bank's summary when the bank has them all (every bank imported
-    /// since), so every import calls this first.
-    package func assignMissingOrdinals(bankId: String) async throws {
+    /// since), so every import calls this first. With a `deadline`, it stops after the page in hand
+    /// once the deadline has passed and returns where to go on (`from` of the next call); `nil`
+    /// when the bank has them all.
+    @discardableResult
+    package func assignMissingOrdinals(bankId: String, from start: Cursor? = nil, until deadline: ContinuousClock.Instant? = nil) async throws -> Cursor? {
         let meta: Item?
         do {
             meta = try await store.get(Keys.bankMeta(bankId), from: table)
         } catch {
             throw DataError.storage(error)
         }
-        guard let meta, !Self.hasOrdinals(meta) else { return }
-        var cursor: Cursor?
+        guard let meta, !Self.hasOrdinals(meta) else { return nil }
+        var cursor = start
         repeat {
             var attempt = 0
             var next: Cursor?
@@ -56,7 +59,56 @@ extension QuestionBank {
                 }
             }
             cursor = next
+            if let next, let deadline, ContinuousClock.now >= deadline { return next }
         } while cursor != nil
+        return nil
+    }
+
+    // MARK: - Banks waiting for their ordinals
+
+    // A bank imported before ordinals existed and never imported since would draw from its whole
+    // index for ever: a session start that meets one notes it here, and the maintenance function
+    // gives the noted banks their ordinals (`MaintenanceFunction`, docs/data-layer.md).
+
+    /// The partition of the notes, one item per bank (`bankId`, and `cursor` once a run has
+    /// done part of the bank); no bank's partition (`BANK#…`) can be the same.
+    static let backlogPartition = "ORDINALS#PENDING"
+
+    /// Notes that `bankId` lacks ordinals. Best effort: a note that cannot be written now is
+    /// written by the next start that meets the bank.
+    package func noteMissingOrdinals(bankId: String) async {
+        let item: Item = [
+            table.partitionKey: .string(Self.backlogPartition), table.sortKey ?? "sk": .string(bankId), "bankId": .string(bankId),
+        ]
+        try? await store.put(item, into: table, if: .attributeNotExists(table.partitionKey))
+    }
+
+    /// Up to `limit` noted banks, with where a run stopped in each.
+    package func banksMissingOrdinals(limit: Int) async throws(DataError) -> [(bankId: String, cursor: Cursor?)] {
+        do {
+            let page = try await store.query(Query(table, partition: Self.backlogPartition, limit: limit))
+            return page.items.compactMap { item in
+                item.string("bankId").map { ($0, item.string("cursor").map(Cursor.init(token:))) }
+            }
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// Records where a run stopped in `bankId` (`cursor`), or, with none, that it has them all.
+    package func settleMissingOrdinals(bankId: String, cursor: Cursor?) async throws(DataError) {
+        let key = Key(Self.backlogPartition, bankId)
+        do {
+            if let cursor {
+                try await store.update(key, in: table, [.set("cursor", .string(cursor.token))], if: .attributeExists(table.partitionKey))
+            } else {
+                try await store.delete(key, from: table, if: nil)
+            }
+        } catch where error.code == .conditionFailed {
+            // Someone else settled it first.
+        } catch {
+            throw .storage(error)
+        }
     }
 
     /// Legacy questions per migration transaction: each takes its question update, a bank slot and

@@ -7,7 +7,8 @@ import QuizStore
 
 /// The scheduled **maintenance** function: sessions idle for 24 h (configurable) become
 /// `abandoned`, sessions past their time limit become `expired`, and items whose TTL passed are
-/// removed: nothing grows without bound (docs/data-layer.md).
+/// removed: nothing grows without bound (docs/data-layer.md). Banks imported before ordinals
+/// existed, once a session start has noted one, get their ordinals.
 ///
 /// It takes any event (an EventBridge schedule, `{}` from `local-runner invoke`) and returns a
 /// JSON summary of what it did.
@@ -42,6 +43,9 @@ public struct MaintenanceFunction: Sendable {
         public var stoppedByBudget = false
         /// The shard the next run starts in.
         public var nextShard = 0
+        /// Banks imported before ordinals existed that now hold them all, so that their sessions
+        /// draw by ordinal instead of reading the bank's index.
+        public var banksGivenOrdinals = 0
     }
 
     /// Handles one raw event.
@@ -73,6 +77,7 @@ public struct MaintenanceFunction: Sendable {
     /// (and the invocation's `deadline`, epoch milliseconds) allows, then, on a backend that
     /// does not delete them itself, a batch of expired items. Skipped items are logged with their keys.
     public func run(now: Int64, deadline: Int64? = nil, requestId: String? = nil) async throws -> Summary {
+        let started = ContinuousClock.now
         var budget = Duration.seconds(environment.settings.maintenanceBudgetSeconds)
         // Leave a few seconds of the invocation for the expired items and the answer.
         if let deadline { budget = min(budget, .milliseconds(max(1000, deadline - environment.now() - 5000))) }
@@ -85,6 +90,7 @@ public struct MaintenanceFunction: Sendable {
             sessionsScanned: result.sessionsScanned, sessionsExpired: result.sessionsExpired, sessionsAbandoned: result.sessionsAbandoned,
             staleIndexItemsRemoved: result.staleIndexItemsRemoved, itemsSkipped: result.itemsSkipped, shardsCompleted: result.shardsCompleted,
             stoppedByBudget: result.stoppedByBudget, nextShard: result.nextShard)
+        await giveOrdinals(until: started + budget, to: &summary, requestId: requestId)
         // DynamoDB deletes expired items by itself; removing them here would scan whole tables.
         guard !environment.store.expiresItemsItself else { return summary }
         for table in [environment.tables.users, environment.tables.idempotency] {
@@ -93,4 +99,37 @@ public struct MaintenanceFunction: Sendable {
         }
         return summary
     }
+
+    /// Gives the banks that session starts noted as lacking ordinals (imported before ordinals
+    /// existed, never since) their ordinals, a few banks per run, each as far as `deadline`
+    /// allows; where a run stops in a bank is kept with its note. A bank that fails is logged and
+    /// skipped, and tried again by the next run.
+    private func giveOrdinals(until deadline: ContinuousClock.Instant, to summary: inout Summary, requestId: String?) async {
+        let bank = QuestionBank(environment)
+        let noted: [(bankId: String, cursor: Cursor?)]
+        do {
+            noted = try await bank.banksMissingOrdinals(limit: Self.ordinalBanksPerRun)
+        } catch {
+            environment.logger.log(.warn, "maintenance skipped the banks awaiting ordinals: \(error)", requestId: requestId, function: Self.name)
+            summary.itemsSkipped += 1
+            return
+        }
+        for (bankId, cursor) in noted {
+            guard ContinuousClock.now < deadline else {
+                summary.stoppedByBudget = true
+                return
+            }
+            do {
+                let stopped = try await bank.assignMissingOrdinals(bankId: bankId, from: cursor, until: deadline)
+                try await bank.settleMissingOrdinals(bankId: bankId, cursor: stopped)
+                if stopped == nil { summary.banksGivenOrdinals += 1 } else { summary.stoppedByBudget = true }
+            } catch {
+                environment.logger.log(.warn, "maintenance skipped ordinals of bank \(bankId): \(error)", requestId: requestId, function: Self.name)
+                summary.itemsSkipped += 1
+            }
+        }
+    }
+
+    /// How many noted banks one run looks at.
+    static let ordinalBanksPerRun = 10
 }

@@ -69,7 +69,7 @@ struct ServeLifecycleTests {
         let counts = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
         #expect(Set(counts.keys) == [
             "sessionsScanned", "sessionsExpired", "sessionsAbandoned", "expiredItemsRemoved", "staleIndexItemsRemoved", "itemsSkipped",
-            "shardsCompleted", "stoppedByBudget", "nextShard",
+            "shardsCompleted", "stoppedByBudget", "nextShard", "banksGivenOrdinals",
         ])
         #expect(serve.workers(of: "maintenance").count == 1)
         #expect(try await serve.stop() == 0)

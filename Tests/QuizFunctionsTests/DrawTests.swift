@@ -212,6 +212,56 @@ struct DrawTests {
         #expect(!counted.calls.contains { $0.operation == .query })
     }
 
+    @Test("a bank imported before ordinals and never since: the first start on it notes it, and maintenance gives it its ordinals",
+          arguments: StoreBackend.all)
+    func legacyBankMovedByMaintenance(backend: StoreBackend) async throws {
+        let harness = try await Harness(backend: backend)
+        try await harness.importBank(questions: Self.questions(0..<30) { "c\($0 % 2)" })
+        try await Self.stripOrdinals(harness)
+        let environment = try harness.environment()
+        let maintenance = MaintenanceFunction(environment: environment)
+        // Nothing noted yet: maintenance leaves the bank as it is.
+        #expect(try await maintenance.run(now: harness.clock.now).banksGivenOrdinals == 0)
+        #expect(try await Self.audit(harness).isEmpty == false)
+
+        _ = try await harness.startSession(count: 5)
+        #expect(try await Self.bank(harness).banksMissingOrdinals(limit: 10).map(\.bankId) == ["bank-1"])
+        let summary = try await maintenance.run(now: harness.clock.now)
+        #expect(summary.banksGivenOrdinals == 1)
+        #expect(summary.itemsSkipped == 0)
+        #expect(try await Self.audit(harness) == [])
+        #expect(try await Self.bank(harness).banksMissingOrdinals(limit: 10).isEmpty)
+        // Starts read slots now, not the index, and note nothing.
+        let counted = FaultInjectingTableStore(wrapping: try harness.environment().store)
+        let reply = await harness.send(
+            .session, Harness.request(.post, "/sessions", json: ["bankId": "bank-1", "questionCount": 5, "category": "c1"]),
+            on: try harness.environment { _ in counted })
+        #expect(reply.status == 201, "\(reply.body)")
+        #expect(counted.calls.filter { $0.operation == .query }.count == 1, "the learner's pool only: \(counted.calls.map(\.operation))")
+        #expect(!counted.calls.contains { $0.operation == .put })
+        #expect(try await maintenance.run(now: harness.clock.now).banksGivenOrdinals == 0)
+    }
+
+    @Test("ordinals given with a deadline stop after a page and go on from where they stopped")
+    func legacyBankInSteps() async throws {
+        let harness = try await Harness(backend: .sqlite)
+        try await harness.importBank(questions: Self.questions(0..<50) { "c\($0 % 3)" })
+        try await Self.stripOrdinals(harness)
+        let bank = try Self.bank(harness)
+        // Pages of 20: a deadline already past still does one page each call.
+        let first = try await bank.assignMissingOrdinals(bankId: "bank-1", until: .now)
+        #expect(first != nil)
+        #expect(try await Self.audit(harness, allowingUnassigned: true) == [])
+        let second = try await bank.assignMissingOrdinals(bankId: "bank-1", from: first, until: .now)
+        #expect(second != nil && second != first)
+        #expect(try await bank.assignMissingOrdinals(bankId: "bank-1", from: second, until: .now) == nil)
+        #expect(try await Self.audit(harness) == [])
+        // Done: nothing more is read than the bank's summary.
+        let counted = FaultInjectingTableStore(wrapping: try harness.environment().store)
+        #expect(try await Self.bank(harness, store: counted).assignMissingOrdinals(bankId: "bank-1") == nil)
+        #expect(counted.calls.map(\.operation) == [.get])
+    }
+
     /// Turns bank-1 into what an import before ordinals left: no slots, no counters, no ordinals.
     static func stripOrdinals(_ harness: Harness) async throws {
         let environment = try harness.environment()
