@@ -87,7 +87,7 @@ final class SQLiteCheckpoints: Sendable {
                 return SQLITE_OK
             }
             guard frames >= watch.nextRequest || frames >= watch.checkpoints.pages else { return SQLITE_OK }
-            watch.nextRequest = frames + watch.step
+            watch.nextRequest = Int32(clamping: Int64(frames) + Int64(watch.step))
             watch.checkpoints.request(frames: frames)
             // The commit is done whatever the checkpoint will do: it is never the caller's error.
             return SQLITE_OK
