@@ -80,8 +80,10 @@ struct SQLiteContentionTests {
         #expect(fields.first == "written=\(writes)")
         let walBytes = fields.last.flatMap { Int($0.dropFirst("walBytes=".count)) } ?? .max
         let frames = (walBytes - 32) / (24 + SQLiteConnection.pageSize)
-        // Measured: 65 to 69 pages; 6,000 writes' worth of pages if it never started over.
+        // Measured: 65 to 69 pages; without the restart, 2,650 to 3,070. The checkpoint thread
+        // runs beside the writer, so on a loaded machine the WAL may pass the mark before it
+        // gets to run: the bound leaves room for that.
         #expect(frames > 0)
-        #expect(frames <= 4 * mark, "the WAL reached \(frames) pages against a mark of \(mark)")
+        #expect(frames <= 1000, "the WAL reached \(frames) pages against a mark of \(mark)")
     }
 }
