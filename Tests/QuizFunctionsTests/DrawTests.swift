@@ -192,9 +192,7 @@ struct DrawTests {
     @Test("a bank imported before ordinals existed: sessions start from its index, and its next import gives every question its ordinals",
           arguments: StoreBackend.all)
     func legacyBank(backend: StoreBackend) async throws {
-        let harness = try await Harness(backend: backend)
-        try await harness.importBank(questions: Self.questions(0..<30) { "c\($0 % 2)" })
-        try await Self.stripOrdinals(harness)
+        let harness = try await Self.legacyHarness(backend)
         #expect(try await Self.audit(harness).isEmpty == false)
 
         let sessionId = try await harness.startSession(count: 5, extra: ["category": "c1"])
@@ -215,9 +213,7 @@ struct DrawTests {
     @Test("a bank imported before ordinals and never since: the first start on it notes it, and maintenance gives it its ordinals",
           arguments: StoreBackend.all)
     func legacyBankMovedByMaintenance(backend: StoreBackend) async throws {
-        let harness = try await Harness(backend: backend)
-        try await harness.importBank(questions: Self.questions(0..<30) { "c\($0 % 2)" })
-        try await Self.stripOrdinals(harness)
+        let harness = try await Self.legacyHarness(backend)
         let environment = try harness.environment()
         let maintenance = MaintenanceFunction(environment: environment)
         // Nothing noted yet: maintenance leaves the bank as it is.
@@ -260,6 +256,15 @@ struct DrawTests {
         let counted = FaultInjectingTableStore(wrapping: try harness.environment().store)
         #expect(try await Self.bank(harness, store: counted).assignMissingOrdinals(bankId: "bank-1") == nil)
         #expect(counted.calls.map(\.operation) == [.get])
+    }
+
+    /// A harness on `backend` whose bank-1 (30 questions in categories c0 and c1) is as an import
+    /// before ordinals left it.
+    static func legacyHarness(_ backend: StoreBackend) async throws -> Harness {
+        let harness = try await Harness(backend: backend)
+        try await harness.importBank(questions: questions(0..<30) { "c\($0 % 2)" })
+        try await stripOrdinals(harness)
+        return harness
     }
 
     /// Turns bank-1 into what an import before ordinals left: no slots, no counters, no ordinals.
