@@ -85,6 +85,23 @@ export function clock(seconds) {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
+/** Milliseconds in a day. */
+export const DAY_MS = 86_400_000;
+
+/**
+ * A due time (an ISO date, epoch milliseconds, or nothing) as the screens show it: the instant
+ * (NaN for none), whole days from `now`, rounded, and the date for people ("Thu, 10 Dec"), with
+ * the year when it is more than `yearAfterDays` away.
+ */
+export function dueDate(dueAt, now = Date.now(), yearAfterDays = Infinity) {
+  const due = dueAt === undefined || dueAt === null ? NaN : new Date(dueAt).getTime();
+  const days = Math.round((due - now) / DAY_MS);
+  const date = Number.isFinite(due)
+    ? new Date(due).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: days > yearAfterDays ? 'numeric' : undefined })
+    : '';
+  return { due, days, date };
+}
+
 /** A percentage for people: 0.8333 → "83%". */
 export function percent(ratio) {
   return `${Math.round((Number(ratio) || 0) * 100)}%`;

@@ -5,12 +5,11 @@
 // exactly those as flashcards (POST /sessions, `source: list`, in the order listed).
 
 import { ApiError } from '../api.js';
-import { add, fill, h, percent, plural } from '../dom.js';
+import { add, DAY_MS, dueDate, fill, h, percent, plural } from '../dom.js';
 import { field, fieldError, IDENTIFIER } from '../forms.js';
 import { bankQuestions } from './start.js';
 import { startSession } from './session.js';
 
-const DAY_MS = 86_400_000;
 const PAGE_SIZES = [10, 20, 50, 100];
 /** The most questions a `source: list` session takes (openapi.yaml, `questionIds`). */
 const MAX_CARDS = 100;
@@ -19,14 +18,12 @@ const EMPTY_PAGES = 10;
 
 /** When a question falls due, relative to now, with its date. */
 export function dueText(dueAt, now = Date.now()) {
-  const due = dueAt ? new Date(dueAt).getTime() : NaN;
+  const { due, days, date } = dueDate(dueAt || null, now);
   if (!Number.isFinite(due)) return 'Not scheduled';
-  const date = new Date(due).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
   if (due <= now) {
     const late = Math.floor((now - due) / DAY_MS);
     return late === 0 ? `Due now (${date})` : `Overdue by ${plural(late, 'day')} (${date})`;
   }
-  const days = Math.round((due - now) / DAY_MS);
   if (days === 0) return `Due later today (${date})`;
   return days === 1 ? `Due tomorrow (${date})` : `Due in ${plural(days, 'day')} (${date})`;
 }

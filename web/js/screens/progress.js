@@ -4,7 +4,7 @@
 // send is not drawn, so a new chart is one more entry in CHARTS.
 
 import { barChart, columnChart } from '../charts.js';
-import { add, h, percent, plural } from '../dom.js';
+import { add, DAY_MS, h, percent, plural } from '../dom.js';
 
 const STATUSES = [
   ['started', 'Started'],
@@ -21,8 +21,6 @@ const STATUSES = [
 function answered(progress) {
   return progress.categories.filter((c) => c.answers > 0).sort((a, b) => String(a.category).localeCompare(String(b.category)));
 }
-
-const DAY_MS = 86_400_000;
 
 /** The due count of a forecast entry: a number, or an object with `count` or `due`. */
 function dueCount(entry) {

@@ -4,7 +4,7 @@
 // starting a session.
 
 import { ApiError, OutcomeUnknown } from '../api.js';
-import { announce, clock, fill, h, plural } from '../dom.js';
+import { announce, clock, dueDate, fill, h, plural } from '../dom.js';
 import { detailsTable } from '../forms.js';
 import { openSession } from '../local.js';
 
@@ -176,17 +176,13 @@ export async function startSession(app, send, options) {
   }
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * When a question comes back, from an answer's or a rating's `memory` ({dueAt, …}), as a
  * sentence: "Next review in 3 days (Thu, 10 Dec)." Null when there is no due date.
  */
 export function comesBack(memory, now = Date.now()) {
-  const due = memory?.dueAt === undefined || memory?.dueAt === null ? NaN : new Date(memory.dueAt).getTime();
+  const { due, days, date } = dueDate(memory?.dueAt, now, 300);
   if (!Number.isFinite(due)) return null;
-  const days = Math.round((due - now) / DAY_MS);
-  const date = new Date(due).toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: days > 300 ? 'numeric' : undefined });
   if (days <= 0) return `Next review: today (${date}).`;
   if (days === 1) return `Next review tomorrow (${date}).`;
   return `Next review in ${plural(days, 'day')} (${date}).`;
