@@ -122,6 +122,16 @@ extension QuestionBank {
         var consumed: Int
     }
 
+    /// What an import does to a question's category index entry, `old` being the question as
+    /// stored: a new question gets one; one that moved category loses its old one and gets one;
+    /// a replace in its own category keeps its own (written again it would be the same three
+    /// attributes, one more write). Both the chunk's write count and its plan follow it.
+    static func indexChange(_ old: Item?, to category: String?) -> (deletesOld: Bool, putsNew: Bool) {
+        guard let old else { return (false, true) }
+        let moved = old.string("category") != category
+        return (moved, moved)
+    }
+
     /// The next chunk's writes as they stand now: as many of `rest` as fit in one transaction.
     private func chunkPlan(_ rest: ArraySlice<Question>, bankId: String, now: Int64, token: TransactionToken) async throws -> ChunkPlan {
         let candidates = Array(rest.prefix(Self.questionsPerTransaction))
@@ -149,9 +159,8 @@ extension QuestionBank {
                 throw DataError.storage(error)
             }
             placed.append(question)
-            // A replace in its own category: the question alone (its index entry stays as it is);
-            // one that moved: the old entry's delete too; a new question: the question and its entry.
-            questionWrites += existing[question.id].map { $0.string("category") == question.category ? 1 : 3 } ?? 2
+            let index = Self.indexChange(existing[question.id], to: question.category)
+            questionWrites += 1 + (index.deletesOld ? 1 : 0) + (index.putsNew ? 1 : 0)
         }
 
         var plan = WritePlan(capacity: TransactionWrite.maximumCount)
@@ -165,20 +174,16 @@ extension QuestionBank {
                 if let categoryOrdinal = placement.categoryOrdinal { item[OrdinalPlan.categoryOrdinalAttribute] = .int(categoryOrdinal) }
             }
             let condition: Condition
-            // The category index entry is written for a new question and for one that moved; a
-            // replace in its own category would write the same three attributes again.
-            var indexed = false
+            let index = Self.indexChange(existing[question.id], to: question.category)
             if let old = existing[question.id] {
                 let revision = old.int(Self.revisionAttribute)
                 item[Self.revisionAttribute] = .int((revision ?? 0) + 1)
                 condition = revision.map { .equals(Self.revisionAttribute, .int($0)) } ?? .attributeNotExists(Self.revisionAttribute)
                 counts.replaced += 1
-                // A question that moved category leaves its old index entry behind otherwise.
-                let oldCategory = old.string("category")
-                if oldCategory != question.category {
-                    plan.add(.delete(Keys.categoryIndex(bankId, category: oldCategory, questionId: question.id), from: table), as: .questionIndex)
-                } else {
-                    indexed = true
+                if index.deletesOld {
+                    plan.add(
+                        .delete(Keys.categoryIndex(bankId, category: old.string("category"), questionId: question.id), from: table),
+                        as: .questionIndex)
                 }
             } else {
                 item[Self.revisionAttribute] = .int(1)
@@ -186,9 +191,9 @@ extension QuestionBank {
                 counts.created += 1
             }
             plan.add(.put(item, into: table, if: condition), as: .question)
-            if !indexed {
-                let index = Keys.categoryIndex(bankId, category: question.category, questionId: question.id)
-                plan.add(.put(["pk": .string(index.partition), "sk": .string(index.sort ?? ""), "questionId": .string(question.id)], into: table), as: .questionIndex)
+            if index.putsNew {
+                let entry = Keys.categoryIndex(bankId, category: question.category, questionId: question.id)
+                plan.add(.put(["pk": .string(entry.partition), "sk": .string(entry.sort ?? ""), "questionId": .string(question.id)], into: table), as: .questionIndex)
             }
         }
         for (write, part) in ordinals.writes() { plan.add(write, as: part) }
