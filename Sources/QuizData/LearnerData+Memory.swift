@@ -118,6 +118,10 @@ extension LearnerData {
         for change in delta.dueHours {
             let bucket = change.change
             let key = MemoryRecord.hourKey(userId, category: category, hour: change.hour)
+            let sums: [UpdateAction] = [
+                .add("n", Number(bucket.count)), .add("inv", Number(bucket.inverseStability)),
+                .add("ios", Number(bucket.intervalOverStability)),
+            ]
             if bucket.count < 0 {
                 // The question leaves this hour (the same hour before and after nets to a count of
                 // 0 and stays an addition below). The bucket goes with its last question, and its
@@ -126,18 +130,11 @@ extension LearnerData {
                 if hours.holdsOneAtMost(key) {
                     plan.add(.delete(key, from: tables.users, if: !keepsOthers), as: .memoryHourEmpty)
                 } else {
-                    let actions: [UpdateAction] = [
-                        .add("n", Number(bucket.count)), .add("inv", Number(bucket.inverseStability)),
-                        .add("ios", Number(bucket.intervalOverStability)),
-                    ]
-                    plan.add(.update(key, in: tables.users, actions, if: keepsOthers), as: .memoryHourLeave)
+                    plan.add(.update(key, in: tables.users, sums, if: keepsOthers), as: .memoryHourLeave)
                 }
                 continue
             }
-            var actions: [UpdateAction] = [
-                .add("n", Number(bucket.count)), .add("inv", Number(bucket.inverseStability)),
-                .add("ios", Number(bucket.intervalOverStability)), .set("hour", .int(change.hour)),
-            ]
+            var actions = sums + [.set("hour", .int(change.hour))]
             if let category { actions.append(.set("category", .string(category))) }
             plan.addAdditions(actions, to: key, in: tables.users, as: .memoryCounters)
         }
