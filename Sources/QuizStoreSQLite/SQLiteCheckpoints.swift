@@ -29,7 +29,7 @@ final class SQLiteCheckpoints: Sendable {
     /// The WAL's length, in pages, at which a restart checkpoint runs.
     let pages: Int32
     /// The checkpoint thread and its connection.
-    private let thread: BackendThreads<SQLiteConnection>
+    private let thread: BackendThreads<Checkpointer>
 
     /// How long a restart checkpoint waits for other writers and readers.
     static let wait: Duration = .milliseconds(100)
@@ -42,14 +42,14 @@ final class SQLiteCheckpoints: Sendable {
         thread = BackendThreads(maximumThreads: 1) { () throws(TableError) in
             // Its own connection, which waits for locks no longer than a checkpoint does and
             // never commits, so it needs no hook of its own.
-            try SQLiteConnection(path: path, busyTimeout: Self.wait, checkpoints: nil)
+            Checkpointer(connection: try SQLiteConnection(path: path, busyTimeout: Self.wait, checkpoints: nil))
         }
     }
 
     /// Asks for a checkpoint of a WAL `frames` pages long; ignored while one runs.
     func request(frames: Int32) {
         let restart = frames >= pages
-        thread.runInBackgroundIfIdle { connection in connection.checkpoint(restart: restart) }
+        thread.runInBackgroundIfIdle { checkpointer in checkpointer.checkpoint(restart: restart) }
     }
 
     /// The watch a connection installs as its WAL hook.
@@ -95,9 +95,17 @@ final class SQLiteCheckpoints: Sendable {
     }
 }
 
-extension SQLiteConnection {
-    /// Checkpoints the WAL: passive, or a restart, which waits for writers and readers. Run by
-    /// the checkpoint thread only.
+/// The checkpoint thread's connection, and when it may try a restart again.
+final class Checkpointer {
+    private let connection: SQLiteConnection
+    /// No restart before this.
+    private var restartNotBefore = ContinuousClock.now
+
+    init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    /// Checkpoints the WAL: passive, or a restart, which waits for writers and readers.
     ///
     /// A restart that waited its time and could not finish is not tried again for
     /// `SQLiteCheckpoints.retryAfter`: waiting holds every writer up. One that found another
@@ -105,14 +113,14 @@ extension SQLiteConnection {
     /// next request.
     func checkpoint(restart: Bool) {
         guard restart else {
-            sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             return
         }
         let now = ContinuousClock.now
         guard now >= restartNotBefore else { return }
         var walPages: Int32 = -1
         var copiedPages: Int32 = -1
-        let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_RESTART, &walPages, &copiedPages)
+        let status = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_RESTART, &walPages, &copiedPages)
         if status != SQLITE_OK, walPages >= 0 { restartNotBefore = now + SQLiteCheckpoints.retryAfter }
     }
 }

@@ -19,8 +19,6 @@ final class SQLiteConnection {
     /// Its WAL hook, which asks for checkpoints (`SQLiteCheckpoints`); none on the connection
     /// that runs them.
     private let walWatch: SQLiteCheckpoints.Watch?
-    /// No restart checkpoint before this (`checkpoint(restart:)`).
-    var restartNotBefore = ContinuousClock.now
     private var statements: [String: SQLiteStatement] = [:]
     /// The statements of `FrequentStatement`, by raw value, prepared on first use.
     private var frequent = [SQLiteStatement?](repeating: nil, count: FrequentStatement.allCases.count)
