@@ -46,8 +46,9 @@ extension SessionFunction.Handler {
         guard wanted > 0 else { return (ids, states) }
         var fresh: [String] = []
         var checked = Set<String>()
+        let bank = QuestionBank(environment)
         for size in Self.newQuestionSamples(wanted: wanted) {
-            let sample = try await QuestionBank(environment).draw(bankId: bankId, category: category, count: size, using: &random)
+            let sample = try await bank.draw(bankId: bankId, category: category, count: size, using: &random)
             let unchecked = sample.filter { checked.insert($0).inserted }
             fresh += try await unseen(of: userId, bankId: bankId, among: unchecked, wanted: wanted - fresh.count)
             // The whole bank (or category) was in this sample: there is nothing more to find.
