@@ -36,10 +36,7 @@ extension WebAppBrowserTests {
 
     @Test("flashcards: the due cards first, Space and 1-4, a reload with the back showing, a rating across a restart, again comes back, results, memory and forecast, a review answer")
     func flashcardReview() async throws {
-        let environment = "\(NSTemporaryDirectory())/quiz-web-clock-\(UUID().uuidString).env"
-        try "QUIZ_ALLOW_CLOCK_HEADER=1\n".write(toFile: environment, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: environment) }
-        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors", "--env-file", environment])
+        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"], environment: ["QUIZ_ALLOW_CLOCK_HEADER=1"])
         let seen: BrowserScenario.Result
         let due: [String]
         do {

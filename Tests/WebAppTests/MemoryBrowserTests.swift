@@ -43,10 +43,7 @@ extension WebAppBrowserTests {
 
     @Test("settings and the list of questions: desired retention saved across a reload and refused out of range, most overdue first a page at a time, a bank's only, flashcards of exactly the questions ticked, the empty list")
     func memoryList() async throws {
-        let environment = "\(NSTemporaryDirectory())/quiz-web-clock-\(UUID().uuidString).env"
-        try "QUIZ_ALLOW_CLOCK_HEADER=1\n".write(toFile: environment, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: environment) }
-        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors", "--env-file", environment])
+        let serve = try await WebAppServe(arguments: ["--workers", "1", "--dev-login-authors"], environment: ["QUIZ_ALLOW_CLOCK_HEADER=1"])
         let seen: BrowserScenario.Result
         let capitals: [String]
         do {

@@ -53,9 +53,16 @@ final class WebAppServe: @unchecked Sendable {
         (1...max(starts, 1)).map { (try? String(contentsOfFile: "\(folder)/serve-\($0).log", encoding: .utf8)) ?? "" }.joined()
     }
 
-    /// Starts `local-runner serve ARGUMENTS` on a free port and waits until it answers.
-    init(arguments: [String] = []) async throws {
+    /// Starts `local-runner serve ARGUMENTS` on a free port and waits until it answers; with
+    /// `environment`, the lines of an `--env-file` for its workers, kept in its folder.
+    init(arguments: [String] = [], environment: [String]? = nil) async throws {
         folder = TemporaryDirectory.create(prefix: "quiz-web")
+        var arguments = arguments
+        if let environment {
+            let file = "\(folder)/workers.env"
+            try environment.map { "\($0)\n" }.joined().write(toFile: file, atomically: true, encoding: .utf8)
+            arguments += ["--env-file", file]
+        }
         self.arguments = arguments
         try await start()
     }
