@@ -43,7 +43,7 @@ extension IdempotencyGuard {
         var hasher = SHA256()
         hasher.update(data: Data("\(request.method.rawValue) \(request.path)\n".utf8))
         hasher.update(data: request.body)
-        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return hasher.finalize().description
     }
 
     /// Runs a POST under its `Idempotency-Key`, if it has one. `body` gets the claim (`nil`

@@ -126,13 +126,13 @@ public struct SigV4Signer: Sendable {
             Self.canonicalQuery(query),
             canonicalHeaders,
             signedHeaders,
-            Self.hex(SHA256.hash(data: body)),
+            SHA256.hash(data: body).description,
         ].joined(separator: "\n")
 
         // Step 2: the string to sign.
         let scope = "\(date)/\(region)/\(service)/aws4_request"
         let stringToSign = [
-            "AWS4-HMAC-SHA256", timestamp, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8))),
+            "AWS4-HMAC-SHA256", timestamp, scope, SHA256.hash(data: Array(canonicalRequest.utf8)).description,
         ].joined(separator: "\n")
 
         // Steps 3 and 4: derive the signing key, then sign.
@@ -140,7 +140,7 @@ public struct SigV4Signer: Sendable {
         for part in [date, region, service, "aws4_request"] {
             key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key))
         }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let signature = HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key).description
 
         // Step 5: the headers.
         var added = [Header("X-Amz-Date", timestamp)]
@@ -191,19 +191,6 @@ public struct SigV4Signer: Sendable {
         }
         return pad(year, 4) + pad(month, 2) + pad(dayOfMonth, 2) + "T"
             + pad(secondOfDay / 3600, 2) + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2) + "Z"
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Lowercase hex of a digest or authentication code.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(64)
-        for byte in bytes {
-            output.append(hexDigits[Int(byte >> 4)])
-            output.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 
     // MARK: - URI encoding
