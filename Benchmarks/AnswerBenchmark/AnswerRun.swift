@@ -6,6 +6,9 @@ import QuizFunctions
 /// (not measured) whenever one completes.
 struct AnswerRun {
     let fixture: BenchmarkFixture
+    /// Whether each answer carries an `Idempotency-Key` and `expectedVersion`, as `serve`'s
+    /// learners send them (`--idempotency-keys`).
+    var idempotencyKeys = false
 
     struct Result {
         var latencies: [Duration]
@@ -45,7 +48,8 @@ struct AnswerRun {
         var cpu = Duration.zero
         var cpuSamplesLost = 0
         for index in 0..<answers {
-            let event = try fixture.answerEvent(session: session, wrong: index % 4 == 3)
+            let event = try fixture.answerEvent(
+                session: session, wrong: index % 4 == 3, idempotencyKey: idempotencyKeys ? "bench-answer-\(index)" : nil)
             // The CPU clock is read outside the timed span, so reading it costs the latencies nothing.
             let thread = pthread_self()
             let cpuBefore = Self.threadCPUTime()

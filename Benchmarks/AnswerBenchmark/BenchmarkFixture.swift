@@ -17,6 +17,9 @@ struct BenchmarkFixture {
         var id: String
         var questionId: String
         var version: Int
+        /// Whether an answer of this session has been sent: the first goes without
+        /// `expectedVersion`, as a client that has not yet seen one sends it.
+        var answered = false
     }
 
     init(environment: QuizEnvironment, questions: Int, poolSize: Int) async throws {
@@ -102,11 +105,16 @@ struct BenchmarkFixture {
         return Session(id: sessionId, questionId: questionId, version: 2)
     }
 
-    /// The raw API Gateway event of an answer, as Lambda would deliver it.
-    func answerEvent(session: Session, wrong: Bool) throws -> Data {
-        let body = #"{"questionId":"\#(session.questionId)","selectedAnswers":["\#(wrong ? "a" : "b")"],"timeSpentMs":1200}"#
+    /// The raw API Gateway event of an answer, as Lambda would deliver it. With an
+    /// `idempotencyKey` it is the request `quiz-serve-bench`'s learners send: that header, and
+    /// `expectedVersion` from a session's second answer on.
+    func answerEvent(session: Session, wrong: Bool, idempotencyKey: String? = nil) throws -> Data {
+        let expected = idempotencyKey != nil && session.answered ? #","expectedVersion":\#(session.version)"# : ""
+        let body = #"{"questionId":"\#(session.questionId)","selectedAnswers":["\#(wrong ? "a" : "b")"],"timeSpentMs":1200\#(expected)}"#
+        var headers = [("content-type", "application/json")]
+        if let idempotencyKey { headers.append(("idempotency-key", idempotencyKey)) }
         let request = HTTPRequestEvent(
-            method: .post, path: "/sessions/\(session.id)/answer", headers: ["content-type": "application/json"], body: Data(body.utf8),
+            method: .post, path: "/sessions/\(session.id)/answer", headers: HTTPHeaders(headers), body: Data(body.utf8),
             requestId: UUID().uuidString, claims: ["sub": user])
         return try request.httpAPIEvent(routeKey: "POST /sessions/{sessionId}/answer", time: environment.now())
     }
@@ -120,7 +128,7 @@ struct BenchmarkFixture {
         guard let question = body["question"] as? [String: Any], let id = question["questionId"] as? String,
             let version = body["version"] as? Int
         else { return nil }
-        return (Session(id: session.id, questionId: id, version: version), false)
+        return (Session(id: session.id, questionId: id, version: version, answered: true), false)
     }
 
     /// Answer events made by filling in a template, and responses read by scanning their bytes:
@@ -191,7 +199,7 @@ struct BenchmarkFixture {
                 let id = Self.string(after: Array(#"\"questionId\":\""#.utf8), in: bytes, from: question),
                 let version = Self.integer(after: Array(#"\"version\":"#.utf8), in: bytes)
             else { return nil }
-            return (Session(id: session.id, questionId: id, version: version), false)
+            return (Session(id: session.id, questionId: id, version: version, answered: true), false)
         }
 
         private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {

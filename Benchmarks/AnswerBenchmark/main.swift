@@ -2,6 +2,7 @@
 // backend, with a 10,000-question bank and a 500-entry wrong-answer pool.
 //
 //   swift run -c release quiz-answer-bench [--answers 20000] [--questions 10000] [--pool 500] [--learners N]
+//                                          [--idempotency-keys]
 //
 // Every answer goes the way a Lambda invocation does: the raw API Gateway event bytes into the
 // answer function (decode, route, load session, pool and question, grade, pick and serve the next
@@ -20,6 +21,7 @@ var questionCount = 10_000
 var poolSize = 500
 var breakdown = false
 var learners: Int?
+var idempotencyKeys = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -28,8 +30,9 @@ while let argument = arguments.next() {
     case "--pool": poolSize = Int(arguments.next() ?? "") ?? poolSize
     case "--breakdown": breakdown = true
     case "--learners": learners = max(1, Int(arguments.next() ?? "") ?? 2)
+    case "--idempotency-keys": idempotencyKeys = true
     default:
-        print("usage: quiz-answer-bench [--answers N] [--questions N] [--pool N] [--breakdown] [--learners N]")
+        print("usage: quiz-answer-bench [--answers N] [--questions N] [--pool N] [--breakdown] [--learners N] [--idempotency-keys]")
         exit(argument == "--help" ? 0 : 2)
     }
 }
@@ -41,6 +44,7 @@ let environment = try await QuizBootstrap.environment(
     from: ["QUIZ_STORE_URL": "sqlite:\(directory)/bench.db", "QUIZ_RANDOM_SEED": "42"], logWriter: { _ in })
 let fixture = try await BenchmarkFixture(environment: environment, questions: questionCount, poolSize: poolSize)
 print("bank: \(questionCount) questions; pool: \(poolSize) entries; \(answers) answers, 1 in 4 wrong")
+if idempotencyKeys { print("each answer with an Idempotency-Key and, from a session's second answer on, expectedVersion") }
 
 if breakdown {
     // On the answers' own thread, as below: from top-level code every store call would hop threads.
@@ -73,7 +77,7 @@ if let learners {
 // threads twice per answer, and from the cooperative pool every store call would hop to the
 // store's threads and back, neither of which a Lambda's loop does. `--learners N` runs on the
 // cooperative pool, as any in-process concurrency does.
-let run = try await AnswerRun(fixture: fixture).measure(answers: answers)
+let run = try await AnswerRun(fixture: fixture, idempotencyKeys: idempotencyKeys).measure(answers: answers)
 var latencies = run.latencies
 let measured = run.measured
 let wall = run.wall

@@ -15,11 +15,12 @@ struct InProcessBaseline {
     /// The load average when it ran.
     var load: String
 
-    /// Runs `quiz-answer-bench --answers N` and reads its figures.
-    static func measure(answers: Int) throws -> InProcessBaseline {
+    /// Runs `quiz-answer-bench --answers N` (with `--idempotency-keys`: each answer as the
+    /// learners send it) and reads its figures.
+    static func measure(answers: Int, idempotencyKeys: Bool = false) throws -> InProcessBaseline {
         let bench = try Executables.product("quiz-answer-bench")
         let load = LoadAverage.now
-        let result = try ProgramRun.run(bench, ["--answers", String(answers)])
+        let result = try ProgramRun.run(bench, ["--answers", String(answers)] + (idempotencyKeys ? ["--idempotency-keys"] : []))
         // It exits 1 when its own targets are not met, which says nothing about this run.
         guard result.status == 0 || result.status == 1 else {
             throw ToolFailure("quiz-answer-bench exited \(result.status): \(result.errors.suffix(500))")

@@ -74,12 +74,19 @@ struct ServeBenchmark {
         print("cores: \(ProcessInfo.processInfo.activeProcessorCount); load average at start: \(LoadAverage.now)")
 
         var baseline: InProcessBaseline?
+        var sameRequests: InProcessBaseline?
         if options.baselineAnswers > 0 {
             let measured = try InProcessBaseline.measure(answers: options.baselineAnswers)
             baseline = measured
             print(String(format: "in process (quiz-answer-bench --answers %d, load %@): %.0f answers/s in the handler", options.baselineAnswers, measured.load, measured.answersPerSecond)
                 + (measured.cpuMicroseconds.map { String(format: ", %.1f µs CPU per answer", $0) } ?? ""))
             print("  \(measured.latency)")
+            // The same function given the requests the learners send: each answer with an
+            // Idempotency-Key and expectedVersion. What the runner costs, apart from what a key costs.
+            let keyed = try InProcessBaseline.measure(answers: options.baselineAnswers, idempotencyKeys: true)
+            sameRequests = keyed
+            print(String(format: "in process with the learners' requests (--idempotency-keys): %.0f answers/s in the handler", keyed.answersPerSecond)
+                + (keyed.cpuMicroseconds.map { String(format: ", %.1f µs CPU per answer", $0) } ?? ""))
         }
 
         let tokens = try mintTokens(secret: secret)
@@ -154,6 +161,10 @@ struct ServeBenchmark {
             print(String(format: "ratio      serve %.0f answers/s (%d learners) / in process %.0f answers/s = %.1f%% (target >= %.0f%%: %@)",
                 main.answersPerSecond, main.learners, baseline.answersPerSecond, ratio * 100, Self.targetRatio * 100,
                 ratio >= Self.targetRatio ? "met" : "NOT met"))
+            if let sameRequests {
+                print(String(format: "           serve / in process with the same requests: %.0f / %.0f answers/s = %.1f%%",
+                    main.answersPerSecond, sameRequests.answersPerSecond, 100 * main.answersPerSecond / sameRequests.answersPerSecond))
+            }
             // CPU time does not move with the machine's other load, as rates do.
             let answers = Double(max(1, main.collected.answers))
             let server = (main.runnerCPU + main.workerCPU.reduce(0) { $0 + $1.seconds }) / answers * 1e6
