@@ -37,6 +37,11 @@ while let argument = arguments.next() {
     }
 }
 
+if idempotencyKeys, learners != nil {
+    print("quiz-answer-bench: --idempotency-keys applies to the one-after-another run, not to --learners")
+    exit(2)
+}
+
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quiz-answer-bench-\(getpid())").path
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 
