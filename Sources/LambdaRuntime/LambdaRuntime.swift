@@ -186,9 +186,7 @@ public enum LambdaRuntime {
         isolation: isolated (any Actor)? = #isolation
     ) async throws(LambdaRuntimeError) -> Never {
         var unidentifiedInARow = 0
-        // Whether this loop set `_X_AMZN_TRACE_ID`: removing a variable that is not there still
-        // costs unsetenv's lock and scan, for every invocation without a trace header.
-        var traceVariableSet = exportsTraceVariable && getenv(traceIDVariable) != nil
+        let traceVariable = exportsTraceVariable ? TraceVariable() : nil
         while true {
             let invocation: LambdaInvocation
             do throws(LambdaRuntimeError) {
@@ -206,8 +204,7 @@ public enum LambdaRuntime {
                 continue
             }
             unidentifiedInARow = 0
-            try await serve(
-                invocation, with: handler, client: client, exportsTraceVariable: exportsTraceVariable, traceVariableSet: &traceVariableSet)
+            try await serve(invocation, with: handler, client: client, traceVariable: traceVariable)
         }
     }
 
@@ -215,20 +212,18 @@ public enum LambdaRuntime {
     /// the Runtime API for broken and stops: the real one always sends it.
     public static let unidentifiedAnswerLimit = 16
 
-    /// Runs the handler on one invocation and posts its outcome. With `exportsTraceVariable`,
-    /// `_X_AMZN_TRACE_ID` holds the invocation's trace header while the handler runs;
-    /// `traceVariableSet` says whether it is set now.
+    /// Runs the handler on one invocation and posts its outcome. With a `traceVariable`,
+    /// `_X_AMZN_TRACE_ID` holds the invocation's trace header while the handler runs.
     private static func serve<Client: LambdaRuntimeClient, Handler: LambdaHandler>(
         _ invocation: LambdaInvocation,
         with handler: Handler,
         client: Client,
-        exportsTraceVariable: Bool,
-        traceVariableSet: inout Bool,
+        traceVariable: TraceVariable?,
         isolation: isolated (any Actor)? = #isolation
     ) async throws(LambdaRuntimeError) {
         let requestID = invocation.context.requestID
         let outcome: Result<[UInt8], any Error>
-        if exportsTraceVariable { exportTraceID(invocation.context.traceID, wasSet: &traceVariableSet) }
+        if let traceVariable { exportTraceID(invocation.context.traceID, to: traceVariable) }
         do {
             let response = try await TraceHeader.$current.withValue(invocation.context.traceID) {
                 try await handler.handle(invocation.event, context: invocation.context)
@@ -237,7 +232,7 @@ public enum LambdaRuntime {
         } catch {
             outcome = .failure(error)
         }
-        if exportsTraceVariable { exportTraceID(nil, wasSet: &traceVariableSet) }
+        traceVariable?.remove()
 
         switch outcome {
         case .success(let response):
@@ -278,17 +273,16 @@ public enum LambdaRuntime {
     /// Sets `_X_AMZN_TRACE_ID` to `traceID`, or removes it for `nil`, so that no invocation
     /// ever sees the trace header of an earlier one.
     ///
-    /// `setenv` is not safe against a concurrent `getenv` on another thread; this runs only
-    /// between invocations of a process that serves one at a time, when the handler is not
-    /// running, as Lambda's own runtimes do it. With several loops the variable is never set:
-    /// a process-wide value cannot belong to one of several invocations in flight.
-    static func exportTraceID(_ traceID: String?, wasSet: inout Bool) {
+    /// Writing the process's environment is not safe against a concurrent `getenv` on another
+    /// thread; this runs only between invocations of a process that serves one at a time, when
+    /// the handler is not running, as Lambda's own runtimes do it. With several loops the
+    /// variable is never set: a process-wide value cannot belong to one of several invocations
+    /// in flight.
+    static func exportTraceID(_ traceID: String?, to variable: TraceVariable) {
         if let traceID {
-            setenv(traceIDVariable, traceID, 1)
-            wasSet = true
-        } else if wasSet {
-            unsetenv(traceIDVariable)
-            wasSet = false
+            variable.set(traceID)
+        } else {
+            variable.remove()
         }
     }
 

@@ -35,7 +35,9 @@ final class FakeRuntimeClient: LambdaRuntimeClient {
     /// The error `next` throws once the script is used up.
     static let containerError = LambdaRuntimeError(.unexpectedStatus, "fake: container error", status: 500)
 
-    private var script: [NextAnswer]
+    private let script: [NextAnswer]
+    /// The next answer's place in `script`.
+    private var nextIndex = 0
     /// Errors that `respond` throws for these request ids, instead of accepting the response.
     var respondFailures: [String: LambdaRuntimeError] = [:]
     /// The error `fail` throws, when set.
@@ -51,8 +53,9 @@ final class FakeRuntimeClient: LambdaRuntimeClient {
 
     func next() throws(LambdaRuntimeError) -> LambdaInvocation {
         calls.append(.next)
-        guard !script.isEmpty else { throw Self.containerError }
-        switch script.removeFirst() {
+        guard nextIndex < script.count else { throw Self.containerError }
+        nextIndex += 1
+        switch script[nextIndex - 1] {
         case .invocation(let invocation): return invocation
         case .failure(let error): throw error
         }

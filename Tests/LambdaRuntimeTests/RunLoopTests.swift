@@ -268,4 +268,55 @@ import Glibc
         ])
         #expect(getenv(LambdaRuntime.traceIDVariable) == nil)
     }
+
+    /// glibc's `setenv` keeps a copy of every value it was given, for good: a trace header per
+    /// invocation grew every worker by ~140 bytes an invocation. The loop writes the variable
+    /// into one entry of its own instead, so 10,000 invocations with 10,000 headers leave the
+    /// variable at the same address, with the right value each time, also after a handler set
+    /// it itself and after a longer header.
+    @Test func exportsEveryTraceIDIntoOneEntryOfTheEnvironment() async {
+        let count = 10_000
+        var invocations: [FakeRuntimeClient.NextAnswer] = (0..<count).map { index in
+            .invocation(.fake("id-\(index)", event: "a", traceID: "Root=1-5bef4de7-\(String(index, radix: 16).leftPadded(to: 24));Sampled=1"))
+        }
+        invocations.append(.invocation(.fake("handler-sets-it", event: "setenv", traceID: "Root=1-5bef4de7-000000000000000000000001;Sampled=1")))
+        invocations.append(.invocation(.fake("after-the-handler", event: "a", traceID: "Root=1-5bef4de7-000000000000000000000002;Sampled=1")))
+        let long = "Root=1-5bef4de7-000000000000000000000003;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=" + String(repeating: "a", count: 400)
+        invocations.append(.invocation(.fake("longer", event: "a", traceID: long)))
+        invocations.append(.invocation(.fake("after-the-longer", event: "a", traceID: "Root=1-5bef4de7-000000000000000000000004;Sampled=1")))
+        let client = FakeRuntimeClient(invocations)
+        let seen = Seen<Exported>()
+        let handler = LambdaClosureHandler { event, _ in
+            let value = getenv(LambdaRuntime.traceIDVariable)
+            seen.append(Exported(value: value.map { String(cString: $0) }, address: value.map { UInt(bitPattern: $0) } ?? 0))
+            if event == Array("setenv".utf8) { setenv(LambdaRuntime.traceIDVariable, "set by the handler", 1) }
+            return event
+        }
+        _ = await runUntilStopped(client) { handler }
+
+        let all = seen.all
+        let expected = invocations.map { step -> String? in
+            guard case .invocation(let invocation) = step else { return nil }
+            return invocation.context.traceID
+        }
+        #expect(all.map(\.value) == expected)
+        // The first 10,000 and the one after the handler's setenv share one entry.
+        #expect(Set(all[0..<count].map(\.address)).count == 1)
+        #expect(all[count + 1].address == all[0].address)
+        // The longer header needed a larger entry, which the next one reuses.
+        #expect(all[count + 2].address != all[0].address)
+        #expect(all[count + 3].address == all[count + 2].address)
+        #expect(getenv(LambdaRuntime.traceIDVariable) == nil)
+    }
+
+    struct Exported: Equatable, Sendable {
+        let value: String?
+        let address: UInt
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        String(repeating: "0", count: max(0, length - count)) + self
+    }
 }
