@@ -19,6 +19,8 @@ final class SQLiteConnection {
     /// Its WAL hook, which asks for checkpoints (`SQLiteCheckpoints`); none on the connection
     /// that runs them.
     private let walWatch: SQLiteCheckpoints.Watch?
+    /// The writers' queue of the file (`SQLiteWriterGate`), on a connection that writes.
+    private let writerGate: SQLiteWriterGate?
     private var statements: [String: SQLiteStatement] = [:]
     /// The statements of `FrequentStatement`, by raw value, prepared on first use.
     private var frequent = [SQLiteStatement?](repeating: nil, count: FrequentStatement.allCases.count)
@@ -31,7 +33,7 @@ final class SQLiteConnection {
     static let cacheKibibytes = 32 * 1024
 
     /// Opens (creating when needed) the database file at `path` and prepares it for use by many processes.
-    init(path: String, busyTimeout: Duration, checkpoints: SQLiteCheckpoints?) throws(TableError) {
+    init(path: String, busyTimeout: Duration, checkpoints: SQLiteCheckpoints?, writerGate: SQLiteWriterGate? = nil) throws(TableError) {
         var handle: OpaquePointer?
         // NOMUTEX: the store serialises access itself, so SQLite's own mutexes are pure cost.
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -44,6 +46,7 @@ final class SQLiteConnection {
         self.handle = handle
         busyWait = SQLiteBusyWait(limit: busyTimeout)
         walWatch = checkpoints?.watch()
+        self.writerGate = writerGate
         sqlite3_extended_result_codes(handle, 1)
         busyWait.install(on: handle)
         do throws(TableError) {
@@ -156,7 +159,15 @@ final class SQLiteConnection {
     /// read-then-write never has to upgrade its lock, the case where SQLite returns BUSY at
     /// once whatever the busy timeout ([BEGIN](https://www.sqlite.org/lang_transaction.html)).
     func writeTransaction<T>(_ body: () throws(TableError) -> T) throws(TableError) -> T {
-        try transaction(.begin, body)
+        try gated { () throws(TableError) in try transaction(.begin, body) }
+    }
+
+    /// Runs `body`, which writes, holding the file's writer gate when there is one.
+    func gated<T>(_ body: () throws(TableError) -> T) throws(TableError) -> T {
+        guard let writerGate else { return try body() }
+        let held = writerGate.lock(waitingAtMost: busyWait.limitMicroseconds)
+        defer { if held { writerGate.unlock() } }
+        return try body()
     }
 
     /// Runs `body`, which only reads, in one read transaction when `grouped` (one snapshot for all

@@ -13,10 +13,11 @@ extension SQLiteTableStore {
 
     /// The writer, holding `connection`, and the readers, which open their connections on first need.
     static func threads(
-        path: String, connection: sending SQLiteConnection, configuration: Configuration, checkpoints: SQLiteCheckpoints
+        path: String, connection: sending SQLiteConnection, configuration: Configuration, checkpoints: SQLiteCheckpoints,
+        writerGate: SQLiteWriterGate?
     ) -> (writer: BackendThreads<SQLiteConnection>, readers: BackendThreads<SQLiteConnection>) {
         let writer = BackendThreads<SQLiteConnection>(maximumThreads: 1, resources: [connection], runsOnCallersOwnThread: true) {
-            () throws(TableError) in try open(path: path, configuration: configuration, checkpoints: checkpoints)
+            () throws(TableError) in try open(path: path, configuration: configuration, checkpoints: checkpoints, writerGate: writerGate)
         }
         let readers = BackendThreads<SQLiteConnection>(maximumThreads: maximumReaders, runsOnCallersOwnThread: true) {
             () throws(TableError) in

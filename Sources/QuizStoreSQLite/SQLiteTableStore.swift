@@ -51,10 +51,12 @@ public final class SQLiteTableStore: TableStore {
         #endif
         if descriptor >= 0 { close(descriptor) }
         let checkpoints = SQLiteCheckpoints(path: path, pages: configuration.checkpointPages)
-        let connection = try Self.open(path: path, configuration: configuration, checkpoints: checkpoints)
+        let gate = SQLiteWriterGate.open(databasePath: path)
+        let connection = try Self.open(path: path, configuration: configuration, checkpoints: checkpoints, writerGate: gate)
         self.path = path
         self.configuration = configuration
-        (writer, readers) = Self.threads(path: path, connection: connection, configuration: configuration, checkpoints: checkpoints)
+        (writer, readers) = Self.threads(
+            path: path, connection: connection, configuration: configuration, checkpoints: checkpoints, writerGate: gate)
     }
 
     /// A connection to the file, with the schema in place. Processes that open a new file at the
@@ -62,12 +64,15 @@ public final class SQLiteTableStore: TableStore {
     /// `SQLITE_BUSY` at once, without waiting in the busy handler (switching the journal mode
     /// needs the file to itself); so a busy open is tried again, with short pauses, for as long as
     /// the busy timeout allows.
-    static func open(path: String, configuration: Configuration, checkpoints: SQLiteCheckpoints) throws(TableError) -> SQLiteConnection {
+    static func open(
+        path: String, configuration: Configuration, checkpoints: SQLiteCheckpoints, writerGate: SQLiteWriterGate?
+    ) throws(TableError) -> SQLiteConnection {
         let deadline = ContinuousClock.now + configuration.busyTimeout
         var pause = Duration.milliseconds(1)
         while true {
             do throws(TableError) {
-                let connection = try SQLiteConnection(path: path, busyTimeout: configuration.busyTimeout, checkpoints: checkpoints)
+                let connection = try SQLiteConnection(
+                    path: path, busyTimeout: configuration.busyTimeout, checkpoints: checkpoints, writerGate: writerGate)
                 try connection.writeTransaction { () throws(TableError) in
                     try connection.execute(Schema.createItems)
                     try connection.execute(Schema.createExpiryIndex)
@@ -104,7 +109,7 @@ public final class SQLiteTableStore: TableStore {
         let key = try WriteValidation.check(item, for: table)
         try await writer.run { [self] connection throws(TableError) in
             guard let condition else {
-                return try write(item, key: key, table: table, on: connection)
+                return try connection.gated { () throws(TableError) in try write(item, key: key, table: table, on: connection) }
             }
             try connection.writeTransaction { () throws(TableError) in
                 try check(condition, on: key, of: table, connection: connection)

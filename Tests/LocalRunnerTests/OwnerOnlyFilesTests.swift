@@ -84,9 +84,10 @@ struct OwnerOnlyFilesTests {
         #expect(Self.mode("\(folder.path)/a/b") == 0o700)
         // The last connection to close removes -wal and -shm: serveFiles sees them while they exist.
         #expect(Self.mode("\(folder.path)/a/b/quiz.db") == 0o600)
+        #expect(Self.mode("\(folder.path)/a/b/quiz.db-writers") == 0o600)
     }
 
-    @Test("serve's data folder, secret, database, WAL and shared memory are owner-only under umask 000")
+    @Test("serve's data folder, secret, database, WAL, shared memory and writers' gate are owner-only under umask 000")
     func serveFiles() async throws {
         let folder = TemporaryFolder()
         let data = "\(folder.path)/.quiz"
@@ -96,7 +97,7 @@ struct OwnerOnlyFilesTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try await ServeClient(port: serve.port).importBank("b1", questions: 2, token: author)
         #expect(Self.mode(data) == 0o700)
-        for file in ["jwt-secret", "quiz.db", "quiz.db-wal", "quiz.db-shm"] {
+        for file in ["jwt-secret", "quiz.db", "quiz.db-wal", "quiz.db-shm", "quiz.db-writers"] {
             #expect(Self.mode("\(data)/\(file)") == 0o600, "\(file)")
         }
         try await serve.stop()

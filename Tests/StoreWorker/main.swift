@@ -5,10 +5,13 @@
 //   StoreWorker marker DB OWNER ITEMS               items tagged with their owner, in its own partition
 //   StoreWorker churn DB OWNER WRITES PAGES         rewrites 16 items of 6 KB in its own partition, reading
 //                                                   one back after each write, with the WAL checkpointed at PAGES
+//   StoreWorker hold-gate DB                        takes the file's writers' gate, prints "held" and
+//                                                   keeps it until killed
 //
 // Each prints one line of counts and exits 0; any unexpected error goes to stderr with exit 1.
 import QuizStore
-import QuizStoreSQLite
+
+@testable import QuizStoreSQLite
 
 #if canImport(Glibc)
 import Glibc
@@ -113,6 +116,14 @@ do {
     case "marker" where arguments.count == 5:
         guard let items = Int(arguments[4]) else { fail("bad item count") }
         try await mark(store: store, owner: arguments[3], items: items)
+    case "hold-gate" where arguments.count == 3:
+        guard let gate = SQLiteWriterGate.open(databasePath: arguments[2]), gate.lock(waitingAtMost: 10_000_000) else {
+            fail("cannot take the writers' gate of \(arguments[2])")
+        }
+        // One write(2), unbuffered: the test waits for this line.
+        let line = Array("held\n".utf8)
+        _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        while true { pause() }
     case "churn" where arguments.count == 6:
         guard let writes = Int(arguments[4]) else { fail("bad write count") }
         try await churn(store: store, owner: arguments[3], writes: writes)
