@@ -42,10 +42,11 @@ release: deps
 serve: release
 	.build/release/local-runner serve $(SERVE_ARGS)
 
-## The suites that time `local-runner serve` under hostile load (GET /health within 100 ms):
-## they run in a second pass, one at a time, once the rest of the suite no longer shares the two
-## cores with them, so that what they time is serve and the load they make themselves.
-QUIET_SUITES := LocalRunnerTests\.(ServeHostileConnectionTests|ServeHostileRequestTests|ServeWebAppRouteTests)
+## The suites that time `local-runner serve` under hostile load (GET /health within 100 ms), and
+## the one that times the SQLite writers' gate across processes: they run in a second pass, one at
+## a time, once the rest of the suite no longer shares the two cores with them, so that what they
+## time is the code under test and the load they make themselves.
+QUIET_SUITES := LocalRunnerTests\.(ServeHostileConnectionTests|ServeHostileRequestTests|ServeWebAppRouteTests)|QuizStoreTests\.SQLiteWriterGateTests
 
 ## The test command: everything a clean clone needs, then the whole suite (in two passes).
 test: deps
