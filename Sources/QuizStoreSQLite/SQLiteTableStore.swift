@@ -43,7 +43,8 @@ public final class SQLiteTableStore: TableStore {
     /// Opens the database file at `path`, creating it and its directories when needed.
     public init(path: String, configuration: Configuration = Configuration()) throws(TableError) {
         try Self.createParentDirectories(of: path)
-        // Owner-only from the first byte, whatever the umask; SQLite gives -wal and -shm this file's mode.
+        // Owner-only from the first byte, whatever the umask; SQLite gives -wal and -shm this file's
+        // mode, and the writers' gate makes -writers with mode 0600 itself.
         #if canImport(Glibc)
         let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #else
