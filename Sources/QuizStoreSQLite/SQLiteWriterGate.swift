@@ -45,8 +45,14 @@ final class SQLiteWriterGate: @unchecked Sendable {
         let descriptor = Glibc.open(databasePath + "-writers", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        // Whoever opens the file first sets the mutex up; the others wait for that under flock.
-        guard flock(descriptor, LOCK_EX) == 0 else { return nil }
+        // Whoever opens the file first sets the mutex up; the others wait for that under flock,
+        // for a second at most (a process stopped while it sets up must not stop every other).
+        var tries = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            tries += 1
+            guard errno == EWOULDBLOCK || errno == EINTR, tries < 200 else { return nil }
+            usleep(5_000)
+        }
         defer { flock(descriptor, LOCK_UN) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return nil }
@@ -59,12 +65,9 @@ final class SQLiteWriterGate: @unchecked Sendable {
         let gate = SQLiteWriterGate(region: mapping)
         let mark = mapping.bindMemory(to: UInt64.self, capacity: 1)
         if mark.pointee != readyMark {
-            guard gate.initialiseMutex() else {
-                munmap(mapping, size)
-                return nil
-            }
+            // A gate that cannot be set up is unmapped by its deinit.
+            guard gate.initialiseMutex() else { return nil }
             mark.pointee = readyMark
-            msync(mapping, size, MS_SYNC)
         }
         return gate
     }
