@@ -214,6 +214,12 @@ public enum LambdaRuntime {
 
     /// Runs the handler on one invocation and posts its outcome. With a `traceVariable`,
     /// `_X_AMZN_TRACE_ID` holds the invocation's trace header while the handler runs.
+    ///
+    /// Writing the process's environment is not safe against a concurrent `getenv` on another
+    /// thread; it happens only between invocations of a process that serves one at a time, when
+    /// the handler is not running, as Lambda's own runtimes do it. With several loops the
+    /// variable is never set: a process-wide value cannot belong to one of several invocations
+    /// in flight.
     private static func serve<Client: LambdaRuntimeClient, Handler: LambdaHandler>(
         _ invocation: LambdaInvocation,
         with handler: Handler,
@@ -223,7 +229,7 @@ public enum LambdaRuntime {
     ) async throws(LambdaRuntimeError) {
         let requestID = invocation.context.requestID
         let outcome: Result<[UInt8], any Error>
-        if let traceVariable { exportTraceID(invocation.context.traceID, to: traceVariable) }
+        traceVariable?.export(invocation.context.traceID)
         do {
             let response = try await TraceHeader.$current.withValue(invocation.context.traceID) {
                 try await handler.handle(invocation.event, context: invocation.context)
@@ -268,22 +274,6 @@ public enum LambdaRuntime {
             entry += 1
         }
         return variables
-    }
-
-    /// Sets `_X_AMZN_TRACE_ID` to `traceID`, or removes it for `nil`, so that no invocation
-    /// ever sees the trace header of an earlier one.
-    ///
-    /// Writing the process's environment is not safe against a concurrent `getenv` on another
-    /// thread; this runs only between invocations of a process that serves one at a time, when
-    /// the handler is not running, as Lambda's own runtimes do it. With several loops the
-    /// variable is never set: a process-wide value cannot belong to one of several invocations
-    /// in flight.
-    static func exportTraceID(_ traceID: String?, to variable: TraceVariable) {
-        if let traceID {
-            variable.set(traceID)
-        } else {
-            variable.remove()
-        }
     }
 
     /// Ends the process for `error`: writes its log line and exits with its status. Only the

@@ -29,11 +29,17 @@ final class TraceVariable {
     /// How many bytes `entry` holds.
     private var capacity = 0
     /// Whether the variable may be set: by this loop, or inherited from the environment.
-    private(set) var isSet: Bool
+    private var isSet: Bool
 
     /// The variable as the process found it.
     init() {
         isSet = getenv(LambdaRuntime.traceIDVariable) != nil
+    }
+
+    /// Sets the variable to `traceID`, or removes it for `nil`, so that no invocation ever sees
+    /// the trace header of an earlier one.
+    func export(_ traceID: String?) {
+        if let traceID { set(traceID) } else { remove() }
     }
 
     /// Sets the variable to `value`.
@@ -41,30 +47,28 @@ final class TraceVariable {
         var value = value
         value.withUTF8 { bytes in
             let needed = Self.prefix.count + bytes.count + 1
-            var entry = self.entry
+            let entry: UnsafeMutablePointer<UInt8>
             // Whether `environ` holds our entry now: nobody removed or replaced it since.
-            var inEnvironment = entry.map { UnsafeRawPointer($0 + Self.prefix.count) == getenv(LambdaRuntime.traceIDVariable).map(UnsafeRawPointer.init) } ?? false
-            if entry == nil || needed > capacity {
+            let inEnvironment: Bool
+            if let current = self.entry, needed <= capacity {
+                entry = current
+                inEnvironment = getenv(LambdaRuntime.traceIDVariable).map(UnsafeRawPointer.init) == UnsafeRawPointer(current + Self.prefix.count)
+            } else {
                 capacity = max(needed, 2 * capacity, 128)
-                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-                grown.update(from: Self.prefix, count: Self.prefix.count)
-                entry = grown
-                self.entry = grown
+                entry = .allocate(capacity: capacity)
+                entry.update(from: Self.prefix, count: Self.prefix.count)
+                self.entry = entry
                 inEnvironment = false
             }
-            guard let entry else { return }
             let valueStart = entry + Self.prefix.count
             if let base = bytes.baseAddress { valueStart.update(from: base, count: bytes.count) }
             valueStart[bytes.count] = 0
-            if !inEnvironment {
-                // putenv keeps the pointer: from now on the entry is ours to overwrite.
-                let stored = entry.withMemoryRebound(to: CChar.self, capacity: needed) { putenv($0) }
-                if stored != 0 {
-                    // Out of memory for `environ` itself: better no trace header than a stale one.
-                    unsetenv(LambdaRuntime.traceIDVariable)
-                    isSet = false
-                    return
-                }
+            // putenv keeps the pointer: from now on the entry is ours to overwrite.
+            if !inEnvironment, entry.withMemoryRebound(to: CChar.self, capacity: needed, { putenv($0) }) != 0 {
+                // Out of memory for `environ` itself: better no trace header than a stale one.
+                unsetenv(LambdaRuntime.traceIDVariable)
+                isSet = false
+                return
             }
             isSet = true
         }
