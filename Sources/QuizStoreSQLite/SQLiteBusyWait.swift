@@ -55,9 +55,15 @@ final class SQLiteBusyWait {
         sqlite3_busy_handler(handle, Self.handler, Unmanaged.passUnretained(self).toOpaque())
     }
 
+    /// Set around a try that must not wait: the first busy answer then fails at once
+    /// (`SQLiteConnection` tries `BEGIN IMMEDIATE` so before it lines up in the writers' gate).
+    var failsAtOnce = false
+
     /// Whether to try again after the `retry`-th busy answer of one wait, after pausing; false
-    /// once the limit is reached (the caller then gets `SQLITE_BUSY`).
+    /// once the limit is reached, or at once while ``failsAtOnce`` (the caller then gets
+    /// `SQLITE_BUSY`).
     func waitBeforeRetry(_ retry: Int) -> Bool {
+        if failsAtOnce { return false }
         var (pause, waited) = Self.pause(before: retry)
         let remaining = limitMicroseconds - waited
         guard remaining > 0 else { return false }

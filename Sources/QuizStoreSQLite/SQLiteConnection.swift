@@ -19,7 +19,8 @@ final class SQLiteConnection {
     /// Its WAL hook, which asks for checkpoints (`SQLiteCheckpoints`); none on the connection
     /// that runs them.
     private let walWatch: SQLiteCheckpoints.Watch?
-    /// The writers' queue of the file (`SQLiteWriterGate`), on a connection that writes.
+    /// The writers' queue of the file (`SQLiteWriterGate`), on a connection that writes: taken
+    /// only when `BEGIN IMMEDIATE` finds another writer (``writeTransaction(_:)``).
     private let writerGate: SQLiteWriterGate?
     private var statements: [String: SQLiteStatement] = [:]
     /// The statements of `FrequentStatement`, by raw value, prepared on first use.
@@ -159,15 +160,39 @@ final class SQLiteConnection {
     /// read-then-write never has to upgrade its lock, the case where SQLite returns BUSY at
     /// once whatever the busy timeout ([BEGIN](https://www.sqlite.org/lang_transaction.html)).
     func writeTransaction<T>(_ body: () throws(TableError) -> T) throws(TableError) -> T {
-        try gated { () throws(TableError) in try transaction(.begin, body) }
+        let gateHeld = try beginWriting()
+        defer { if gateHeld { writerGate?.unlock() } }
+        return try committing(body)
     }
 
-    /// Runs `body`, which writes, holding the file's writer gate when there is one.
-    func gated<T>(_ body: () throws(TableError) -> T) throws(TableError) -> T {
-        guard let writerGate else { return try body() }
+    /// `BEGIN IMMEDIATE`, tried first without waiting: a writer that finds SQLite's write lock
+    /// free takes it and never touches the writers' gate. One that finds it taken lines up in
+    /// the gate (when the file has one) and then begins again, waiting as the busy handler
+    /// says. Answers whether it holds the gate, which the caller lets go after the commit.
+    ///
+    /// Only writers that met another writer queue, so a process that writes again right after
+    /// its commit does not hand the gate over and wake a sleeper each time (docs/storage-threads.md,
+    /// "The writers' gate").
+    private func beginWriting() throws(TableError) -> Bool {
+        guard let writerGate else {
+            try run(.begin)
+            return false
+        }
+        let begin = try statement(.begin)
+        busyWait.failsAtOnce = true
+        let status = begin.stepResult()
+        busyWait.failsAtOnce = false
+        if status == SQLITE_DONE { return false }
+        // Extended codes: SQLITE_BUSY_RECOVERY and the like are busy too.
+        guard status & 0xFF == SQLITE_BUSY else { throw error(status, context: "step") }
         let held = writerGate.lock(waitingAtMost: busyWait.limitMicroseconds)
-        defer { if held { writerGate.unlock() } }
-        return try body()
+        do {
+            try run(.begin)
+        } catch {
+            if held { writerGate.unlock() }
+            throw error
+        }
+        return held
     }
 
     /// Runs `body`, which only reads, in one read transaction when `grouped` (one snapshot for all
@@ -181,6 +206,11 @@ final class SQLiteConnection {
     /// `body` between `begin` and COMMIT, rolled back if it throws.
     private func transaction<T>(_ begin: FrequentStatement, _ body: () throws(TableError) -> T) throws(TableError) -> T {
         try run(begin)
+        return try committing(body)
+    }
+
+    /// `body`, in the transaction just begun, then COMMIT; ROLLBACK if it throws.
+    private func committing<T>(_ body: () throws(TableError) -> T) throws(TableError) -> T {
         do {
             let result = try body()
             try run(.commit)

@@ -23,6 +23,14 @@ final class SQLiteStatement {
         sqlite3_clear_bindings(handle)
     }
 
+    /// Runs one step and answers SQLite's result code as it is; a statement that failed is
+    /// reset, ready to run again.
+    func stepResult() -> Int32 {
+        let status = sqlite3_step(handle)
+        if status != SQLITE_ROW, status != SQLITE_DONE { sqlite3_reset(handle) }
+        return status
+    }
+
     /// Runs one step: `true` when a row is ready to read, `false` when the statement is done.
     func step() throws(TableError) -> Bool {
         let status = sqlite3_step(handle)

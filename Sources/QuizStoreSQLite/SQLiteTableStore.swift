@@ -109,11 +109,8 @@ public final class SQLiteTableStore: TableStore {
     public func put(_ item: Item, into table: TableSchema, if condition: Condition?) async throws(TableError) {
         let key = try WriteValidation.check(item, for: table)
         try await writer.run { [self] connection throws(TableError) in
-            guard let condition else {
-                return try connection.gated { () throws(TableError) in try write(item, key: key, table: table, on: connection) }
-            }
             try connection.writeTransaction { () throws(TableError) in
-                try check(condition, on: key, of: table, connection: connection)
+                if let condition { try check(condition, on: key, of: table, connection: connection) }
                 try write(item, key: key, table: table, on: connection)
             }
         }

@@ -59,12 +59,32 @@ struct SQLiteWriterGateTests {
         gate.unlock()
     }
 
-    @Test("a writer goes on without the gate after its busy timeout when the holder is stopped")
-    func writerPassesAStoppedGateHolder() async throws {
+    /// A `StoreWorker hold-write-lock` process that holds SQLite's write lock of the file at
+    /// `path` (not through the gate) for `milliseconds` from the moment this returns.
+    static func writeLockHolder(of path: String, milliseconds: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = ProcessConcurrencyTests.worker
+        process.arguments = ["hold-write-lock", path, String(milliseconds)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard line == "held\n" else {
+            process.terminate()
+            process.waitUntilExit()
+            throw TestFailure("the write lock holder said \(line.debugDescription)")
+        }
+        return process
+    }
+
+    static let table = TableSchema(name: "gate")
+
+    @Test("a writer that finds SQLite's write lock free never waits for the gate, even when a stopped process holds it")
+    func freeLockPassesAStoppedGateHolder() async throws {
         let directory = TemporaryDirectory()
         let path = "\(directory.path)/stopped.db"
         var configuration = SQLiteTableStore.Configuration()
-        configuration.busyTimeout = .milliseconds(300)
+        configuration.busyTimeout = .seconds(3)
         let store = try SQLiteTableStore(path: path, configuration: configuration)
         let holder = try Self.gateHolder(of: path)
         kill(holder.processIdentifier, SIGSTOP)
@@ -72,16 +92,76 @@ struct SQLiteWriterGateTests {
             kill(holder.processIdentifier, SIGKILL)
             holder.waitUntilExit()
         }
-        let table = TableSchema(name: "gate")
         let clock = ContinuousClock()
         let started = clock.now
-        try await store.put(["pk": .string("p"), "sk": .string("s"), "n": .int(1)], into: table, if: .itemNotExists)
-        try await store.put(["pk": .string("p"), "sk": .string("t"), "n": .int(2)], into: table)
-        let elapsed = clock.now - started
-        // Each write waited out the busy timeout for the gate once, then took SQLite's free lock.
-        #expect(elapsed >= .milliseconds(600))
-        #expect(elapsed < .seconds(5))
-        #expect(try await store.get(Key("p", "s"), from: table)?.int("n") == 1)
-        #expect(try await store.get(Key("p", "t"), from: table)?.int("n") == 2)
+        try await store.put(["pk": .string("p"), "sk": .string("s"), "n": .int(1)], into: Self.table, if: .itemNotExists)
+        try await store.put(["pk": .string("p"), "sk": .string("t"), "n": .int(2)], into: Self.table)
+        // Far less than one busy timeout: neither write asked for the gate.
+        #expect(clock.now - started < .seconds(1))
+        #expect(try await store.get(Key("p", "s"), from: Self.table)?.int("n") == 1)
+        #expect(try await store.get(Key("p", "t"), from: Self.table)?.int("n") == 2)
+    }
+
+    @Test("a writer that finds SQLite's write lock taken waits in the gate, then writes once the lock is free")
+    func takenLockQueuesInTheGate() async throws {
+        let directory = TemporaryDirectory()
+        let path = "\(directory.path)/queued.db"
+        var configuration = SQLiteTableStore.Configuration()
+        configuration.busyTimeout = .seconds(10)
+        let store = try SQLiteTableStore(path: path, configuration: configuration)
+        let gate = try #require(SQLiteWriterGate.open(databasePath: path))
+        let clock = ContinuousClock()
+        let locked = clock.now
+        // Long enough for the write to start and meet the lock however busy the machine is.
+        let holder = try Self.writeLockHolder(of: path, milliseconds: 2_000)
+        defer {
+            kill(holder.processIdentifier, SIGKILL)
+            holder.waitUntilExit()
+        }
+        let write = Task {
+            try await store.put(["pk": .string("p"), "sk": .string("s"), "n": .int(7)], into: Self.table, if: .itemNotExists)
+        }
+        // The writer met the lock, took the gate and waits in it for the lock (looked at, not taken).
+        var sawGateHeld = false
+        while !sawGateHeld, clock.now - locked < .milliseconds(1_800) {
+            sawGateHeld = gate.isHeld
+            if !sawGateHeld { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(sawGateHeld)
+        try await write.value
+        #expect(clock.now - locked >= .milliseconds(2_000))
+        #expect(clock.now - locked < .seconds(10))
+        #expect(try await store.get(Key("p", "s"), from: Self.table)?.int("n") == 7)
+        // It let go after its commit.
+        #expect(!gate.isHeld)
+        #expect(gate.lock(waitingAtMost: 0))
+        gate.unlock()
+    }
+
+    @Test("a writer that finds the lock taken and the gate held by a stopped process waits for the gate only its busy timeout")
+    func takenLockPassesAStoppedGateHolder() async throws {
+        let directory = TemporaryDirectory()
+        let path = "\(directory.path)/both.db"
+        var configuration = SQLiteTableStore.Configuration()
+        configuration.busyTimeout = .milliseconds(400)
+        let store = try SQLiteTableStore(path: path, configuration: configuration)
+        let gateHolder = try Self.gateHolder(of: path)
+        kill(gateHolder.processIdentifier, SIGSTOP)
+        defer {
+            kill(gateHolder.processIdentifier, SIGKILL)
+            gateHolder.waitUntilExit()
+        }
+        let clock = ContinuousClock()
+        let locked = clock.now
+        let lockHolder = try Self.writeLockHolder(of: path, milliseconds: 600)
+        defer {
+            kill(lockHolder.processIdentifier, SIGKILL)
+            lockHolder.waitUntilExit()
+        }
+        // 400 ms for the gate, then SQLite's busy handler until the lock is let go at 600 ms.
+        try await store.put(["pk": .string("p"), "sk": .string("s"), "n": .int(3)], into: Self.table, if: .itemNotExists)
+        #expect(clock.now - locked >= .milliseconds(600))
+        #expect(clock.now - locked < .seconds(5))
+        #expect(try await store.get(Key("p", "s"), from: Self.table)?.int("n") == 3)
     }
 }

@@ -7,6 +7,9 @@
 //                                                   one back after each write, with the WAL checkpointed at PAGES
 //   StoreWorker hold-gate DB                        takes the file's writers' gate, prints "held" and
 //                                                   keeps it until killed
+//   StoreWorker hold-write-lock DB MILLISECONDS     takes SQLite's write lock (BEGIN IMMEDIATE, not
+//                                                   through the gate), prints "held", commits after
+//                                                   MILLISECONDS and exits
 //
 // Each prints one line of counts and exits 0; any unexpected error goes to stderr with exit 1.
 import QuizStore
@@ -124,6 +127,14 @@ do {
         let line = Array("held\n".utf8)
         _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
         while true { pause() }
+    case "hold-write-lock" where arguments.count == 4:
+        guard let milliseconds = UInt32(arguments[3]) else { fail("bad milliseconds") }
+        let connection = try SQLiteConnection(path: arguments[2], busyTimeout: .seconds(10), checkpoints: nil)
+        try connection.execute("BEGIN IMMEDIATE")
+        let line = Array("held\n".utf8)
+        _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        usleep(milliseconds * 1000)
+        try connection.execute("COMMIT")
     case "churn" where arguments.count == 6:
         guard let writes = Int(arguments[4]) else { fail("bad write count") }
         try await churn(store: store, owner: arguments[3], writes: writes)
