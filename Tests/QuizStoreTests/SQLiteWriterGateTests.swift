@@ -10,11 +10,12 @@ import Testing
 /// process full of other suites can hold a continuation back by seconds.
 @Suite("SQLite writers' gate")
 struct SQLiteWriterGateTests {
-    /// A `StoreWorker hold-gate` process that holds the writers' gate of the file at `path`.
-    static func gateHolder(of path: String) throws -> Process {
+    /// A `StoreWorker` process started with `arguments`, once it has said it holds what it was
+    /// asked to hold.
+    static func holder(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = ProcessConcurrencyTests.worker
-        process.arguments = ["hold-gate", path]
+        process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -22,9 +23,34 @@ struct SQLiteWriterGateTests {
         guard line == "held\n" else {
             process.terminate()
             process.waitUntilExit()
-            throw TestFailure("the gate holder said \(line.debugDescription)")
+            throw TestFailure("StoreWorker \(arguments[0]) said \(line.debugDescription)")
         }
         return process
+    }
+
+    /// A process that holds the writers' gate of the file at `path` until killed.
+    static func gateHolder(of path: String) throws -> Process {
+        try holder(["hold-gate", path])
+    }
+
+    /// A process that holds SQLite's write lock of the file at `path` (not through the gate)
+    /// for `milliseconds` from the moment this returns.
+    static func writeLockHolder(of path: String, milliseconds: Int) throws -> Process {
+        try holder(["hold-write-lock", path, String(milliseconds)])
+    }
+
+    /// Ends `process` at once with SIGKILL and reaps it.
+    static func end(_ process: Process) {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// A store on a new file of `directory` whose writers wait at most `busyTimeout`.
+    static func store(in directory: TemporaryDirectory, busyTimeout: Duration) throws -> (store: SQLiteTableStore, path: String) {
+        let path = "\(directory.path)/gate.db"
+        var configuration = SQLiteTableStore.Configuration()
+        configuration.busyTimeout = busyTimeout
+        return (try SQLiteTableStore(path: path, configuration: configuration), path)
     }
 
     struct TestFailure: Error, CustomStringConvertible {
@@ -49,8 +75,7 @@ struct SQLiteWriterGateTests {
         #expect(clock.now - refused >= .milliseconds(100))
 
         // A holder that dies hands the gate on at once (a robust mutex), not after a timeout.
-        kill(holder.processIdentifier, SIGKILL)
-        holder.waitUntilExit()
+        Self.end(holder)
         let handedOn = clock.now
         #expect(gate.lock(waitingAtMost: 5_000_000))
         #expect(clock.now - handedOn < .seconds(1))
@@ -59,39 +84,15 @@ struct SQLiteWriterGateTests {
         gate.unlock()
     }
 
-    /// A `StoreWorker hold-write-lock` process that holds SQLite's write lock of the file at
-    /// `path` (not through the gate) for `milliseconds` from the moment this returns.
-    static func writeLockHolder(of path: String, milliseconds: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = ProcessConcurrencyTests.worker
-        process.arguments = ["hold-write-lock", path, String(milliseconds)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard line == "held\n" else {
-            process.terminate()
-            process.waitUntilExit()
-            throw TestFailure("the write lock holder said \(line.debugDescription)")
-        }
-        return process
-    }
-
     static let table = TableSchema(name: "gate")
 
     @Test("a writer that finds SQLite's write lock free never waits for the gate, even when a stopped process holds it")
     func freeLockPassesAStoppedGateHolder() async throws {
         let directory = TemporaryDirectory()
-        let path = "\(directory.path)/stopped.db"
-        var configuration = SQLiteTableStore.Configuration()
-        configuration.busyTimeout = .seconds(3)
-        let store = try SQLiteTableStore(path: path, configuration: configuration)
+        let (store, path) = try Self.store(in: directory, busyTimeout: .seconds(3))
         let holder = try Self.gateHolder(of: path)
         kill(holder.processIdentifier, SIGSTOP)
-        defer {
-            kill(holder.processIdentifier, SIGKILL)
-            holder.waitUntilExit()
-        }
+        defer { Self.end(holder) }
         let clock = ContinuousClock()
         let started = clock.now
         try await store.put(["pk": .string("p"), "sk": .string("s"), "n": .int(1)], into: Self.table, if: .itemNotExists)
@@ -105,19 +106,13 @@ struct SQLiteWriterGateTests {
     @Test("a writer that finds SQLite's write lock taken waits in the gate, then writes once the lock is free")
     func takenLockQueuesInTheGate() async throws {
         let directory = TemporaryDirectory()
-        let path = "\(directory.path)/queued.db"
-        var configuration = SQLiteTableStore.Configuration()
-        configuration.busyTimeout = .seconds(10)
-        let store = try SQLiteTableStore(path: path, configuration: configuration)
+        let (store, path) = try Self.store(in: directory, busyTimeout: .seconds(10))
         let gate = try #require(SQLiteWriterGate.open(databasePath: path))
         let clock = ContinuousClock()
         let locked = clock.now
         // Long enough for the write to start and meet the lock however busy the machine is.
         let holder = try Self.writeLockHolder(of: path, milliseconds: 2_000)
-        defer {
-            kill(holder.processIdentifier, SIGKILL)
-            holder.waitUntilExit()
-        }
+        defer { Self.end(holder) }
         let write = Task {
             try await store.put(["pk": .string("p"), "sk": .string("s"), "n": .int(7)], into: Self.table, if: .itemNotExists)
         }
@@ -141,23 +136,14 @@ struct SQLiteWriterGateTests {
     @Test("a writer that finds the lock taken and the gate held by a stopped process waits for the gate only its busy timeout")
     func takenLockPassesAStoppedGateHolder() async throws {
         let directory = TemporaryDirectory()
-        let path = "\(directory.path)/both.db"
-        var configuration = SQLiteTableStore.Configuration()
-        configuration.busyTimeout = .milliseconds(400)
-        let store = try SQLiteTableStore(path: path, configuration: configuration)
+        let (store, path) = try Self.store(in: directory, busyTimeout: .milliseconds(400))
         let gateHolder = try Self.gateHolder(of: path)
         kill(gateHolder.processIdentifier, SIGSTOP)
-        defer {
-            kill(gateHolder.processIdentifier, SIGKILL)
-            gateHolder.waitUntilExit()
-        }
+        defer { Self.end(gateHolder) }
         let clock = ContinuousClock()
         let locked = clock.now
         let lockHolder = try Self.writeLockHolder(of: path, milliseconds: 600)
-        defer {
-            kill(lockHolder.processIdentifier, SIGKILL)
-            lockHolder.waitUntilExit()
-        }
+        defer { Self.end(lockHolder) }
         // 400 ms for the gate, then SQLite's busy handler until the lock is let go at 600 ms.
         try await store.put(["pk": .string("p"), "sk": .string("s"), "n": .int(3)], into: Self.table, if: .itemNotExists)
         #expect(clock.now - locked >= .milliseconds(600))
