@@ -33,6 +33,13 @@ struct SQLiteWriterGateTests {
         try holder(["hold-gate", path])
     }
 
+    /// A process that holds the writers' gate of the file at `path`, stopped by SIGSTOP.
+    static func stoppedGateHolder(of path: String) throws -> Process {
+        let process = try gateHolder(of: path)
+        kill(process.processIdentifier, SIGSTOP)
+        return process
+    }
+
     /// A process that holds SQLite's write lock of the file at `path` (not through the gate)
     /// for `milliseconds` from the moment this returns.
     static func writeLockHolder(of path: String, milliseconds: Int) throws -> Process {
@@ -90,8 +97,7 @@ struct SQLiteWriterGateTests {
     func freeLockPassesAStoppedGateHolder() async throws {
         let directory = TemporaryDirectory()
         let (store, path) = try Self.store(in: directory, busyTimeout: .seconds(3))
-        let holder = try Self.gateHolder(of: path)
-        kill(holder.processIdentifier, SIGSTOP)
+        let holder = try Self.stoppedGateHolder(of: path)
         defer { Self.end(holder) }
         let clock = ContinuousClock()
         let started = clock.now
@@ -137,8 +143,7 @@ struct SQLiteWriterGateTests {
     func takenLockPassesAStoppedGateHolder() async throws {
         let directory = TemporaryDirectory()
         let (store, path) = try Self.store(in: directory, busyTimeout: .milliseconds(400))
-        let gateHolder = try Self.gateHolder(of: path)
-        kill(gateHolder.processIdentifier, SIGSTOP)
+        let gateHolder = try Self.stoppedGateHolder(of: path)
         defer { Self.end(gateHolder) }
         let clock = ContinuousClock()
         let locked = clock.now
