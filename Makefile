@@ -42,11 +42,13 @@ release: deps
 serve: release
 	.build/release/local-runner serve $(SERVE_ARGS)
 
-## The suites that time `local-runner serve` under hostile load (GET /health within 100 ms), and
-## the one that times the SQLite writers' gate across processes: they run in a second pass, one at
-## a time, once the rest of the suite no longer shares the two cores with them, so that what they
-## time is the code under test and the load they make themselves.
-QUIET_SUITES := LocalRunnerTests\.(ServeHostileConnectionTests|ServeHostileRequestTests|ServeWebAppRouteTests)|QuizStoreTests\.SQLiteWriterGateTests
+## The suites whose outcome depends on time: those that time `local-runner serve` under hostile
+## load (GET /health within 100 ms), the one that times the SQLite writers' gate across processes,
+## and the two that fault DynamoDB on the wire (a stall must outlast the client's timeout, and
+## moto must not): they run in a second pass, one at a time, once the rest of the suite no longer
+## shares the two cores with them, so that what they time is the code under test and the load
+## they make themselves. In the first pass, every test shares one moto process with a dozen others.
+QUIET_SUITES := LocalRunnerTests\.(ServeHostileConnectionTests|ServeHostileRequestTests|ServeWebAppRouteTests)|QuizStoreTests\.SQLiteWriterGateTests|QuizFunctionsTests\.WireFaultTests|ChaosTests\.ChaosTests
 
 ## The test command: everything a clean clone needs, then the whole suite (in two passes).
 test: deps

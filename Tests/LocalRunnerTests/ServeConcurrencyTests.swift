@@ -48,9 +48,9 @@ struct ServeConcurrencyTests {
     @Test("one worker of four loops takes four invocations at once, a fifth waits; each keeps its own id, trace and caller")
     func fourInFlightInOneWorker() async throws {
         let folder = TemporaryFolder()
-        // A queue deadline of 3 s, not 1: on two cores shared with the rest of the suite, the
+        // A queue deadline of 8 s, not 1: on two cores shared with the rest of the suite, the
         // worker's four loops must be back at the Runtime API before a request's deadline passes.
-        let serve = try await ServeInstance(folder: folder, arguments: ["--workers", "1", "--concurrency", "4", "--queue-timeout", "3"])
+        let serve = try await ServeInstance(folder: folder, arguments: ["--workers", "1", "--concurrency", "4", "--queue-timeout", "8"])
         let client = ServeClient(port: serve.port)
         try await client.importBank("shared", questions: 6, token: try ServeTokens.mint("author", groups: ["authors"]))
         let users = (1...5).map { "learner-\($0)" }

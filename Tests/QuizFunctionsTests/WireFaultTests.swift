@@ -26,13 +26,13 @@ struct WireFaultTests {
                 let (harness, sessionId, questionId) = try await route.fixture(.dynamoDB)
                 var configuration = try #require(harness.dynamoDB)
                 configuration.endpoint = proxy.endpoint
-                configuration.requestTimeout = .milliseconds(700)
+                configuration.requestTimeout = .seconds(1)
                 let store = ResilientTableStore(
                     wrapping: try DynamoDBTableStore(configuration: configuration),
                     retryPolicy: RetryPolicy(base: .milliseconds(5), cap: .milliseconds(20), maximumAttempts: 3), circuitBreaker: nil)
                 let environment = try harness.environment { _ in store }
                 try proxy.reset()
-                try proxy.inject(fault, count: 1, target: target, delay: .milliseconds(1500))
+                try proxy.inject(fault, count: 1, target: target, delay: .milliseconds(2500))
                 let request = route.request(sessionId, questionId)
                 let first = await harness.send(route.function, request, on: environment)
                 let label = "\(route.name), \(fault) on \(target)"

@@ -137,10 +137,13 @@ import Glibc
         #expect(try await threads.runIfIdle { $0.id } == 1)
         let holding = Counter()
         let release = DispatchSemaphore(value: 0)
-        let holder = Task {
+        // The holder starts from a thread of its own, not from the cooperative pool, which other
+        // tests may keep busy for longer than `eventually` waits; it holds the resource until
+        // released, or two minutes.
+        let holder = Task(executorPreference: OwnThreadExecutor()) {
             try await threads.run { _ throws(TableError) in
                 holding.next()
-                _ = release.wait(timeout: .now() + 30)
+                _ = release.wait(timeout: .now() + 120)
             }
         }
         #expect(try await Self.eventually { holding.current > 0 })
