@@ -200,12 +200,7 @@ final class SQLiteConnection {
     /// own snapshot, which for a single read is the same and spares the BEGIN and COMMIT).
     func readTransaction<T>(when grouped: Bool, _ body: () throws(TableError) -> T) throws(TableError) -> T {
         guard grouped else { return try body() }
-        return try transaction(.beginRead, body)
-    }
-
-    /// `body` between `begin` and COMMIT, rolled back if it throws.
-    private func transaction<T>(_ begin: FrequentStatement, _ body: () throws(TableError) -> T) throws(TableError) -> T {
-        try run(begin)
+        try run(.beginRead)
         return try committing(body)
     }
 

@@ -32,15 +32,13 @@ final class SQLiteStatement {
     }
 
     /// Runs one step: `true` when a row is ready to read, `false` when the statement is done.
+    /// (After the reset, SQLite's message is still the failed step's.)
     func step() throws(TableError) -> Bool {
-        let status = sqlite3_step(handle)
+        let status = stepResult()
         switch status {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default:
-            let error = connection.error(status, context: "step")
-            sqlite3_reset(handle)
-            throw error
+        default: throw connection.error(status, context: "step")
         }
     }
 

@@ -102,6 +102,12 @@ func churn(store: SQLiteTableStore, owner: String, writes: Int) async throws(Tab
     print("written=\(writes) walBytes=\(largestWAL)")
 }
 
+/// Prints "held" in one write(2), unbuffered: the test waits for this line.
+func sayHeld() {
+    let line = Array("held\n".utf8)
+    _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else { fail("usage: StoreWorker increment|marker DB …") }
 do {
@@ -123,16 +129,13 @@ do {
         guard let gate = SQLiteWriterGate.open(databasePath: arguments[2]), gate.lock(waitingAtMost: 10_000_000) else {
             fail("cannot take the writers' gate of \(arguments[2])")
         }
-        // One write(2), unbuffered: the test waits for this line.
-        let line = Array("held\n".utf8)
-        _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        sayHeld()
         while true { pause() }
     case "hold-write-lock" where arguments.count == 4:
         guard let milliseconds = UInt32(arguments[3]) else { fail("bad milliseconds") }
         let connection = try SQLiteConnection(path: arguments[2], busyTimeout: .seconds(10), checkpoints: nil)
         try connection.execute("BEGIN IMMEDIATE")
-        let line = Array("held\n".utf8)
-        _ = line.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+        sayHeld()
         usleep(milliseconds * 1000)
         try connection.execute("COMMIT")
     case "churn" where arguments.count == 6:
