@@ -171,7 +171,7 @@ let package = Package(
             name: "RuntimeBenchmark", dependencies: ["BenchmarkSupport", "ProcessTools", "CurlHTTP"], path: "Benchmarks/RuntimeBenchmark",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "ServeBenchmark", dependencies: ["BenchmarkSupport", "ProcessTools", "CurlHTTP"], path: "Benchmarks/ServeBenchmark",
+            name: "ServeBenchmark", dependencies: ["BenchmarkSupport", "ProcessTools", "CurlHTTP", "StrictJSON"], path: "Benchmarks/ServeBenchmark",
             swiftSettings: swiftSettings),
         // `make bench-learning`: simulated learners under quiz, review and random scheduling.
         .executableTarget(
