@@ -128,8 +128,9 @@ bench-runtime: bench-deps lean-bootstraps
 link-order: bench-deps lean-bootstraps
 	python3 .ci/link-order/profile "$$($(SWIFT) build -c release $(LEAN_BUILD_FLAGS) $(BENCH_BUILD_FLAGS) --show-bin-path)" "$$(bash .ci/fetch-rie)"
 
-## `local-runner serve --workers 4` under 100, then 10, concurrent simulated learners over real HTTP, next
-## to the answer function in process (quiz-answer-bench) in the same run: the ratio of the two.
+## `local-runner serve --workers 4` under 100 concurrent simulated learners over real HTTP, three rounds
+## each right after the answer function in process (quiz-answer-bench), then 10 learners: each round's
+## ratio of the two and their median.
 bench-serve: deps
 	for p in quiz-serve-bench quiz-answer-bench local-runner $(FUNCTIONS:%=%-function); do \
 		$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product $$p || exit 1; done
