@@ -55,40 +55,66 @@ final class SQLiteCheckpoints: Sendable {
     /// The watch a connection installs as its WAL hook.
     func watch() -> Watch { Watch(self) }
 
-    /// One connection's WAL hook: after each commit, asks for a checkpoint when the WAL has grown
-    /// by a step past half the mark.
+    /// One connection's WAL hook: after each commit, asks for a checkpoint when the commit carried
+    /// the WAL past half the mark or past a further step of an eighth of it, and at every commit
+    /// from the mark on.
+    ///
+    /// The steps are counted in the WAL, which every process shares, not in each connection's
+    /// own commits: exactly one commit crosses each step, whichever process makes it, so the
+    /// file gets one passive checkpoint per step however many processes write it. When each
+    /// connection counted its own steps instead, sixteen processes asked sixteen times per step,
+    /// and one that committed seldom found the WAL past its next step at nearly every commit:
+    /// passive checkpoints ran back to back from half the mark, each copying the pages written
+    /// since the last one, the hot pages again every time, with two `fdatasync`s each (the
+    /// session workers of `local-runner serve` spent a quarter of their CPU on them).
     final class Watch {
         private let checkpoints: SQLiteCheckpoints
-        /// The WAL length at which this connection asks next.
-        private var nextRequest: Int32
         private let first: Int32
         private let step: Int32
+        /// The pages this connection had written to the WAL after its last commit
+        /// (`SQLITE_DBSTATUS_CACHE_WRITE`), to tell how long the WAL was before each commit.
+        private var pagesWritten: Int32 = 0
 
         init(_ checkpoints: SQLiteCheckpoints) {
             self.checkpoints = checkpoints
             first = max(1, checkpoints.pages / 2)
             step = max(1, checkpoints.pages / 8)
-            nextRequest = first
         }
 
         /// Sets the WAL hook of `handle`; the hook lives as long as this object.
         func install(on handle: OpaquePointer) {
+            pagesWritten = Self.pagesWritten(by: handle)
             sqlite3_wal_hook(handle, Self.hook, Unmanaged.passUnretained(self).toOpaque())
+        }
+
+        /// The pages `handle` has written to the WAL since it was opened.
+        private static func pagesWritten(by handle: OpaquePointer) -> Int32 {
+            var current: Int32 = 0
+            var highest: Int32 = 0
+            sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0)
+            return current
+        }
+
+        /// Whether a commit that left the WAL `frames` pages long, having added `added` of them,
+        /// should ask for a checkpoint.
+        func asks(frames: Int32, added: Int32) -> Bool {
+            guard frames >= first else { return false }
+            if frames >= checkpoints.pages { return true }
+            let before = max(0, frames - max(0, added))
+            return before < first || (before - first) / step < (frames - first) / step
         }
 
         /// `sqlite3_wal_hook`'s callback, after each commit: `frames` is the WAL's length in pages.
         private static let hook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
-            context, _, _, frames in
-            guard let context else { return SQLITE_OK }
+            context, handle, _, frames in
+            guard let context, let handle else { return SQLITE_OK }
             let watch = Unmanaged<Watch>.fromOpaque(context).takeUnretainedValue()
-            // Below half the mark: the WAL started over since the last request.
-            guard frames >= watch.first else {
-                watch.nextRequest = watch.first
-                return SQLITE_OK
+            let written = pagesWritten(by: handle)
+            let added = written &- watch.pagesWritten
+            watch.pagesWritten = written
+            if watch.asks(frames: frames, added: added) {
+                watch.checkpoints.request(frames: frames)
             }
-            guard frames >= watch.nextRequest || frames >= watch.checkpoints.pages else { return SQLITE_OK }
-            watch.nextRequest = Int32(clamping: Int64(frames) + Int64(watch.step))
-            watch.checkpoints.request(frames: frames)
             // The commit is done whatever the checkpoint will do: it is never the caller's error.
             return SQLITE_OK
         }

@@ -37,6 +37,51 @@ struct SQLiteContentionTests {
         #expect(SQLiteBusyWait.microseconds(.milliseconds(1500)) == 1_500_000)
     }
 
+    @Test("a commit asks for a checkpoint when it carries the WAL past half the mark or a further eighth, and at the mark")
+    func checkpointRequestsFollowTheWAL() {
+        let directory = TemporaryDirectory()
+        let watch = SQLiteCheckpoints(path: "\(directory.path)/steps.db", pages: 8000).watch()
+        // Below half the mark: never.
+        #expect(!watch.asks(frames: 3999, added: 10))
+        // The commit that reaches half the mark or passes it, by one page or many.
+        #expect(watch.asks(frames: 4000, added: 1))
+        #expect(watch.asks(frames: 4005, added: 10))
+        // Inside a step of 1,000 pages: no.
+        #expect(!watch.asks(frames: 4006, added: 1))
+        #expect(!watch.asks(frames: 4999, added: 999))
+        // The commit that crosses the next step.
+        #expect(watch.asks(frames: 5000, added: 1))
+        #expect(watch.asks(frames: 5003, added: 6))
+        #expect(!watch.asks(frames: 5003, added: 3))
+        // From the mark on, every commit: the restart must get its turn.
+        #expect(watch.asks(frames: 8000, added: 1))
+        #expect(watch.asks(frames: 8001, added: 1))
+        // After a restart the WAL starts over: a commit longer than the WAL asks nothing below half.
+        #expect(!watch.asks(frames: 12, added: 12))
+    }
+
+    @Test("sixteen processes' commits ask for one checkpoint per step of the shared WAL")
+    func oneCheckpointRequestPerStep() {
+        let directory = TemporaryDirectory()
+        let checkpoints = SQLiteCheckpoints(path: "\(directory.path)/shared.db", pages: 8000)
+        let watches = (0..<16).map { _ in checkpoints.watch() }
+        // Commits of 1 to 12 pages from every process in turn, up to just under the mark.
+        var frames: Int32 = 0
+        var requests: [Int32] = []
+        var commit = 0
+        while true {
+            let added = Int32(1 + (commit * 7) % 12)
+            guard frames + added < 8000 else { break }
+            frames += added
+            if watches[commit % watches.count].asks(frames: frames, added: added) { requests.append(frames) }
+            commit += 1
+        }
+        // At 4,000 (half the mark), 5,000, 6,000 and 7,000 pages: one commit each, whichever
+        // process made it. Counted per process, each of the sixteen asked at every step.
+        #expect(requests.count == 4)
+        #expect(zip(requests, [4000, 5000, 6000, 7000]).allSatisfy { $0 >= $1 && $0 < $1 + 12 })
+    }
+
     @Test("4 processes writing and reading one file keep its WAL near the checkpoint mark")
     func walStaysBounded() throws {
         // Each process rewrites 6 KB items and reads each back, so the WAL takes about 3 pages
