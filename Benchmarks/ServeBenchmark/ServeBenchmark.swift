@@ -127,9 +127,13 @@ struct ServeBenchmark {
         print("each learner: \(options.sessions) session(s) of \(options.questionsPerSession) questions, 1 first try in 4 wrong, no think time")
         // Rounds of the in-process baseline, then a pass of many learners through serve, so that
         // each ratio compares two measurements taken a moment apart; then one pass of few.
-        var rounds: [Round] = []
-        var passes: [Pass] = []
         var offset = 0
+        // The next `count` learners, each with a token no earlier pass used.
+        func nextPass(_ count: Int) -> Pass {
+            defer { offset += count }
+            return runPass(serve: serve, tokens: Array(tokens.learners[offset..<(offset + count)]), firstNumber: offset + 1, script: script)
+        }
+        var rounds: [Round] = []
         for number in 1...options.rounds {
             var baseline: InProcessBaseline?
             if options.baselineAnswers > 0 {
@@ -140,14 +144,13 @@ struct ServeBenchmark {
                     + (measured.cpuMicroseconds.map { String(format: ", %.1f µs CPU per answer", $0) } ?? ""))
                 print("  \(measured.latency)")
             }
-            let pass = runPass(serve: serve, tokens: Array(tokens.learners[offset..<(offset + options.learners)]), firstNumber: offset + 1, script: script)
-            offset += options.learners
+            let pass = nextPass(options.learners)
             report(pass, round: number)
-            passes.append(pass)
             rounds.append(Round(baseline: baseline, pass: pass))
         }
+        var passes = rounds.map(\.pass)
         if options.fewLearners > 0 {
-            let pass = runPass(serve: serve, tokens: Array(tokens.learners[offset..<(offset + options.fewLearners)]), firstNumber: offset + 1, script: script)
+            let pass = nextPass(options.fewLearners)
             report(pass, round: nil)
             passes.append(pass)
         }
@@ -232,7 +235,7 @@ struct ServeBenchmark {
         let answers = Double(max(1, rounds.reduce(0) { $0 + $1.pass.collected.answers }))
         let server = rounds.reduce(0) { $0 + $1.pass.runnerCPU + $1.pass.workerCPU.reduce(0) { $0 + $1.seconds } } / answers * 1e6
         let clients = rounds.reduce(0) { $0 + $1.pass.clientCPU } / answers * 1e6
-        let inProcess = measured.compactMap(\.1.cpuMicroseconds)
+        let inProcess = measured.compactMap(\.baseline.cpuMicroseconds)
         if !inProcess.isEmpty {
             print(String(format: "cpu        per answer over the rounds: serve %.0f µs (runner and workers; %.0f µs with the learners), in process %.0f µs (handler)",
                 server, server + clients, inProcess.reduce(0, +) / Double(inProcess.count)))

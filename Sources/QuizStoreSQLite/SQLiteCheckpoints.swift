@@ -23,8 +23,8 @@ import QuizStore
 ///   its 100 ms copies what it could, and the next one waits half a second.
 ///
 /// One process alone then checkpoints once per mark with a short stall for the last pages; with
-/// several processes each asks its own checkpoint thread, SQLite lets one checkpoint run at a
-/// time, and the WAL stays near its mark.
+/// several processes, the one whose commit carries the WAL across a step asks its own checkpoint
+/// thread (``Watch``), SQLite lets one checkpoint run at a time, and the WAL stays near its mark.
 final class SQLiteCheckpoints: Sendable {
     /// The WAL's length, in pages, at which a restart checkpoint runs.
     let pages: Int32
